@@ -1,0 +1,87 @@
+"""Symbol specifications from ``conf/symbol/*.yaml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf" / "symbol"
+CALC_MODES = ("forex", "forex_no_leverage", "cfd", "cfdleverage", "cfdindex", "futures")
+SWAP_MODES = ("disabled", "points", "currency_deposit", "interest_open")
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    """One tradable symbol, named after the MT5 symbol properties (mt-execution.md 1.1).
+
+    Units: ``stops_level``/``freeze_level`` in points, ``commission_per_lot`` in account
+    currency per lot per side, ``swap_long``/``swap_short`` in points (``points``), account
+    money per lot (``currency_deposit``) or annual percent (``interest_open``).
+    """
+
+    name: str
+    digits: int
+    tick_size: float
+    contract_size: float
+    calc_mode: str
+    currency_base: str
+    currency_profit: str
+    currency_margin: str
+    volume_min: float
+    volume_step: float
+    volume_max: float
+    stops_level: int = 0
+    freeze_level: int = 0
+    commission_per_lot: float = 0.0
+    swap_mode: str = "disabled"
+    swap_long: float = 0.0
+    swap_short: float = 0.0
+    swap_days: tuple[int, ...] = (0, 1, 1, 3, 1, 1, 0)
+    margin_hedged: float = 0.0
+    dukascopy_divisor: float = 0.0
+
+    @property
+    def point(self) -> float:
+        return 10.0 ** -self.digits
+
+    def __post_init__(self):
+        if self.calc_mode not in CALC_MODES:
+            raise ValueError(f"symbol {self.name}: calc_mode {self.calc_mode!r} not in {CALC_MODES}")
+        if self.swap_mode not in SWAP_MODES:
+            raise ValueError(f"symbol {self.name}: swap_mode {self.swap_mode!r} not in {SWAP_MODES}")
+        if len(self.swap_days) != 7:
+            raise ValueError(f"symbol {self.name}: swap_days needs 7 multipliers (Sun..Sat)")
+        if not (0 < self.volume_min <= self.volume_max) or self.volume_step <= 0:
+            raise ValueError(f"symbol {self.name}: need 0 < volume_min <= volume_max, volume_step > 0")
+
+
+def symbol_from_mapping(data: dict) -> SymbolSpec:
+    """Build a spec from a plain mapping (a YAML file or a Hydra node), refusing unknown keys."""
+    known = {f.name for f in fields(SymbolSpec)}
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"unknown symbol field(s) {sorted(unknown)}; known: {sorted(known)}")
+    data = dict(data)
+    if "swap_days" in data:
+        data["swap_days"] = tuple(int(x) for x in data["swap_days"])
+    return SymbolSpec(**data)
+
+
+def available_symbols() -> list[str]:
+    return sorted(p.stem for p in CONF_DIR.glob("*.yaml"))
+
+
+def load_symbol(name: str) -> SymbolSpec:
+    """Load ``conf/symbol/<NAME>.yaml`` (a broker suffix such as ``EURUSD.r`` or ``EURUSDm`` is stripped)."""
+    base = name.upper()
+    path = CONF_DIR / f"{base}.yaml"
+    if not path.exists():
+        base = next((s for s in available_symbols() if base.startswith(s)), base)
+        path = CONF_DIR / f"{base}.yaml"
+    if not path.exists():
+        raise ValueError(f"no symbol spec for {name!r}: add conf/symbol/{name.upper()}.yaml; "
+                         f"known: {', '.join(available_symbols())}")
+    data = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
+    return symbol_from_mapping(data)

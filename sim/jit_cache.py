@@ -1,0 +1,74 @@
+"""Numba compile cache that is never stale.
+
+Numba keys a cached kernel by the file it is defined in, not by the kernels it
+calls from other modules (numba issue #1833): after an edit to
+``sim/accounting.py`` a cached ``strategies/ema_cross.replay_nb`` would still run
+the old accounting code.  We therefore point numba's cache at a directory named
+after a hash of every Python source file of the numba packages (``sim/`` and
+``strategies/``).  Any edit to any of them selects a fresh, empty cache
+directory; an unchanged tree reuses the warm one across processes.
+
+This module must run before the first ``@njit(cache=True)`` decoration, which
+``sim/__init__.py`` guarantees by importing it first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import numba
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+NUMBA_PACKAGES = ("sim", "strategies")
+KEEP_OLD_CACHES = 4
+
+
+def source_hash(root: Path = PACKAGE_ROOT, packages: tuple[str, ...] = NUMBA_PACKAGES) -> str:
+    """Return a short sha256 over the paths and bytes of every ``.py`` file in ``packages``."""
+    h = hashlib.sha256()
+    for pkg in packages:
+        for path in sorted((root / pkg).rglob("*.py")):
+            h.update(str(path.relative_to(root)).encode())
+            h.update(b"\0")
+            h.update(path.read_bytes())
+            h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def cache_base() -> Path:
+    """Return the folder holding one sub-folder per source hash."""
+    user = os.environ.get("TICKLAB_NUMBA_CACHE") or os.environ.get("NUMBA_CACHE_DIR_BASE")
+    if user:
+        return Path(user)
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "ticklab" / "numba"
+
+
+def _prune(base: Path, current: Path) -> None:
+    # keep the newest few caches (other checkouts may be using them), drop the rest
+    try:
+        dirs = sorted((d for d in base.iterdir() if d.is_dir() and d != current),
+                      key=lambda d: d.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for old in dirs[KEEP_OLD_CACHES:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def install() -> Path:
+    """Point numba's cache at ``<cache_base>/<source_hash>`` and return that folder."""
+    base = cache_base()
+    target = base / source_hash()
+    new = not target.exists()
+    target.mkdir(parents=True, exist_ok=True)
+    if new:
+        _prune(base, target)
+    os.environ["NUMBA_CACHE_DIR"] = str(target)  # child processes (sweeps) inherit it
+    numba.config.CACHE_DIR = str(target)
+    return target
+
+
+CACHE_DIR = install()
