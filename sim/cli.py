@@ -1,0 +1,46 @@
+"""The ``ticklab`` console command: a thin front over the verbs.
+
+- ``ticklab backtest [hydra overrides]``: a Hydra app (``--help``, ``--cfg job``, ``-m``).
+- ``ticklab report RUN_ID``: write the HTML report of a stored run.
+- ``ticklab data import|info PATH...``: tick importers (argparse).
+"""
+
+from __future__ import annotations
+
+import sys
+
+USAGE = """usage: ticklab VERB [args]
+
+verbs:
+  backtest [overrides]   run a backtest (Hydra app: --help, --cfg job, -m for sweeps)
+  report RUN_ID          write the self-contained HTML report of a stored run
+  runs                   list the runs in the results store
+  data import PATH...    import tick files into the Parquet cache
+  data info PATH         summarise a tick file (rich table, --json)
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0
+    verb, rest = argv[0], argv[1:]
+    if verb == "backtest":
+        from sim.backtest_app import run_cli
+
+        return run_cli(rest)
+    if verb in ("report", "runs"):
+        from sim.report_cli import main as report_main
+
+        return report_main([verb, *rest])
+    if verb == "data":
+        from sim.data.cli import main as data_main
+
+        return data_main(rest)
+    print(f"ticklab: unknown verb {verb!r}\n\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
