@@ -113,16 +113,17 @@ def _timestamps(col: pd.Series, path, lines, epoch, ts_format) -> tuple[np.ndarr
     fmt = ts_format or "ISO8601"
     try:
         parsed = pd.to_datetime(text, format=fmt)
-    except ValueError as exc:
-        if "mixed" not in str(exc).lower() and "offset" not in str(exc).lower():
-            parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    except ValueError:
+        try:  # mixed UTC offsets need utc=True
+            parsed = pd.to_datetime(text, format=fmt, utc=True)
+        except ValueError:
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
             bad = np.flatnonzero(parsed.isna().to_numpy())
             row = int(bad[0]) if len(bad) else 0
             _fail(path, lines, row, "timestamp", str(text.iloc[row]),
                   "an ISO-8601 time (2016-06-14 00:00:00.844+00:00)" if fmt == "ISO8601"
                   else f"a time in the form {fmt}",
                   "pass ts_format='%d/%m/%Y %H:%M:%S.%f' (say) or epoch='ms' for numbers")
-        parsed = pd.to_datetime(text, format=fmt, utc=True)
     idx = pd.DatetimeIndex(parsed)
     absolute = idx.tz is not None
     if absolute:
@@ -164,9 +165,9 @@ def read(path, spec=None, *, columns: dict | None = None, epoch: str | None = No
     if "ask" not in mapping and spread_points is None:
         raise DataError(path, 1, f"the file has no ask column (header {names})",
                         "an ask column, or an explicit spread model",
-                        "pass columns={'ask': 'NAME'} if it has another name, or "
-                        "spread_points=N to set ask = bid + N points; ticklab never "
-                        "invents an ask silently")
+                        "pass columns={'ask': 'NAME'} (CLI --column ask=NAME) if it has "
+                        "another name, or spread_points=N (CLI --spread-points N) to set "
+                        "ask = bid + N points; ticklab never invents an ask silently")
     usecols = list(dict.fromkeys(mapping.values()))
     df = pd.read_csv(io.BytesIO(data), sep=sep, usecols=usecols, engine="c",
                      dtype={mapping["ts"]: "string"} if epoch is None else None)

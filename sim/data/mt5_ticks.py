@@ -449,6 +449,6 @@ def read(path, spec=None, *, date_format: str = "auto", **opts) -> list[Chunk]:
                   lines=None if contiguous else lines)
     chunk.issues = []
     if info[4]:
-        chunk.issues.append(Issue("one_sided_start", "drop", int(info[4]), path,
+        chunk.issues.append(Issue("one_sided_start", "dropped", int(info[4]), path,
                                   (int(info[5]),)))
     return [chunk]
