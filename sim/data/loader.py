@@ -19,6 +19,7 @@ import importlib
 import inspect
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from sim.data.table import TickTable
 from sim.data.timezones import normalise_tz, server_to_utc
 from sim.data.validate import validate_chunk
 
+NS_PER_HOUR = 3_600_000_000_000
 VALIDATE_OPTIONS = ("spike_sigma", "spike_pct")
 _NAME_PATTERNS = (
     re.compile(r"^DAT_(?:ASCII|MT|XLSX|NT)_([A-Z0-9]{3,12})_", re.I),   # HistData
@@ -102,6 +104,31 @@ def guess_symbol(path: str | Path, fmt: str | None = None) -> str | None:
     if token in known or re.fullmatch(r"[A-Z]{6}", token):
         return token
     return next((s for s in known if token.startswith(s) and len(token) <= len(s) + 2), None)
+
+
+def to_utc(ts: np.ndarray, zone: str) -> np.ndarray:
+    """``server_to_utc`` evaluated once per run of ticks in the same clock hour.
+
+    Exact: each hour's offset is checked at both ends of the hour, and any hour with a
+    switch inside it (or a time that does not exist) falls back to the tick-by-tick
+    conversion, which also gives the precise error message.
+    """
+    n = len(ts)
+    if n < 10_000 or zone.startswith("UTC"):
+        return server_to_utc(ts, zone)
+    h = ts // NS_PER_HOUR
+    starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
+    if len(starts) > n // 8:
+        return server_to_utc(ts, zone)
+    hours = h[starts] * NS_PER_HOUR
+    try:
+        a = server_to_utc(hours, zone) - hours
+        b = server_to_utc(hours + (NS_PER_HOUR - 1), zone) - (hours + (NS_PER_HOUR - 1))
+    except ValueError:
+        return server_to_utc(ts, zone)
+    if np.any(a != b):
+        return server_to_utc(ts, zone)
+    return ts + np.repeat(a, np.diff(np.r_[starts, n]))
 
 
 def _read_kwargs(mod, symbol: str | None, options: dict) -> dict:
@@ -208,13 +235,31 @@ def load_ticks(path: str | Path | Sequence[str | Path], fmt: str = "auto",
     zone = normalise_tz(zone)
     paths = [str(p) for p, _ in items]
     hasher = tick_cache.Hasher()
-    fp = tick_cache.fingerprint(
-        [p for p, _ in items], hasher, format=fmt, symbol=symbol, server_tz=zone,
-        explicit_tz=server_tz is not None, policy=pol, options={**options, **vopts})
-    if cache and (hit := tick_cache.load(fp)) is not None:
-        if progress:
-            progress(len(items), len(items), paths[-1])
-        return replace(hit, paths=tuple(paths))
+
+    def fingerprint() -> str:
+        return tick_cache.fingerprint(
+            [p for p, _ in items], hasher, format=fmt, symbol=symbol, server_tz=zone,
+            explicit_tz=server_tz is not None, policy=pol, options={**options, **vopts})
+
+    with ThreadPoolExecutor(1) as pool:
+        if cache:
+            fp = fingerprint()
+            if (hit := tick_cache.load(fp)) is not None:
+                if progress:
+                    progress(len(items), len(items), paths[-1])
+                return replace(hit, paths=tuple(paths))
+        else:  # hash while reading (sha256 and the parsers release the GIL)
+            future = pool.submit(fingerprint)
+        table = _import(items, mod, fmt, spec, symbol, server_tz, zone, pol, vopts, options,
+                        notes, progress, lambda: fp if cache else future.result())
+    if cache:
+        tick_cache.save(table, hasher)
+    return table
+
+
+def _import(items, mod, fmt, spec, symbol, server_tz, zone, pol, vopts, options, notes,
+            progress, get_fp) -> TickTable:
+    paths = [str(p) for p, _ in items]
     chunks: list[Chunk] = []
     issues: list[Issue] = list(notes)
     used_zone = zone
@@ -231,7 +276,7 @@ def load_ticks(path: str | Path | Sequence[str | Path], fmt: str = "auto",
                 used_zone = "UTC"
             elif zone != "UTC" and len(c.columns["ts"]):
                 try:
-                    c.columns["ts"] = server_to_utc(c.columns["ts"], zone)
+                    c.columns["ts"] = to_utc(c.columns["ts"], zone)
                 except ValueError as exc:
                     raise DataError(c.path, None, str(exc), "times that exist in that zone",
                                     "check server_tz") from None
@@ -247,8 +292,5 @@ def load_ticks(path: str | Path | Sequence[str | Path], fmt: str = "auto",
     if need_sort:
         order = np.argsort(columns["ts"], kind="stable")
         columns = {k: v[order] for k, v in columns.items()}
-    table = TickTable(columns, symbol=symbol, source=fmt, server_tz=used_zone,
-                      fingerprint=fp, issues=tuple(issues), paths=tuple(paths))
-    if cache:
-        tick_cache.save(table, hasher)
-    return table
+    return TickTable(columns, symbol=symbol, source=fmt, server_tz=used_zone,
+                     fingerprint=get_fp(), issues=tuple(issues), paths=tuple(paths))

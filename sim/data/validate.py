@@ -71,7 +71,11 @@ def move_sigma_nb(bid, ask):
 
 @njit(cache=True)
 def mark_problems_nb(ts, bid, ask, sigma, spike_sigma, spike_pct):
-    """Return a uint8 per row: OR of the ``BITS`` of the problems found on it."""
+    """Return (a uint8 per row: OR of the ``BITS`` of its problems, any move > threshold).
+
+    With ``sigma=0`` the threshold is its floor ``spike_pct x ref``: when no move exceeds
+    it, no larger ``sigma`` can find a spike either, so ``sigma`` need not be computed.
+    """
     n = len(ts)
     out = np.zeros(n, np.uint8)
     good = np.empty(n, np.bool_)
@@ -80,6 +84,7 @@ def mark_problems_nb(ts, bid, ask, sigma, spike_sigma, spike_pct):
         good[i] = b > 0 and a > 0 and np.isfinite(b) and np.isfinite(a)
     tmax = np.iinfo(np.int64).min
     ref = np.nan
+    big = False
     for i in range(n):
         m = 0
         b, a = bid[i], ask[i]
@@ -100,6 +105,7 @@ def mark_problems_nb(ts, bid, ask, sigma, spike_sigma, spike_pct):
             else:
                 thr = max(spike_sigma * sigma, spike_pct * ref)
                 if abs(mid - ref) > thr:
+                    big = True
                     j = i + 1
                     while j < n and not good[j]:
                         j += 1
@@ -110,7 +116,7 @@ def mark_problems_nb(ts, bid, ask, sigma, spike_sigma, spike_pct):
                 else:
                     ref = mid
         out[i] = m
-    return out
+    return out, big
 
 
 def _fix_text(kind: str) -> str:
@@ -136,8 +142,10 @@ def validate_chunk(chunk: Chunk, policy: dict[str, str] | None = None,
     n = len(ts)
     if n == 0:
         return chunk, []
-    sigma = move_sigma_nb(bid, ask)
-    marks = mark_problems_nb(ts, bid, ask, sigma, float(spike_sigma), float(spike_pct))
+    marks, big = mark_problems_nb(ts, bid, ask, 0.0, float(spike_sigma), float(spike_pct))
+    if big and spike_sigma > 0:
+        sigma = move_sigma_nb(bid, ask)
+        marks, _ = mark_problems_nb(ts, bid, ask, sigma, float(spike_sigma), float(spike_pct))
     if not marks.any():
         return chunk, []
     found = {k: np.flatnonzero(marks & bit) for k, bit in BITS.items()}
