@@ -209,72 +209,12 @@ def parse_decimal_nb(buf, a, b, pow10):
 
 
 @njit(cache=True)
-def parse_time_nb(buf, a, b):
-    """``H[H]:MM:SS[.f{1,9}]`` -> ns since midnight, or -1."""
-    n = b - a
-    if n >= 7 and buf[a + 1] == 58:  # single-digit hour
-        hh = digits_nb(buf, a, 1)
-        a += 2
-    elif n >= 8 and buf[a + 2] == 58:
-        hh = digits_nb(buf, a, 2)
-        a += 3
-    else:
-        return -1
-    if b - a < 5 or buf[a + 2] != 58:
-        return -1
-    mm = digits_nb(buf, a, 2)
-    ss = digits_nb(buf, a + 3, 2)
-    if hh < 0 or hh > 23 or mm < 0 or mm > 59 or ss < 0 or ss > 59:
-        return -1
-    ns = ((hh * 60 + mm) * 60 + ss) * 1_000_000_000
-    a += 5
-    if a < b:
-        nf = b - a - 1
-        if buf[a] != 46 or nf < 1 or nf > 9:
-            return -1
-        f = digits_nb(buf, a + 1, nf)
-        if f < 0:
-            return -1
-        for _ in range(9 - nf):
-            f *= 10
-        ns += f
-    return ns
-
-
-@njit(cache=True)
-def parse_date_nb(buf, a, b, mode, sep):
-    """``YYYY<sep>MM<sep>DD`` (mode 0) or ``DD.MM.YYYY`` (mode 1) -> days since epoch, or -1e9."""
-    if b - a != 10:
-        return -1_000_000_000
-    if mode == 0:
-        y, m, d = digits_nb(buf, a, 4), digits_nb(buf, a + 5, 2), digits_nb(buf, a + 8, 2)
-        s1, s2 = buf[a + 4], buf[a + 7]
-    else:
-        d, m, y = digits_nb(buf, a, 2), digits_nb(buf, a + 3, 2), digits_nb(buf, a + 6, 4)
-        s1, s2 = buf[a + 2], buf[a + 5]
-    if s1 != sep or s2 != sep or y < 1900 or m < 1 or m > 12 or d < 1:
-        return -1_000_000_000
-    if d > days_in_month_nb(y, m):
-        return -1_000_000_000
-    return days_from_civil_nb(y, m, d)
-
-
-@njit(cache=True)
 def count_lines_nb(buf):
     n = 1
     for i in range(len(buf)):
         if buf[i] == 10:
             n += 1
     return n
-
-
-@njit(cache=True)
-def _trim_nb(buf, a, b):
-    while a < b and buf[a] == 32:
-        a += 1
-    while b > a and (buf[b - 1] == 32 or buf[b - 1] == 13):
-        b -= 1
-    return a, b
 
 
 @njit(cache=True, nogil=True)
