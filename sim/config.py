@@ -1,0 +1,196 @@
+"""Frozen config schemas of the simulator and their conversion to kernel records.
+
+Hydra YAML (``conf/execution``, ``conf/account``) is turned into these dataclasses
+once, at the boundary; kernels only ever see the ``*_dt`` records built here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from sim.data.symbols import SymbolSpec
+from sim.dtypes import exec_dt, limits_dt, symbol_dt
+from sim.enums import (
+    AccountMode,
+    CalcMode,
+    ConvMode,
+    DistKind,
+    FillOn,
+    SlippageKind,
+    SwapMode,
+    TriggerFill,
+)
+
+NS_PER_MS = 1_000_000
+ZERO_DECIMAL_CCY = {"JPY", "HUF", "KRW"}
+
+
+@dataclass(frozen=True)
+class Dist:
+    """A latency: ``constant`` (a ms), ``uniform`` (a..b ms) or ``exponential`` (a + Exp(b) ms)."""
+
+    kind: str = "constant"
+    a: float = 0.0
+    b: float = 0.0
+
+
+@dataclass(frozen=True)
+class Slippage:
+    """``none``; ``fixed`` (a points); ``spread`` (a x spread); ``sampled`` (Exp(a) points, cap b)."""
+
+    kind: str = "none"
+    a: float = 0.0
+    b: float = 0.0
+
+
+@dataclass(frozen=True)
+class ExecutionConfig:
+    name: str = "custom"
+    fill_on: str = "arrival"            # arrival | next_tick   (mt-execution.md 8.2)
+    trigger_fill: str = "mt5"           # mt5 | order_price | no_positive_slippage (1.5)
+    submit_latency: Dist = field(default_factory=Dist)
+    venue_latency: Dist = field(default_factory=Dist)
+    report_latency: Dist = field(default_factory=Dist)
+    slippage: Slippage = field(default_factory=Slippage)
+    commission: bool = True
+    swaps: bool = True
+    stop_out: bool = True
+    seed: int = 12345
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    currency: str = "USD"
+    balance: float = 10_000.0
+    leverage: float = 100.0
+    mode: str = "netting"               # netting | hedging
+    margin_call: float = 100.0          # percent margin level
+    stop_out: float = 50.0              # percent margin level
+    server_tz: str = "NY+7"             # server day for swaps (mt-execution.md 9)
+    equity_bucket_s: int = 60           # equity curve resolution
+    rates: dict = field(default_factory=dict)   # fixed conversion rates, e.g. {USDJPY: 150.0}
+
+
+def _choice(value: str, table: dict, what: str) -> int:
+    if value not in table:
+        raise ValueError(f"{what} must be one of {', '.join(table)}, got {value!r}")
+    return table[value]
+
+
+def from_mapping(cls, data: dict):
+    """Build a dataclass from a plain mapping, refusing unknown keys (typos fail loudly)."""
+    data = dict(data or {})
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise ValueError(f"{cls.__name__}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
+    for name in ("submit_latency", "venue_latency", "report_latency"):
+        if name in data and isinstance(data[name], dict):
+            data[name] = from_mapping(Dist, data[name])
+    if "slippage" in data and isinstance(data["slippage"], dict):
+        data["slippage"] = from_mapping(Slippage, data["slippage"])
+    return cls(**data)
+
+
+def exec_record(ex: ExecutionConfig, acct: AccountConfig) -> np.ndarray:
+    kinds = {"constant": DistKind.CONSTANT, "uniform": DistKind.UNIFORM,
+             "exponential": DistKind.EXPONENTIAL}
+    rec = np.zeros(1, dtype=exec_dt)
+    r = rec[0]
+    r["fill_on"] = _choice(ex.fill_on, {"arrival": FillOn.ARRIVAL, "next_tick": FillOn.NEXT_TICK},
+                           "execution.fill_on")
+    r["trigger_fill"] = _choice(ex.trigger_fill, {"mt5": TriggerFill.MT5,
+                                                  "order_price": TriggerFill.ORDER_PRICE,
+                                                  "no_positive_slippage":
+                                                      TriggerFill.NO_POSITIVE_SLIPPAGE},
+                                "execution.trigger_fill")
+    for prefix, d in (("lat_submit", ex.submit_latency), ("lat_venue", ex.venue_latency),
+                      ("lat_report", ex.report_latency)):
+        r[prefix + "_kind"] = _choice(d.kind, kinds, f"execution.{prefix} kind")
+        if d.a < 0 or d.b < 0:
+            raise ValueError(f"execution latency {prefix}: a and b must be >= 0 ms")
+        r[prefix + "_a"] = d.a * NS_PER_MS
+        r[prefix + "_b"] = d.b * NS_PER_MS
+    r["slip_kind"] = _choice(ex.slippage.kind, {"none": SlippageKind.NONE,
+                                                "fixed": SlippageKind.FIXED,
+                                                "spread": SlippageKind.SPREAD,
+                                                "sampled": SlippageKind.SAMPLED},
+                             "execution.slippage.kind")
+    r["slip_a"] = ex.slippage.a
+    r["slip_b"] = ex.slippage.b
+    r["commission"] = ex.commission
+    r["swaps"] = ex.swaps
+    r["stop_out"] = ex.stop_out
+    r["eq_bucket_ns"] = int(acct.equity_bucket_s) * 1_000_000_000
+    r["seed"] = ex.seed
+    return rec
+
+
+def account_mode(acct: AccountConfig) -> int:
+    return _choice(acct.mode, {"netting": AccountMode.NETTING, "hedging": AccountMode.HEDGING},
+                   "account.mode")
+
+
+def _conversion(ccy: str, acct: AccountConfig, names: list[str], what: str, sym: str):
+    a = acct.currency.upper()
+    ccy = ccy.upper()
+    if ccy == a:
+        return ConvMode.SAME, -1, 1.0
+    for pair, mode in ((ccy + a, ConvMode.MULTIPLY), (a + ccy, ConvMode.DIVIDE)):
+        if pair in names:
+            return mode, names.index(pair), 0.0
+    rates = {str(k).upper(): float(v) for k, v in (acct.rates or {}).items()}
+    for pair, mode in ((ccy + a, ConvMode.MULTIPLY), (a + ccy, ConvMode.DIVIDE)):
+        if pair in rates:
+            return mode, -1, rates[pair]
+    raise ValueError(
+        f"{sym}: its {what} currency {ccy} must convert into the account currency {a}: replay "
+        f"{ccy}{a} or {a}{ccy} ticks alongside, or set a fixed rate, e.g. "
+        f"account.rates={{{a}{ccy}: 150.0}} (override: '+account.rates.{a}{ccy}=150.0')")
+
+
+_CALC = {"forex": CalcMode.FOREX, "forex_no_leverage": CalcMode.FOREX_NO_LEVERAGE,
+         "cfd": CalcMode.CFD, "cfdleverage": CalcMode.CFDLEVERAGE,
+         "cfdindex": CalcMode.CFDINDEX, "futures": CalcMode.FUTURES}
+_SWAP = {"disabled": SwapMode.DISABLED, "points": SwapMode.POINTS,
+         "currency_deposit": SwapMode.CURRENCY_DEPOSIT, "interest_open": SwapMode.INTEREST_OPEN}
+
+
+def symbol_records(specs: list[SymbolSpec], acct: AccountConfig) -> np.ndarray:
+    """One ``symbol_dt`` row per replayed symbol, with conversion routes resolved."""
+    names = [s.name.upper() for s in specs]
+    recs = np.zeros(len(specs), dtype=symbol_dt)
+    for i, sp in enumerate(specs):
+        r = recs[i]
+        r["digits"] = sp.digits
+        r["point"] = sp.point
+        r["tick_size"] = sp.tick_size
+        r["contract"] = sp.contract_size
+        r["calc_mode"] = _CALC[sp.calc_mode]
+        r["vol_min"] = sp.volume_min
+        r["vol_step"] = sp.volume_step
+        r["vol_max"] = sp.volume_max
+        r["stops_level"] = sp.stops_level
+        r["freeze_level"] = sp.freeze_level
+        r["commission_per_lot"] = sp.commission_per_lot
+        r["swap_mode"] = _SWAP[sp.swap_mode]
+        r["swap_long"] = sp.swap_long
+        r["swap_short"] = sp.swap_short
+        r["swap_days"][:] = sp.swap_days
+        r["margin_hedged"] = sp.margin_hedged
+        r["profit_digits"] = 0 if sp.currency_profit.upper() in ZERO_DECIMAL_CCY else 2
+        m, k, rate = _conversion(sp.currency_profit, acct, names, "profit", sp.name)
+        r["profit_conv_mode"], r["profit_conv_sym"], r["profit_conv_rate"] = m, k, rate
+        m, k, rate = _conversion(sp.currency_margin, acct, names, "margin", sp.name)
+        r["margin_conv_mode"], r["margin_conv_sym"], r["margin_conv_rate"] = m, k, rate
+    return recs
+
+
+def limits_record(kill: bool = False, max_order_lots: float = 0.0, bypass: bool = False):
+    rec = np.zeros(1, dtype=limits_dt)
+    rec[0]["kill"] = kill
+    rec[0]["max_order_lots"] = max_order_lots
+    rec[0]["bypass"] = bypass
+    return rec

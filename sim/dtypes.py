@@ -1,0 +1,138 @@
+"""Aligned structured dtypes (``*_dt``) for every record the core passes around.
+
+Kernels access fields as ``rec["field"]`` (never ``rec.field``) so they also
+run under ``NUMBA_DISABLE_JIT=1``.  Units: times int64 ns UTC, prices in quote
+currency, volumes in lots, money in the account currency unless a name says
+otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _dt(fields):
+    return np.dtype(fields, align=True)
+
+
+# -- MARKET EVENTS AND REPORTS (input of step_nb, shared with live) --
+event_dt = _dt([
+    ("ts", np.int64), ("kind", np.int32), ("symbol", np.int32),
+    ("bid", np.float64), ("ask", np.float64),
+    # FILL / REJECT reports
+    ("cid", np.int64), ("retcode", np.int32), ("side", np.int32), ("entry", np.int32),
+    ("deal_reason", np.int32), ("volume", np.float64), ("price", np.float64),
+    ("position_id", np.int64), ("profit", np.float64), ("type", np.int32),
+])
+
+# -- SYMBOLS (read-only config, one row per replayed symbol) --
+symbol_dt = _dt([
+    ("digits", np.int32), ("point", np.float64), ("tick_size", np.float64),
+    ("contract", np.float64), ("calc_mode", np.int32),
+    ("vol_min", np.float64), ("vol_step", np.float64), ("vol_max", np.float64),
+    ("stops_level", np.int32), ("freeze_level", np.int32),
+    ("commission_per_lot", np.float64),
+    ("swap_mode", np.int32), ("swap_long", np.float64), ("swap_short", np.float64),
+    ("swap_days", np.float64, (7,)),            # multipliers Sun..Sat
+    ("margin_hedged", np.float64),
+    ("profit_digits", np.int32),                # decimals of the profit currency (N() rounding)
+    ("profit_conv_mode", np.int32), ("profit_conv_sym", np.int32), ("profit_conv_rate", np.float64),
+    ("margin_conv_mode", np.int32), ("margin_conv_sym", np.int32), ("margin_conv_rate", np.float64),
+])
+
+# -- STRATEGY OUTPUT --
+intent_dt = _dt([
+    ("action", np.int32), ("symbol", np.int32), ("type", np.int32),
+    ("volume", np.float64),                     # lots; signed target for Action.TARGET
+    ("price", np.float64), ("sl", np.float64), ("tp", np.float64),
+    ("expiry", np.int64), ("ticket", np.int64),
+])
+
+# -- ORDERS: the outbox of step_nb and the venue's in-flight / pending book --
+order_dt = _dt([
+    ("cid", np.int64), ("ticket", np.int64), ("action", np.int32), ("type", np.int32),
+    ("symbol", np.int32), ("state", np.int32), ("volume", np.float64), ("price", np.float64),
+    ("sl", np.float64), ("tp", np.float64), ("expiry", np.int64), ("pos_ticket", np.int64),
+    ("signal_ts", np.int64), ("arrive_ts", np.int64), ("signal_price", np.float64),
+    ("retcode", np.int32),
+])
+
+# -- POSITIONS (the venue's truth in the sim; the decision side keeps a mirror) --
+position_dt = _dt([
+    ("active", np.bool_), ("ticket", np.int64), ("ident", np.int64), ("symbol", np.int32),
+    ("side", np.int32), ("volume", np.float64), ("price", np.float64),
+    ("sl", np.float64), ("tp", np.float64), ("open_ts", np.int64),
+    ("swap", np.float64), ("commission", np.float64), ("margin", np.float64),
+    ("conv", np.float64),                       # margin-currency rate frozen at open
+    ("profit", np.float64),                     # floating, account currency, at the last quote
+    ("closing", np.float64),                    # decision-side mirror: lots of closes in flight
+])
+
+# -- DEALS: fills and rejections, one journal ("recorded like a fill") --
+deal_dt = _dt([
+    ("ts", np.int64), ("cid", np.int64), ("order", np.int64), ("deal", np.int64),
+    ("position_id", np.int64), ("symbol", np.int32), ("type", np.int32), ("entry", np.int32),
+    ("reason", np.int32), ("retcode", np.int32), ("volume", np.float64), ("price", np.float64),
+    ("profit", np.float64), ("commission", np.float64), ("swap", np.float64),
+    ("signal_ts", np.int64), ("signal_price", np.float64),
+    ("slippage", np.float64),                   # money lost to slippage vs the quote at arrival
+    ("spread_cost", np.float64),                # money: half-spread x volume paid on this deal
+    ("balance", np.float64),                    # balance after the deal
+])
+
+# -- CLOSED TRADES (one row per closing deal, full or partial) --
+trade_dt = _dt([
+    ("symbol", np.int32), ("side", np.int32), ("volume", np.float64), ("position_id", np.int64),
+    ("open_ts", np.int64), ("open_price", np.float64), ("close_ts", np.int64),
+    ("close_price", np.float64), ("profit", np.float64), ("commission", np.float64),
+    ("swap", np.float64), ("reason", np.int32),
+])
+
+# -- EQUITY CURVE (downsampled: one row per bucket with a tick, and one per deal) --
+equity_dt = _dt([
+    ("ts", np.int64), ("balance", np.float64), ("equity", np.float64),
+    ("min_equity", np.float64), ("margin", np.float64),
+])
+
+# -- ACCOUNT (venue side) --
+account_dt = _dt([
+    ("balance", np.float64), ("equity", np.float64), ("margin", np.float64),
+    ("floating", np.float64), ("swap_open", np.float64), ("leverage", np.float64),
+    ("so_call", np.float64), ("so_level", np.float64), ("acc_digits", np.int32),
+    ("mode", np.int32), ("margin_call", np.bool_),
+    ("next_ticket", np.int64), ("next_deal", np.int64),
+    ("n_deals", np.int64), ("n_trades", np.int64), ("n_eq", np.int64), ("n_reports", np.int64),
+    ("n_positions", np.int64), ("eq_bucket", np.int64), ("eq_min", np.float64),
+    ("commission_total", np.float64), ("swap_total", np.float64),
+    ("spread_total", np.float64), ("slippage_total", np.float64),
+    ("n_stopouts", np.int64), ("tick_i", np.int64), ("roll_i", np.int64),
+    ("n_inflight", np.int64), ("n_pending", np.int64), ("n_orders", np.int64),
+    ("pos_hw", np.int64),                       # slots [0, pos_hw) may hold positions
+])
+
+# -- EXECUTION MODEL (venue config, one row) --
+exec_dt = _dt([
+    ("fill_on", np.int32), ("trigger_fill", np.int32),
+    ("lat_submit_kind", np.int32), ("lat_submit_a", np.float64), ("lat_submit_b", np.float64),
+    ("lat_venue_kind", np.int32), ("lat_venue_a", np.float64), ("lat_venue_b", np.float64),
+    ("lat_report_kind", np.int32), ("lat_report_a", np.float64), ("lat_report_b", np.float64),
+    ("slip_kind", np.int32), ("slip_a", np.float64), ("slip_b", np.float64),
+    ("commission", np.bool_), ("swaps", np.bool_), ("stop_out", np.bool_),
+    ("eq_bucket_ns", np.int64), ("seed", np.int64),
+])
+
+# -- DECISION SIDE (shared with live): per-symbol view and scalars --
+dsym_dt = _dt([
+    ("bid", np.float64), ("ask", np.float64), ("ts", np.int64),
+    ("net", np.float64),                        # signed lots filled (from reports)
+    ("working", np.float64),                    # signed lots sent, not yet reported
+])
+
+decision_dt = _dt([
+    ("next_cid", np.int64), ("n_out", np.int64), ("trading_state", np.int32),
+    ("n_sent", np.int64), ("n_rejected", np.int64), ("n_fills", np.int64), ("last_ts", np.int64),
+])
+
+limits_dt = _dt([
+    ("bypass", np.bool_), ("max_order_lots", np.float64), ("kill", np.bool_),
+])

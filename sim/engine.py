@@ -1,0 +1,215 @@
+"""Build the kernel state from config and run the replay (Python edge of the core).
+
+``Simulation`` owns every array of one run.  ``run()`` calls the strategy's njit
+``replay_nb`` and, when a journal fills up, grows it and resumes (all state is in
+the arrays, so a resumed run is identical to an uninterrupted one).
+``run_per_event()`` drives the very same kernels one event at a time from Python,
+as the live runner does: the parity test compares the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+
+from sim.config import (
+    AccountConfig,
+    ExecutionConfig,
+    account_mode,
+    exec_record,
+    limits_record,
+    symbol_records,
+)
+from sim.data.symbols import SymbolSpec
+from sim.data.timezones import NS_PER_DAY, server_midnights_utc, utc_to_server
+from sim.dtypes import (
+    account_dt,
+    deal_dt,
+    decision_dt,
+    dsym_dt,
+    equity_dt,
+    event_dt,
+    intent_dt,
+    order_dt,
+    position_dt,
+    trade_dt,
+)
+from sim.enums import OrderState, Status
+from sim.latency import seed_nb
+from sim.replay import (
+    begin_tick_nb,
+    drain_outbox_nb,
+    end_tick_nb,
+    pop_report_nb,
+    replay_nb,
+    tick_event_nb,
+)
+from sim.step import step_nb
+
+POSITIONS = 64
+OUTBOX = 64
+INTENTS = 16
+
+
+def merge_streams(streams: list[tuple[np.ndarray, np.ndarray, np.ndarray]]):
+    """Merge per-symbol (ts, bid, ask) by timestamp, stable (ties keep symbol order).
+
+    Returns (ts, sym, bid, ask); ``sym`` is empty for a single symbol (saves memory).
+    """
+    if len(streams) == 1:
+        ts, bid, ask = streams[0]
+        return (np.ascontiguousarray(ts, dtype=np.int64), np.zeros(0, np.int32),
+                np.ascontiguousarray(bid, dtype=np.float64),
+                np.ascontiguousarray(ask, dtype=np.float64))
+    ts = np.concatenate([s[0] for s in streams]).astype(np.int64)
+    sym = np.concatenate([np.full(len(s[0]), k, np.int32) for k, s in enumerate(streams)])
+    order = np.argsort(ts, kind="stable")
+    bid = np.concatenate([s[1] for s in streams])[order]
+    ask = np.concatenate([s[2] for s in streams])[order]
+    return ts[order], sym[order], bid, ask
+
+
+def rollovers(ts: np.ndarray, server_tz: str):
+    """Server-midnight instants inside the data and the weekday (0=Sun) of the day ending."""
+    if len(ts) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    roll = server_midnights_utc(int(ts[0]), int(ts[-1]), server_tz)
+    days = utc_to_server(roll, server_tz) // NS_PER_DAY
+    # 1970-01-01 was a Thursday (4); the day that ends at midnight D is D - 1
+    return roll.astype(np.int64), ((days + 3) % 7).astype(np.int64)
+
+
+@dataclass
+class RunResult:
+    """Raw records of one run (trimmed to their used length)."""
+
+    names: list[str]
+    deals: np.ndarray
+    trades: np.ndarray
+    equity: np.ndarray
+    positions: np.ndarray     # still open at the end
+    account: np.ndarray
+    decision: np.ndarray
+    sstate: np.ndarray
+    n_ticks: int
+
+
+class Simulation:
+    """One backtest: the tick stream, the venue state, the decision state and the strategy."""
+
+    def __init__(self, specs: list[SymbolSpec], streams, strategy: ModuleType, params: np.ndarray,
+                 execution: ExecutionConfig, account: AccountConfig, limits: np.ndarray | None = None,
+                 data: np.ndarray | None = None):
+        if len(specs) != len(streams):
+            raise ValueError("one tick stream per symbol spec")
+        self.names = [s.name for s in specs]
+        self.strategy = strategy
+        self.params = params
+        self.data = data if data is not None else np.zeros(0)
+        ts, sym, bid, ask = merge_streams(streams)
+        roll_ts, roll_wd = rollovers(ts, account.server_tz)
+        self.T = (ts, sym, bid, ask, roll_ts, roll_wd)
+        n_sym = len(specs)
+        syms = symbol_records(specs, account)
+        cfg = exec_record(execution, account)
+        acct = np.zeros(1, dtype=account_dt)
+        a = acct[0]
+        a["balance"] = account.balance
+        a["equity"] = account.balance
+        a["leverage"] = account.leverage
+        a["so_call"] = account.margin_call
+        a["so_level"] = account.stop_out
+        a["acc_digits"] = 0 if account.currency.upper() in ("JPY", "HUF", "KRW") else 2
+        a["mode"] = account_mode(account)
+        a["next_ticket"] = 1001
+        a["next_deal"] = 1
+        a["eq_bucket"] = -1
+        span = (int(ts[-1]) - int(ts[0])) if len(ts) else 0
+        n_eq = span // max(int(cfg[0]["eq_bucket_ns"]), 1) + 16
+        tmp = np.zeros(1, dtype=order_dt)
+        self.V = [np.zeros(POSITIONS, dtype=position_dt), self._orders(256),
+                  np.zeros(1024, dtype=deal_dt), np.zeros(1024, dtype=trade_dt),
+                  np.zeros(256, dtype=event_dt), acct, cfg, syms,
+                  np.zeros(n_sym), np.zeros(n_sym), tmp, np.zeros(n_eq, dtype=equity_dt)]
+        dstate = np.zeros(1, dtype=decision_dt)
+        dstate[0]["next_cid"] = 1
+        self.D = (dstate, limits if limits is not None else limits_record(),
+                  np.zeros(n_sym, dtype=dsym_dt), np.zeros(POSITIONS, dtype=position_dt),
+                  int(a["mode"]), np.zeros(INTENTS, dtype=intent_dt),
+                  np.zeros(OUTBOX, dtype=order_dt))
+        self.sstate = strategy.make_state()
+        seed_nb(int(cfg[0]["seed"]))
+
+    @staticmethod
+    def _orders(n):
+        o = np.zeros(n, dtype=order_dt)
+        o["state"] = OrderState.FREE
+        return o
+
+    def _grow(self):
+        # double every journal that is more than half full (the kernel asked for room)
+        for k in (1, 2, 3, 4, 11):
+            arr = self.V[k]
+            used = {1: "n_orders", 2: "n_deals", 3: "n_trades", 4: "n_reports", 11: "n_eq"}[k]
+            if int(self.V[5][0][used]) * 2 >= len(arr) or len(arr) < 512:
+                new = self._orders(len(arr) * 2) if k == 1 else np.zeros(len(arr) * 2, arr.dtype)
+                new[: len(arr)] = arr
+                self.V[k] = new
+
+    def run(self) -> RunResult:
+        """Replay every tick in the njit loop; return the records."""
+        while True:
+            status = replay_nb(*self.T, *self.V, *self.D, self.sstate, self.params,
+                                             self.data, np.zeros(1, dtype=event_dt))
+            if status == Status.DONE:
+                return self.result()
+            self._grow()
+
+    def run_per_event(self) -> RunResult:
+        """Drive the same kernels one event at a time from Python (the live runner's shape)."""
+        ev = np.zeros(1, dtype=event_dt)
+        tts, tsym, tbid, task = self.T[:4]
+        dstate_a, limits_a, dsym, book, mode, intents, outbox = self.D
+        dstate, limits = dstate_a[0], limits_a[0]
+
+        def step():
+            step_nb(ev, self.sstate, self.params, self.data, dstate, limits, dsym, book,
+                                  self.V[7], mode, intents, outbox)
+            if dstate["n_out"] > 0:
+                drain_outbox_nb(*V, dstate, outbox, now)
+
+        while True:
+            V = list(self.V)
+            V[5], V[6] = V[5][0], V[6][0]        # account and execution records
+            acct = V[5]
+            i = begin_tick_nb(*self.T, *V)
+            if i == -1 - Status.DONE:
+                return self.result()
+            if i < 0:
+                self._grow()
+                continue
+            now = tts[i]
+            while pop_report_nb(V[4], acct, now, ev):
+                step()
+            tick_event_nb(tts, tsym, tbid, task, i, ev)
+            step()
+            while pop_report_nb(V[4], acct, now, ev):
+                step()
+            end_tick_nb(tts, acct, V[6], V[11])
+
+    def result(self) -> RunResult:
+        a = self.V[5][0]
+        pos = self.V[0]
+        return RunResult(
+            names=self.names,
+            deals=self.V[2][: a["n_deals"]].copy(),
+            trades=self.V[3][: a["n_trades"]].copy(),
+            equity=self.V[11][: a["n_eq"]].copy(),
+            positions=pos[pos["active"]].copy(),
+            account=self.V[5].copy(),
+            decision=self.D[0].copy(),
+            sstate=self.sstate.copy(),
+            n_ticks=len(self.T[0]),
+        )

@@ -1,0 +1,238 @@
+"""Integer enums usable inside numba kernels (NamedTuple-of-int singletons).
+
+Numeric values follow MetaTrader 5 where MT5 has one (order types, deal entry,
+deal reason, trade return codes), so journals compare with MT5 exports.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class EventKindT(NamedTuple):
+    TICK: int = 0
+    TIMER: int = 1
+    FILL: int = 2      # a deal report reaching the decision side
+    REJECT: int = 3    # a rejection report reaching the decision side
+
+
+EventKind = EventKindT()
+
+
+class SideT(NamedTuple):
+    BUY: int = 1
+    SELL: int = -1
+
+
+Side = SideT()
+
+
+class OrderTypeT(NamedTuple):
+    """MT5 ``ORDER_TYPE_*``."""
+    BUY: int = 0
+    SELL: int = 1
+    BUY_LIMIT: int = 2
+    SELL_LIMIT: int = 3
+    BUY_STOP: int = 4
+    SELL_STOP: int = 5
+
+
+OrderType = OrderTypeT()
+
+
+class ActionT(NamedTuple):
+    """What an intent or order asks the venue to do."""
+    TARGET: int = 0    # intent only: reach this signed net volume (routing turns it into orders)
+    NEW: int = 1       # market or pending order
+    CLOSE: int = 2     # close (part of) position ``ticket``
+    MODIFY: int = 3    # change SL/TP of position ``ticket`` or price/SL/TP of pending ``ticket``
+    CANCEL: int = 4    # delete pending order ``ticket``
+
+
+Action = ActionT()
+
+
+class OrderStateT(NamedTuple):
+    """Lifecycle of an order slot in the venue (MT5 ``ORDER_STATE_*`` where it exists)."""
+    FREE: int = -1
+    IN_FLIGHT: int = 0   # sent, not yet at the venue (latency)
+    PLACED: int = 1      # pending order working at the venue
+    CANCELED: int = 2
+    FILLED: int = 4
+    REJECTED: int = 5
+    EXPIRED: int = 6
+
+
+OrderState = OrderStateT()
+
+
+class DealEntryT(NamedTuple):
+    IN: int = 0
+    OUT: int = 1
+    INOUT: int = 2
+    OUT_BY: int = 3
+
+
+DealEntry = DealEntryT()
+
+
+class DealReasonT(NamedTuple):
+    """MT5 ``DEAL_REASON_*``."""
+    CLIENT: int = 0
+    EXPERT: int = 3
+    SL: int = 4
+    TP: int = 5
+    SO: int = 6
+    ROLLOVER: int = 7
+
+
+DealReason = DealReasonT()
+
+
+class RetcodeT(NamedTuple):
+    """MT5 ``TRADE_RETCODE_*`` plus project codes (>= 20000) for risk/routing."""
+    DONE: int = 10009
+    REQUOTE: int = 10004
+    REJECT: int = 10006
+    CANCEL: int = 10007
+    INVALID_VOLUME: int = 10014
+    INVALID_PRICE: int = 10015
+    INVALID_STOPS: int = 10016
+    MARKET_CLOSED: int = 10018
+    NO_MONEY: int = 10019
+    PRICE_OFF: int = 10021
+    INVALID_EXPIRATION: int = 10022
+    FROZEN: int = 10029
+    LIMIT_ORDERS: int = 10033
+    POSITION_CLOSED: int = 10036
+    INVALID_CLOSE_VOLUME: int = 10038
+    REJECT_CANCEL: int = 10041
+    QUEUE_FULL: int = 20001
+    RISK_HALTED: int = 20002
+    RISK_MAX_LOTS: int = 20003
+    BOOK_FULL: int = 20004
+
+
+Retcode = RetcodeT()
+
+RETCODE_DESC: dict[int, str] = {
+    Retcode.DONE: "done",
+    Retcode.REQUOTE: "requote: price moved beyond the deviation",
+    Retcode.REJECT: "rejected",
+    Retcode.CANCEL: "canceled by the trader",
+    Retcode.INVALID_VOLUME: "invalid volume (min/max/step)",
+    Retcode.INVALID_PRICE: "invalid price (not a tick multiple or wrong side)",
+    Retcode.INVALID_STOPS: "invalid stops: SL/TP/pending price inside the stops level or on the wrong side",
+    Retcode.MARKET_CLOSED: "market closed",
+    Retcode.NO_MONEY: "not enough free margin",
+    Retcode.PRICE_OFF: "no quote for the symbol yet",
+    Retcode.INVALID_EXPIRATION: "invalid expiration (in the past)",
+    Retcode.FROZEN: "inside the freeze level: cannot modify, delete or close",
+    Retcode.LIMIT_ORDERS: "too many pending orders",
+    Retcode.POSITION_CLOSED: "position or order already closed",
+    Retcode.INVALID_CLOSE_VOLUME: "close volume exceeds the position",
+    Retcode.REJECT_CANCEL: "pending order activation rejected (no margin) and canceled",
+    Retcode.QUEUE_FULL: "simulator order queue full",
+    Retcode.RISK_HALTED: "risk: trading halted",
+    Retcode.RISK_MAX_LOTS: "risk: order volume above the limit",
+    Retcode.BOOK_FULL: "simulator position table full",
+}
+
+
+class AccountModeT(NamedTuple):
+    """MT5 ``ACCOUNT_MARGIN_MODE_*``."""
+    NETTING: int = 0
+    HEDGING: int = 2
+
+
+AccountMode = AccountModeT()
+
+
+class CalcModeT(NamedTuple):
+    """MT5 ``SYMBOL_CALC_MODE_*``."""
+    FOREX: int = 0
+    FUTURES: int = 1
+    CFD: int = 2
+    CFDINDEX: int = 3
+    CFDLEVERAGE: int = 4
+    FOREX_NO_LEVERAGE: int = 5
+
+
+CalcMode = CalcModeT()
+
+
+class SwapModeT(NamedTuple):
+    """MT5 ``SYMBOL_SWAP_MODE_*`` (the subset the venue books)."""
+    DISABLED: int = 0
+    POINTS: int = 1
+    CURRENCY_DEPOSIT: int = 4
+    INTEREST_OPEN: int = 6
+
+
+SwapMode = SwapModeT()
+
+
+class ConvModeT(NamedTuple):
+    """How a currency converts into the account currency."""
+    SAME: int = 0       # already the account currency
+    MULTIPLY: int = 1   # pair CCY/ACC: amount * rate
+    DIVIDE: int = 2     # pair ACC/CCY: amount / rate
+
+
+ConvMode = ConvModeT()
+
+
+class TriggerFillT(NamedTuple):
+    """Price of a triggered pending order or SL/TP (mt-execution.md 1.5)."""
+    MT5: int = 0                    # the triggering tick's bid/ask (gaps fill at the gapped quote)
+    ORDER_PRICE: int = 1            # the order's own level (MT4 tester)
+    NO_POSITIVE_SLIPPAGE: int = 2   # stops/SL at market, limits/TP at their level
+
+
+TriggerFill = TriggerFillT()
+
+
+class FillOnT(NamedTuple):
+    ARRIVAL: int = 0     # quote in force when the request reaches the venue
+    NEXT_TICK: int = 1   # first tick at or after the arrival
+
+
+FillOn = FillOnT()
+
+
+class DistKindT(NamedTuple):
+    """Latency / slippage distributions."""
+    CONSTANT: int = 0
+    UNIFORM: int = 1       # uniform in [a, b]
+    EXPONENTIAL: int = 2   # a + Exp(mean b)
+
+
+DistKind = DistKindT()
+
+
+class SlippageKindT(NamedTuple):
+    NONE: int = 0
+    FIXED: int = 1         # a points, adverse
+    SPREAD: int = 2        # a x current spread, adverse
+    SAMPLED: int = 3       # Exp(mean a points) adverse, capped at b points
+
+
+SlippageKind = SlippageKindT()
+
+
+class TradingStateT(NamedTuple):
+    ACTIVE: int = 0
+    REDUCING: int = 1
+    HALTED: int = 2
+
+
+TradingState = TradingStateT()
+
+
+class StatusT(NamedTuple):
+    """Return codes of the replay kernel."""
+    DONE: int = 0
+    NEED_SPACE: int = 1
+
+
+Status = StatusT()

@@ -1,0 +1,170 @@
+"""Deal execution of the simulated venue: margin check, commission, costs, journal, report.
+
+Every executed deal and every rejection is journaled in ``deals`` (a rejection
+has ``retcode != DONE``) and reported to the decision side through the report
+queue after the report latency.
+"""
+
+from __future__ import annotations
+
+from sim.accounting import (
+    apply_deal_nb,
+    find_position_nb,
+    mark_symbol_nb,
+    net_slot_nb,
+    recompute_margin_nb,
+    record_deal_nb,
+    update_equity_nb,
+)
+from sim.enums import AccountMode, DealEntry, EventKind, Retcode, Side
+from sim.jit_cache import kernel
+from sim.latency import draw_ns_nb
+from sim.money import (
+    conv_rate_nb,
+    hedged_margin_nb,
+    margin_ccy_per_lot_nb,
+    margin_conv_nb,
+    round_money_nb,
+)
+
+
+@kernel
+def push_report_nb(reports, acct, cfg, ts, kind, order, s, side, volume, price, retcode, entry,
+                   reason, profit, position_id):
+    k = acct["n_reports"]
+    e = reports[k]
+    e["ts"] = ts + draw_ns_nb(cfg["lat_report_kind"], cfg["lat_report_a"], cfg["lat_report_b"])
+    e["kind"] = kind
+    e["symbol"] = s
+    e["cid"] = order["cid"]
+    e["retcode"] = retcode
+    e["side"] = side
+    e["entry"] = entry
+    e["deal_reason"] = reason
+    e["volume"] = volume
+    e["price"] = price
+    e["position_id"] = position_id
+    e["profit"] = profit
+    e["type"] = order["type"]
+    e["bid"] = 0.0
+    e["ask"] = 0.0
+    acct["n_reports"] = k + 1
+
+
+@kernel
+def reject_nb(deals, reports, acct, cfg, ts, order, s, side, retcode):
+    """Journal and report a rejected request."""
+    record_deal_nb(deals, acct, ts, order, s, side, DealEntry.IN, 0, retcode, order["volume"],
+                   order["price"], 0.0, 0.0, 0.0, 0, 0.0, 0.0)
+    push_report_nb(reports, acct, cfg, ts, EventKind.REJECT, order, s, side, order["volume"],
+                   order["price"], retcode, DealEntry.IN, 0, 0.0, order["pos_ticket"])
+
+
+@kernel
+def added_margin_nb(positions, acct, syms, s, side, volume, price, pos_ticket, qb, qa):
+    """Extra account margin a deal would need (0 for a pure close or reduction)."""
+    sym = syms[s]
+    if pos_ticket > 0:
+        return 0.0
+    per_lot = margin_ccy_per_lot_nb(sym["calc_mode"], sym["contract"], price, acct["leverage"])
+    conv = margin_conv_nb(sym, s, side, price, qb, qa)
+    if acct["mode"] == AccountMode.NETTING:
+        i = net_slot_nb(positions, s)
+        add = volume
+        if i >= 0 and positions[i]["side"] != side:
+            add = volume - positions[i]["volume"]
+        return max(add, 0.0) * per_lot * conv
+    # hedging: symbol margin after minus before, with the hedged rule
+    lv = 0.0
+    lm = 0.0
+    sv = 0.0
+    sm = 0.0
+    cw = 0.0
+    pw = 0.0
+    for j in range(positions.shape[0]):
+        p = positions[j]
+        if p["active"] and p["symbol"] == s:
+            if p["side"] == Side.BUY:
+                lv += p["volume"]
+                lm += p["margin"]
+            else:
+                sv += p["volume"]
+                sm += p["margin"]
+            cw += p["conv"] * p["volume"]
+            pw += p["price"] * p["volume"]
+    d = acct["acc_digits"]
+    lev = acct["leverage"]
+    before = 0.0
+    if lv + sv > 0.0:
+        before = hedged_margin_nb(sym, lv, lm, sv, sm, cw / (lv + sv), pw / (lv + sv), lev, d)
+    m = volume * per_lot * conv
+    if side == Side.BUY:
+        lv += volume
+        lm += m
+    else:
+        sv += volume
+        sm += m
+    cw += conv * volume
+    pw += price * volume
+    after = hedged_margin_nb(sym, lv, lm, sv, sm, cw / (lv + sv), pw / (lv + sv), lev, d)
+    return max(after - before, 0.0)
+
+
+@kernel
+def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, order, s, side,
+               volume, price, pos_ticket, sl, tp, reason, slip_points, fail_code):
+    """Execute a deal at ``price``; on insufficient margin reject with ``fail_code``.
+
+    Returns the retcode (``Retcode.DONE`` when executed).
+    """
+    sym = syms[s]
+    d = acct["acc_digits"]
+    comm = 0.0
+    if cfg["commission"]:
+        comm = round_money_nb(sym["commission_per_lot"] * volume, d)
+    need = added_margin_nb(positions, acct, syms, s, side, volume, price, pos_ticket, qb, qa)
+    if need > 0.0 and acct["equity"] - comm - acct["margin"] < need:
+        reject_nb(deals, reports, acct, cfg, ts, order, s, side, fail_code)
+        return fail_code
+    ticket = order["ticket"] if order["ticket"] > 0 else acct["next_ticket"]
+    if order["ticket"] <= 0:
+        acct["next_ticket"] += 1
+    n_tr = acct["n_trades"]
+    entry, pos_id, profit, swap = apply_deal_nb(positions, acct, syms, trades, s, side, volume,
+                                                price, ts, pos_ticket, ticket, sl, tp, reason,
+                                                qb, qa)
+    # commission: exit share onto the closed trade rows, entry share onto the open position
+    acct["balance"] = round_money_nb(acct["balance"] - comm, d)
+    acct["commission_total"] += comm
+    closed = 0.0
+    for k in range(n_tr, acct["n_trades"]):
+        closed += trades[k]["volume"]
+    if closed > 0.0:
+        part = round_money_nb(comm * closed / volume, d)
+        trades[acct["n_trades"] - 1]["commission"] -= part
+        comm_in = comm - part
+    else:
+        comm_in = comm
+    if comm_in > 0.0 and entry != DealEntry.OUT:
+        j = net_slot_nb(positions, s) if acct["mode"] == AccountMode.NETTING else \
+            find_position_nb(positions, ticket)
+        if j >= 0:
+            positions[j]["commission"] -= comm_in
+    # costs: half the spread and the slippage, both in account money
+    conv = conv_rate_nb(sym["profit_conv_mode"], sym["profit_conv_sym"], sym["profit_conv_rate"],
+                        qb, qa, False)
+    if sym["profit_conv_sym"] == s:
+        conv = price if sym["profit_conv_mode"] == 1 else 1.0 / price
+    units = volume * sym["contract"] * conv
+    spread_cost = round_money_nb(0.5 * (qa[s] - qb[s]) * units, d)
+    slip_cost = round_money_nb(slip_points * sym["point"] * units, d)
+    acct["spread_total"] += spread_cost
+    acct["slippage_total"] += slip_cost
+    record_deal_nb(deals, acct, ts, order, s, side, entry, reason, Retcode.DONE, volume, price,
+                   profit, -comm, swap, pos_id, spread_cost, slip_cost)
+    recompute_margin_nb(positions, syms, acct)
+    mark_symbol_nb(positions, syms, s, acct, qb, qa)
+    update_equity_nb(acct)
+    push_report_nb(reports, acct, cfg, ts, EventKind.FILL, order, s, side, volume, price,
+                   Retcode.DONE, entry, reason, profit, pos_id)
+    return Retcode.DONE

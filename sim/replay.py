@@ -1,0 +1,199 @@
+"""Building blocks of the njit replay loop (backtest only).
+
+``replay_nb`` is the loop; the strategy inside ``step_nb`` is bound statically from its
+params record type (``sim.strategy_api``), so the compile cache holds per strategy:
+
+    while True:
+        i = begin_tick_nb(ticks..., venue...)   # space check, timers/arrivals due, the quote
+        if i < 0: return -i - 1                 # Status.DONE or Status.NEED_SPACE
+        deliver reports due, then the TICK event, to step_nb, feeding each outbox to the venue
+        end_tick_nb(...)                        # equity sample, next tick
+
+Ticks are ``(ts, sym, bid, ask, roll_ts, roll_wd)``: the merged stream (``sym`` may be
+empty for one symbol) and the server-midnight rollover instants with the weekday
+(0 = Sunday) of the server day that ends there.
+
+Performance note: kernels called per tick take arrays and records as separate
+arguments.  Passing a tuple of arrays across an njit call boundary costs hundreds of
+ns per call (measured), which would dominate a ~20 ns tick.
+"""
+
+from __future__ import annotations
+
+from sim.enums import EventKind, FillOn, Status
+from sim.step import step_nb
+from sim.jit_cache import kernel
+from sim.venue import (
+    NO_TS,
+    accept_order_nb,
+    apply_quote_nb,
+    arrive_nb,
+    compact_orders_nb,
+    next_arrival_nb,
+    rollover_nb,
+)
+
+HEADROOM = 64
+
+
+@kernel(inline=True)
+def has_space_nb(orders, deals, trades, reports, equity, acct, room):
+    if acct["n_orders"] + room > orders.shape[0]:
+        compact_orders_nb(orders, acct)
+    return (acct["n_deals"] + room <= deals.shape[0] and acct["n_trades"] + room <= trades.shape[0]
+            and acct["n_eq"] + 2 <= equity.shape[0] and acct["n_orders"] + room <= orders.shape[0]
+            and acct["n_reports"] + room <= reports.shape[0])
+
+
+@kernel(inline=True)
+def symbol_at_nb(sym, i):
+    return sym[i] if sym.shape[0] > 0 else 0
+
+
+@kernel
+def timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity):
+    # rollovers at or before ts and (arrival mode) requests arriving strictly before ts,
+    # in time order; a rollover at the same instant as an arrival goes first
+    while True:
+        r = acct["roll_i"]
+        rts = roll_ts[r] if r < roll_ts.shape[0] else NO_TS
+        j = -1
+        ats = NO_TS
+        if cfg["fill_on"] == FillOn.ARRIVAL and acct["n_inflight"] > 0:
+            j = next_arrival_nb(orders, acct)
+            ats = orders[j]["arrive_ts"]
+        if rts <= ts and rts <= ats:
+            if cfg["swaps"]:
+                rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, roll_wd[r])
+            acct["roll_i"] = r + 1
+        elif ats < ts:
+            arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, orders[j], ats)
+        else:
+            return
+
+
+@kernel(inline=True)
+def begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity):
+    """Run everything due before tick ``acct.tick_i`` and apply its quote.
+
+    Returns the tick index, ``-1 - Status.DONE`` at the end of data, or
+    ``-1 - Status.NEED_SPACE`` when a journal must grow (the caller grows it and calls
+    the replay again: all state lives in the arrays, so the run resumes exactly).
+    """
+    i = acct["tick_i"]
+    if i >= tts.shape[0]:
+        return -1 - Status.DONE
+    if not has_space_nb(orders, deals, trades, reports, equity, acct,
+                        HEADROOM + positions.shape[0]):
+        return -1 - Status.NEED_SPACE
+    ts = tts[i]
+    r = acct["roll_i"]
+    if (r < roll_ts.shape[0] and roll_ts[r] <= ts) or acct["n_inflight"] > 0:
+        timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity)
+    s = symbol_at_nb(tsym, i)
+    qb[s] = tbid[i]
+    qa[s] = task[i]
+    if acct["n_inflight"] > 0 or acct["n_positions"] > 0 or acct["n_pending"] > 0:
+        apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp,
+                       equity, s, ts)
+    return i
+
+
+@kernel(inline=True)
+def tick_event_nb(tts, tsym, tbid, task, i, ev):
+    e = ev[0]
+    e["ts"] = tts[i]
+    e["kind"] = EventKind.TICK
+    e["symbol"] = symbol_at_nb(tsym, i)
+    e["bid"] = tbid[i]
+    e["ask"] = task[i]
+    e["cid"] = 0
+
+
+@kernel(inline=True)
+def pop_report_nb(reports, acct, now, ev):
+    """Move the earliest report due at ``now`` into ``ev``; False when none is due."""
+    n = acct["n_reports"]
+    if n == 0:
+        return False
+    best = -1
+    bts = now + 1
+    for k in range(n):
+        if reports[k]["ts"] < bts:
+            best = k
+            bts = reports[k]["ts"]
+    if best < 0:
+        return False
+    ev[0] = reports[best]
+    for k in range(best, n - 1):
+        reports[k] = reports[k + 1]
+    acct["n_reports"] = n - 1
+    return True
+
+
+@kernel
+def drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, dstate, outbox, now):
+    """Hand the step's new orders to the venue; zero-latency ones arrive at once."""
+    n = dstate["n_out"]
+    for k in range(n):
+        accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, outbox[k], now)
+    dstate["n_out"] = 0
+    while acct["n_inflight"] > 0:
+        j = next_arrival_nb(orders, acct)
+        if orders[j]["arrive_ts"] > now:
+            break
+        arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, orders[j], now)
+
+
+@kernel(inline=True)
+def end_tick_nb(tts, acct, cfg, equity):
+    """Sample the equity curve (one row per bucket, with the bucket's minimum) and advance."""
+    i = acct["tick_i"]
+    ts = tts[i]
+    b = ts // cfg["eq_bucket_ns"]
+    eq = acct["equity"]
+    if b != acct["eq_bucket"] or acct["n_eq"] == 0:
+        acct["n_eq"] += 1
+        acct["eq_bucket"] = b
+        acct["eq_min"] = eq
+    k = acct["n_eq"] - 1
+    if eq < acct["eq_min"]:
+        acct["eq_min"] = eq
+    row = equity[k]
+    row["ts"] = ts
+    row["balance"] = acct["balance"]
+    row["equity"] = eq
+    row["min_equity"] = acct["eq_min"]
+    row["margin"] = acct["margin"]
+    acct["tick_i"] = i + 1
+
+
+@kernel
+def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals, trades, reports,
+              acct_a, cfg_a, syms, qb, qa, tmp, equity, dstate_a, limits_a, dsym, book, mode,
+              intents, outbox, sstate, params, data, ev):
+    """Replay the ticks from ``acct.tick_i`` on; return ``Status.DONE`` or ``NEED_SPACE``."""
+    acct = acct_a[0]
+    cfg = cfg_a[0]
+    dstate = dstate_a[0]
+    limits = limits_a[0]
+    while True:
+        i = begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
+                          trades, reports, acct, cfg, syms, qb, qa, tmp, equity)
+        if i < 0:
+            return -i - 1
+        now = tts[i]
+        for phase in range(3):   # reports due, the tick, reports of zero-latency fills
+            if phase == 1:
+                tick_event_nb(tts, tsym, tbid, task, i, ev)
+            elif not pop_report_nb(reports, acct, now, ev):
+                continue
+            while True:
+                step_nb(ev, sstate, params, data, dstate, limits, dsym, book, syms, mode,
+                        intents, outbox)
+                if dstate["n_out"] > 0:
+                    drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms,
+                                    qb, qa, tmp, equity, dstate, outbox, now)
+                if phase == 1 or not pop_report_nb(reports, acct, now, ev):
+                    break
+        end_tick_nb(tts, acct, cfg, equity)

@@ -1,0 +1,30 @@
+"""Risk stage between strategy and routing (shared with live).
+
+Today: the kill switch, the trading state (HALTED blocks everything, REDUCING only
+lets exposure shrink) and a per-order volume cap.  The risk issue fills in the
+rest (rate limits, daily loss, exposure caps) behind this same signature.
+"""
+
+from __future__ import annotations
+
+from sim.enums import Action, Retcode, TradingState
+from sim.jit_cache import kernel
+
+
+@kernel
+def check_intent_nb(intent, dstate, limits, dsym):
+    """Return ``Retcode.DONE`` to let ``intent`` through, else the risk retcode."""
+    if limits["bypass"]:
+        return Retcode.DONE
+    reduces = intent["action"] == Action.CLOSE or intent["action"] == Action.CANCEL
+    if intent["action"] == Action.TARGET:
+        cur = dsym["net"] + dsym["working"]
+        reduces = abs(intent["volume"]) < abs(cur) and intent["volume"] * cur >= 0.0
+    if limits["kill"] or dstate["trading_state"] == TradingState.HALTED:
+        return Retcode.RISK_HALTED
+    if dstate["trading_state"] == TradingState.REDUCING and not reduces:
+        return Retcode.RISK_HALTED
+    if limits["max_order_lots"] > 0.0 and intent["action"] != Action.TARGET \
+            and intent["volume"] > limits["max_order_lots"]:
+        return Retcode.RISK_MAX_LOTS
+    return Retcode.DONE

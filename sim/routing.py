@@ -1,0 +1,118 @@
+"""Routing stage (shared with live): intents -> venue orders.
+
+Normalises volumes to the symbol's lot step, turns a TARGET net position into
+market orders (one net order on netting accounts; closes of opposite tickets,
+oldest first, then an opening order on hedging accounts) and stamps each order
+with a client id.  A-book/B-book routing plugs in here later.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.enums import AccountMode, Action, OrderType, Side
+from sim.jit_cache import kernel
+
+VOL_EPS = 1e-9
+
+
+@kernel
+def norm_volume_nb(sym, volume):
+    """Round ``volume`` lots down to the lot step (never up: no accidental extra exposure)."""
+    steps = np.floor(volume / sym["vol_step"] + 1e-7)
+    return round(steps * sym["vol_step"], 8)
+
+
+@kernel
+def emit_nb(outbox, dstate, ts, sig_price, action, otype, s, volume, price, sl, tp, expiry,
+            pos_ticket):
+    k = dstate["n_out"]
+    if k >= outbox.shape[0]:
+        return 0
+    o = outbox[k]
+    o["cid"] = dstate["next_cid"]
+    dstate["next_cid"] += 1
+    o["ticket"] = 0
+    o["action"] = action
+    o["type"] = otype
+    o["symbol"] = s
+    o["state"] = 0
+    o["volume"] = volume
+    o["price"] = price
+    o["sl"] = sl
+    o["tp"] = tp
+    o["expiry"] = expiry
+    o["pos_ticket"] = pos_ticket
+    o["signal_ts"] = ts
+    o["arrive_ts"] = 0
+    o["signal_price"] = sig_price
+    o["retcode"] = 0
+    dstate["n_out"] = k + 1
+    dstate["n_sent"] += 1
+    return 1
+
+
+@kernel
+def route_target_nb(intent, ts, dstate, mode, dsym, book, sym, outbox):
+    s = intent["symbol"]
+    d = dsym[s]
+    delta = intent["volume"] - (d["net"] + d["working"])
+    vol = norm_volume_nb(sym, abs(delta))
+    if vol < sym["vol_min"] - VOL_EPS:
+        return 0
+    side = Side.BUY if delta > 0 else Side.SELL
+    otype = OrderType.BUY if side == Side.BUY else OrderType.SELL
+    sig = d["ask"] if side == Side.BUY else d["bid"]
+    n = 0
+    if mode == AccountMode.HEDGING:
+        # close opposite tickets first (oldest first), then open the rest
+        while vol > VOL_EPS:
+            best = -1
+            for i in range(book.shape[0]):
+                p = book[i]
+                if p["active"] and p["symbol"] == s and p["side"] == -side \
+                        and p["volume"] - p["closing"] > VOL_EPS:
+                    if best < 0 or p["ticket"] < book[best]["ticket"]:
+                        best = i
+            if best < 0:
+                break
+            p = book[best]
+            c = min(vol, p["volume"] - p["closing"])
+            if emit_nb(outbox, dstate, ts, sig, Action.CLOSE, otype, s, c, 0.0, 0.0, 0.0, 0,
+                       p["ticket"]) == 0:
+                return n
+            p["closing"] += c
+            d["working"] += side * c
+            vol = round(vol - c, 8)
+            n += 1
+        if vol <= VOL_EPS:
+            return n
+    if emit_nb(outbox, dstate, ts, sig, Action.NEW, otype, s, vol, 0.0, 0.0, 0.0, 0, 0) == 1:
+        d["working"] += side * vol
+        n += 1
+    return n
+
+
+@kernel
+def route_nb(intent, ts, dstate, mode, dsym, book, syms, outbox):
+    """Turn one intent into zero or more orders in ``outbox``; return how many."""
+    s = intent["symbol"]
+    sym = syms[s]
+    act = intent["action"]
+    if act == Action.TARGET:
+        return route_target_nb(intent, ts, dstate, mode, dsym, book, sym, outbox)
+    d = dsym[s]
+    vol = norm_volume_nb(sym, intent["volume"]) if act == Action.NEW or act == Action.CLOSE else 0.0
+    t = intent["type"]
+    buy = t == OrderType.BUY or t == OrderType.BUY_LIMIT or t == OrderType.BUY_STOP
+    sig = d["ask"] if buy else d["bid"]
+    n = emit_nb(outbox, dstate, ts, sig, act, t, s, vol, intent["price"], intent["sl"],
+                intent["tp"], intent["expiry"], intent["ticket"])
+    if n == 1 and act == Action.NEW and (t == OrderType.BUY or t == OrderType.SELL):
+        d["working"] += (1.0 if buy else -1.0) * vol
+    if n == 1 and act == Action.CLOSE:
+        for i in range(book.shape[0]):
+            if book[i]["active"] and book[i]["ticket"] == intent["ticket"]:
+                book[i]["closing"] += vol
+                d["working"] -= book[i]["side"] * vol
+    return n

@@ -1,0 +1,119 @@
+"""The decision step shared by backtest and live: strategy -> risk -> routing.
+
+``step_nb`` = ``begin_step_nb`` (decision-side bookkeeping) -> the strategy (bound
+statically through ``sim.strategy_api.on_event``) -> ``end_step_nb`` (risk, routing).
+
+The decision-side state: ``dstate`` (decision_dt record), ``limits`` (limits_dt record),
+``dsym`` (per-symbol quotes and exposure), ``book`` (positions mirrored from fill
+reports), ``syms``, the account ``mode``, an ``intents`` scratch buffer and the
+``outbox``.  ``begin_step_nb`` records quotes (TICK) or books fill/reject reports
+(FILL/REJECT: the decision side's accounting); ``end_step_nb`` runs each intent through
+risk then routing into ``outbox``.  Nothing here does I/O or reads a clock.
+"""
+
+from __future__ import annotations
+
+from sim.enums import AccountMode, DealEntry, EventKind, OrderType, Retcode
+from sim.jit_cache import kernel
+from sim.risk import check_intent_nb
+from sim.routing import route_nb
+from sim.strategy_api import on_event
+
+VOL_EPS = 1e-9
+
+
+@kernel
+def book_fill_nb(book, dsym, mode, e):
+    """Mirror an executed deal into the decision-side book (positions by identifier)."""
+    s = e["symbol"]
+    vol = e["volume"]
+    pid = e["position_id"]
+    found = -1
+    for i in range(book.shape[0]):
+        if book[i]["active"] and book[i]["ident"] == pid:
+            found = i
+            break
+    if e["entry"] == DealEntry.IN and (found < 0 or mode == AccountMode.HEDGING):
+        for i in range(book.shape[0]):
+            if not book[i]["active"]:
+                p = book[i]
+                p["active"] = True
+                p["ticket"] = pid
+                p["ident"] = pid
+                p["symbol"] = s
+                p["side"] = e["side"]
+                p["volume"] = vol
+                p["price"] = e["price"]
+                p["open_ts"] = e["ts"]
+                p["closing"] = 0.0
+                break
+    elif found >= 0:
+        p = book[found]
+        if p["side"] == e["side"]:
+            p["price"] = (p["price"] * p["volume"] + e["price"] * vol) / (p["volume"] + vol)
+            p["volume"] += vol
+        else:
+            closed = min(vol, p["volume"])
+            p["volume"] -= closed
+            if e["type"] == OrderType.BUY or e["type"] == OrderType.SELL:
+                p["closing"] = max(p["closing"] - closed, 0.0)
+            rest = vol - closed
+            if rest > VOL_EPS:          # netting reversal: same identifier, other side
+                p["side"] = e["side"]
+                p["volume"] = rest
+                p["price"] = e["price"]
+                p["open_ts"] = e["ts"]
+                p["closing"] = 0.0
+            elif p["volume"] <= VOL_EPS:
+                p["active"] = False
+    dsym[s]["net"] += e["side"] * vol
+
+
+@kernel(inline=True)
+def begin_step_nb(ev, dstate, dsym, book, mode):
+    """Bookkeeping before the strategy sees ``ev``: quotes, fills, rejects."""
+    e = ev[0]
+    dstate["last_ts"] = e["ts"]
+    if e["kind"] == EventKind.TICK:
+        d = dsym[e["symbol"]]
+        d["bid"] = e["bid"]
+        d["ask"] = e["ask"]
+        d["ts"] = e["ts"]
+        return
+    if e["kind"] == EventKind.FILL or e["kind"] == EventKind.REJECT:
+        market = e["type"] == OrderType.BUY or e["type"] == OrderType.SELL
+        if e["cid"] > 0 and market:     # this order's volume is no longer in flight
+            dsym[e["symbol"]]["working"] -= e["side"] * e["volume"]
+        if e["kind"] == EventKind.FILL:
+            dstate["n_fills"] += 1
+            book_fill_nb(book, dsym, mode, e)
+        else:
+            dstate["n_rejected"] += 1
+            if market and e["position_id"] > 0:   # a rejected close: the ticket is open again
+                for i in range(book.shape[0]):
+                    if book[i]["active"] and book[i]["ticket"] == e["position_id"]:
+                        book[i]["closing"] = max(book[i]["closing"] - e["volume"], 0.0)
+
+
+@kernel
+def end_step_nb(ev, dstate, limits, dsym, book, syms, mode, intents, outbox, n_intents):
+    """Run the strategy's intents through risk, then routing; return orders added."""
+    ts = ev[0]["ts"]
+    added = 0
+    for k in range(n_intents):
+        it = intents[k]
+        if check_intent_nb(it, dstate, limits, dsym[it["symbol"]]) != Retcode.DONE:
+            dstate["n_rejected"] += 1
+            continue
+        added += route_nb(it, ts, dstate, mode, dsym, book, syms, outbox)
+    return added
+
+
+@kernel(inline=True)
+def step_nb(ev, sstate, params, data, dstate, limits, dsym, book, syms, mode, intents, outbox):
+    """Handle one event: bookkeeping, strategy, risk, routing; return orders added."""
+    begin_step_nb(ev, dstate, dsym, book, mode)
+    n = on_event(sstate, params, data, ev[0], dsym, intents)
+    if n == 0:
+        return 0
+    return end_step_nb(ev, dstate, limits, dsym, book, syms, mode, intents, outbox, n)
