@@ -7,6 +7,7 @@ import sim  # noqa: F401  (sets up the numba cache before any strategy kernel)
 
 REGISTRY: dict[str, str] = {
     "ema_cross": "strategies.ema_cross",
+    "scripted": "strategies.scripted",
 }
 
 
