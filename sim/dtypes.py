@@ -107,7 +107,7 @@ account_dt = _dt([
     ("spread_total", np.float64), ("slippage_total", np.float64),
     ("n_stopouts", np.int64), ("tick_i", np.int64), ("roll_i", np.int64),
     ("n_inflight", np.int64), ("n_pending", np.int64), ("n_orders", np.int64),
-    ("pos_hw", np.int64),                       # slots [0, pos_hw) may hold positions
+    ("pos_hw", np.int64), ("n_olog", np.int64),                       # slots [0, pos_hw) may hold positions
 ])
 
 # -- EXECUTION MODEL (venue config, one row) --

@@ -89,6 +89,7 @@ class RunResult:
     deals: np.ndarray
     trades: np.ndarray
     equity: np.ndarray
+    orders: np.ndarray        # every order the decision side sent (order_dt), in send order
     positions: np.ndarray     # still open at the end
     account: np.ndarray
     decision: np.ndarray
@@ -132,7 +133,8 @@ class Simulation:
         self.V = [np.zeros(POSITIONS, dtype=position_dt), self._orders(256),
                   np.zeros(1024, dtype=deal_dt), np.zeros(1024, dtype=trade_dt),
                   np.zeros(256, dtype=event_dt), acct, cfg, syms,
-                  np.zeros(n_sym), np.zeros(n_sym), tmp, np.zeros(n_eq, dtype=equity_dt)]
+                  np.zeros(n_sym), np.zeros(n_sym), tmp, np.zeros(n_eq, dtype=equity_dt),
+                  np.zeros(1024, dtype=order_dt)]
         dstate = np.zeros(1, dtype=decision_dt)
         dstate[0]["next_cid"] = 1
         self.D = (dstate, limits if limits is not None else limits_record(),
@@ -140,7 +142,11 @@ class Simulation:
                   int(a["mode"]), np.zeros(INTENTS, dtype=intent_dt),
                   np.zeros(OUTBOX, dtype=order_dt))
         self.sstate = strategy.make_state()
-        seed_nb(int(cfg[0]["seed"]))
+
+    def _seed(self):
+        # the venue's latency/slippage draws: a fixed stream per run (resumes continue it)
+        if int(self.V[5][0]["tick_i"]) == 0:
+            seed_nb(int(self.V[6][0]["seed"]))
 
     @staticmethod
     def _orders(n):
@@ -150,26 +156,43 @@ class Simulation:
 
     def _grow(self):
         # double every journal that is more than half full (the kernel asked for room)
-        for k in (1, 2, 3, 4, 11):
+        for k in (1, 2, 3, 4, 11, 12):
             arr = self.V[k]
-            used = {1: "n_orders", 2: "n_deals", 3: "n_trades", 4: "n_reports", 11: "n_eq"}[k]
+            used = {1: "n_orders", 2: "n_deals", 3: "n_trades", 4: "n_reports", 11: "n_eq",
+                    12: "n_olog"}[k]
             if int(self.V[5][0][used]) * 2 >= len(arr) or len(arr) < 512:
                 new = self._orders(len(arr) * 2) if k == 1 else np.zeros(len(arr) * 2, arr.dtype)
                 new[: len(arr)] = arr
                 self.V[k] = new
 
-    def run(self) -> RunResult:
-        """Replay every tick in the njit loop; return the records."""
+    def run(self, progress=None, chunk: int = 4_000_000) -> RunResult:
+        """Replay every tick in the njit loop; return the records.
+
+        Args:
+            progress: optional ``callback(done_ticks, total_ticks)``, called between chunks.
+            chunk: ticks per njit call when ``progress`` is given (a call resumes exactly
+                where the previous one stopped).
+        """
+        n = len(self.T[0])
+        ev = np.zeros(1, dtype=event_dt)
+        self._seed()
         while True:
-            status = replay_nb(*self.T, *self.V, *self.D, self.sstate, self.params,
-                                             self.data, np.zeros(1, dtype=event_dt))
-            if status == Status.DONE:
+            done = int(self.V[5][0]["tick_i"])
+            end = n if progress is None else min(n, done + chunk)
+            T = tuple(a[:end] for a in self.T[:4]) + self.T[4:] if end < n else self.T
+            status = replay_nb(*T, *self.V, *self.D, self.sstate, self.params, self.data, ev)
+            if status == Status.NEED_SPACE:
+                self._grow()
+                continue
+            if progress is not None:
+                progress(end, n)
+            if end >= n:
                 return self.result()
-            self._grow()
 
     def run_per_event(self) -> RunResult:
         """Drive the same kernels one event at a time from Python (the live runner's shape)."""
         ev = np.zeros(1, dtype=event_dt)
+        self._seed()
         tts, tsym, tbid, task = self.T[:4]
         dstate_a, limits_a, dsym, book, mode, intents, outbox = self.D
         dstate, limits = dstate_a[0], limits_a[0]
@@ -207,6 +230,7 @@ class Simulation:
             deals=self.V[2][: a["n_deals"]].copy(),
             trades=self.V[3][: a["n_trades"]].copy(),
             equity=self.V[11][: a["n_eq"]].copy(),
+            orders=self.V[12][: a["n_olog"]].copy(),
             positions=pos[pos["active"]].copy(),
             account=self.V[5].copy(),
             decision=self.D[0].copy(),

@@ -21,8 +21,8 @@ ns per call (measured), which would dominate a ~20 ns tick.
 from __future__ import annotations
 
 from sim.enums import EventKind, FillOn, Status
-from sim.step import step_nb
 from sim.jit_cache import kernel
+from sim.step import step_nb
 from sim.venue import (
     NO_TS,
     accept_order_nb,
@@ -37,12 +37,13 @@ HEADROOM = 64
 
 
 @kernel(inline=True)
-def has_space_nb(orders, deals, trades, reports, equity, acct, room):
+def has_space_nb(orders, deals, trades, reports, equity, olog, acct, room):
     if acct["n_orders"] + room > orders.shape[0]:
         compact_orders_nb(orders, acct)
     return (acct["n_deals"] + room <= deals.shape[0] and acct["n_trades"] + room <= trades.shape[0]
             and acct["n_eq"] + 2 <= equity.shape[0] and acct["n_orders"] + room <= orders.shape[0]
-            and acct["n_reports"] + room <= reports.shape[0])
+            and acct["n_reports"] + room <= reports.shape[0]
+            and acct["n_olog"] + room <= olog.shape[0])
 
 
 @kernel(inline=True)
@@ -51,7 +52,7 @@ def symbol_at_nb(sym, i):
 
 
 @kernel
-def timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity):
+def timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog):
     # rollovers at or before ts and (arrival mode) requests arriving strictly before ts,
     # in time order; a rollover at the same instant as an arrival goes first
     while True:
@@ -64,16 +65,16 @@ def timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trade
             ats = orders[j]["arrive_ts"]
         if rts <= ts and rts <= ats:
             if cfg["swaps"]:
-                rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, roll_wd[r])
+                rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, roll_wd[r])
             acct["roll_i"] = r + 1
         elif ats < ts:
-            arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, orders[j], ats)
+            arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, orders[j], ats)
         else:
             return
 
 
 @kernel(inline=True)
-def begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity):
+def begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog):
     """Run everything due before tick ``acct.tick_i`` and apply its quote.
 
     Returns the tick index, ``-1 - Status.DONE`` at the end of data, or
@@ -83,19 +84,19 @@ def begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, de
     i = acct["tick_i"]
     if i >= tts.shape[0]:
         return -1 - Status.DONE
-    if not has_space_nb(orders, deals, trades, reports, equity, acct,
+    if not has_space_nb(orders, deals, trades, reports, equity, olog, acct,
                         HEADROOM + positions.shape[0]):
         return -1 - Status.NEED_SPACE
     ts = tts[i]
     r = acct["roll_i"]
     if (r < roll_ts.shape[0] and roll_ts[r] <= ts) or acct["n_inflight"] > 0:
-        timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity)
+        timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog)
     s = symbol_at_nb(tsym, i)
     qb[s] = tbid[i]
     qa[s] = task[i]
     if acct["n_inflight"] > 0 or acct["n_positions"] > 0 or acct["n_pending"] > 0:
         apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp,
-                       equity, s, ts)
+                       equity, olog, s, ts)
     return i
 
 
@@ -132,17 +133,17 @@ def pop_report_nb(reports, acct, now, ev):
 
 
 @kernel
-def drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, dstate, outbox, now):
+def drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, dstate, outbox, now):
     """Hand the step's new orders to the venue; zero-latency ones arrive at once."""
     n = dstate["n_out"]
     for k in range(n):
-        accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, outbox[k], now)
+        accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, outbox[k], now)
     dstate["n_out"] = 0
     while acct["n_inflight"] > 0:
         j = next_arrival_nb(orders, acct)
         if orders[j]["arrive_ts"] > now:
             break
-        arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, orders[j], now)
+        arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, orders[j], now)
 
 
 @kernel(inline=True)
@@ -170,7 +171,7 @@ def end_tick_nb(tts, acct, cfg, equity):
 
 @kernel
 def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals, trades, reports,
-              acct_a, cfg_a, syms, qb, qa, tmp, equity, dstate_a, limits_a, dsym, book, mode,
+              acct_a, cfg_a, syms, qb, qa, tmp, equity, olog, dstate_a, limits_a, dsym, book, mode,
               intents, outbox, sstate, params, data, ev):
     """Replay the ticks from ``acct.tick_i`` on; return ``Status.DONE`` or ``NEED_SPACE``."""
     acct = acct_a[0]
@@ -179,7 +180,7 @@ def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
     limits = limits_a[0]
     while True:
         i = begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
-                          trades, reports, acct, cfg, syms, qb, qa, tmp, equity)
+                          trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog)
         if i < 0:
             return -i - 1
         now = tts[i]
@@ -193,7 +194,7 @@ def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
                         intents, outbox)
                 if dstate["n_out"] > 0:
                     drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms,
-                                    qb, qa, tmp, equity, dstate, outbox, now)
+                                    qb, qa, tmp, equity, olog, dstate, outbox, now)
                 if phase == 1 or not pop_report_nb(reports, acct, now, ev):
                     break
         end_tick_nb(tts, acct, cfg, equity)

@@ -71,7 +71,7 @@ def triggered_price_nb(cfg, sym, side, level, is_stop, bid, ask):
 # -- REQUEST ARRIVAL --
 
 @kernel
-def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, o, ts):
+def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, o, ts):
     """Process one order that reached the venue at ``ts`` against the current quote."""
     s = o["symbol"]
     sym = syms[s]
@@ -131,11 +131,11 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
                    Retcode.NO_MONEY)
         o["state"] = OrderState.FILLED
         return
-    modify_or_cancel_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, o, ts, side)
+    modify_or_cancel_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, o, ts, side)
 
 
 @kernel
-def modify_or_cancel_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, o, ts, side):
+def modify_or_cancel_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, o, ts, side):
     s = o["symbol"]
     sym = syms[s]
     bid = qb[s]
@@ -196,7 +196,7 @@ def next_arrival_nb(orders, acct):
 # -- PENDING ORDERS, SL/TP, STOP-OUT, ROLLOVER --
 
 @kernel
-def check_pending_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, s, ts):
+def check_pending_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts):
     """Expire or trigger the working pending orders of symbol ``s`` (in ticket order)."""
     sym = syms[s]
     bid = qb[s]
@@ -229,7 +229,7 @@ def check_pending_nb(positions, orders, deals, trades, reports, acct, cfg, syms,
 
 
 @kernel
-def check_sltp_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, s, ts):
+def check_sltp_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts):
     """Close positions of symbol ``s`` whose SL (stop) or TP (limit) the quote reached."""
     sym = syms[s]
     bid = qb[s]
@@ -275,7 +275,7 @@ def venue_order_nb(o, s, volume, ts):
 
 
 @kernel
-def stop_out_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, ts):
+def stop_out_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, ts):
     """Close the worst position while margin level <= stop-out level (mt-execution.md 3.5)."""
     while acct["margin"] > 0.0 and acct["equity"] * 100.0 <= acct["so_level"] * acct["margin"]:
         worst = -1
@@ -301,7 +301,7 @@ def stop_out_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, 
 
 
 @kernel
-def rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, mult_day):
+def rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, mult_day):
     """Charge one rollover (weekday index ``mult_day`` 0=Sun of the server day ending)."""
     d = acct["acc_digits"]
     for i in range(acct["pos_hw"]):
@@ -356,7 +356,7 @@ def sltp_hit_nb(positions, acct, sym, s, bid, ask):
 
 
 @kernel(inline=True)
-def apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, s, ts):
+def apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts):
     """Steps 3-7 of mt-execution.md 10 after the quote of symbol ``s`` was stored in qb/qa.
 
     (Step 2, timers, and arrivals due before ``ts`` are run by the caller first.)  The
@@ -367,10 +367,10 @@ def apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, q
         j = next_arrival_nb(orders, acct)
         if orders[j]["arrive_ts"] > ts:
             break
-        arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, orders[j], ts)
+        arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, orders[j], ts)
     # 4.-5. pending triggers and SL/TP of this symbol
     if acct["n_pending"] > 0:
-        check_pending_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, s, ts)
+        check_pending_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts)
     if acct["n_positions"] == 0:
         return
     mark_symbol_nb(positions, syms, s, acct, qb, qa)
@@ -379,17 +379,17 @@ def apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, q
             mark_symbol_nb(positions, syms, k, acct, qb, qa)
     update_equity_nb(acct)
     if sltp_hit_nb(positions, acct, syms[s], s, qb[s], qa[s]):
-        check_sltp_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, s, ts)
+        check_sltp_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts)
     # 6.-7. stop-out and margin call
     if acct["margin"] > 0.0:
         level = acct["equity"] * 100.0
         if cfg["stop_out"] and level <= acct["so_level"] * acct["margin"]:
-            stop_out_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, ts)
+            stop_out_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, ts)
         acct["margin_call"] = acct["equity"] * 100.0 <= acct["so_call"] * acct["margin"]
 
 
 @kernel
-def accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, o, ts):
+def accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, o, ts):
     """Put an order from the decision side's outbox in flight (submit + venue latency)."""
     k = acct["n_orders"]
     orders[k] = o
@@ -401,6 +401,8 @@ def accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, 
         + draw_ns_nb(cfg["lat_venue_kind"], cfg["lat_venue_a"], cfg["lat_venue_b"])
     acct["n_orders"] = k + 1
     acct["n_inflight"] += 1
+    olog[acct["n_olog"]] = q          # the order journal (the store's ``orders`` table)
+    acct["n_olog"] += 1
 
 
 @kernel
@@ -417,6 +419,6 @@ def compact_orders_nb(orders, acct):
 
 
 @kernel
-def recompute_all_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity):
+def recompute_all_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog):
     recompute_margin_nb(positions, syms, acct)
     update_equity_nb(acct)

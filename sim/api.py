@@ -1,0 +1,100 @@
+"""Python API for notebooks: ``sim.backtest(ticks, overrides=[...])``.
+
+The overrides are the CLI's Hydra override strings, composed against the same
+``conf/`` tree, and the run goes through the same ``run_backtest``: the same config
+gives the same numbers in a notebook and on the command line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from sim.backtest import BacktestOutcome, from_frame, run_backtest
+from sim.data import TickTable
+
+CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+
+
+def compose(overrides=()) -> DictConfig:
+    """Compose ``conf/config.yaml`` with Hydra override strings (as on the CLI)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ticklab"):
+        return hydra_compose("config", overrides=list(overrides))
+
+
+@dataclass
+class BacktestResult:
+    """A finished run.
+
+    Attributes:
+        trades: closed trades (symbol, side +1/-1, lots, open/close ts and price, profit,
+            commission, swap, pnl in account currency, reason).
+        equity: equity curve (ts UTC, balance, equity, min_equity, margin).
+        metrics: the same figures the CLI prints and stores.
+        open_positions: positions still open at the end (marked to the last quote).
+        fills, rejections: the deal journal split by outcome.
+        config: the resolved config as YAML.
+    """
+
+    trades: pd.DataFrame
+    equity: pd.DataFrame
+    metrics: dict
+    open_positions: pd.DataFrame
+    fills: pd.DataFrame
+    rejections: pd.DataFrame
+    config: str
+    outcome: BacktestOutcome = field(repr=False)
+
+    def __repr__(self) -> str:
+        m = self.metrics
+        return (f"BacktestResult({len(self.trades)} trades, net P&L {m.get('net_pnl', float('nan')):.2f}, "
+                f"max DD {m.get('max_drawdown', float('nan')):.2f})")
+
+
+def backtest(ticks=None, overrides=(), symbol: str | None = None) -> BacktestResult:
+    """Run a backtest from a notebook.
+
+    Args:
+        ticks: a ``TickTable`` (``sim.load_ticks``), a list of them (multi-symbol), a
+            pandas DataFrame with ``ts`` (int64 ns UTC or datetime64) + ``bid``/``ask``,
+            or None to load ``data=`` from the config.
+        overrides: Hydra override strings, e.g. ``["strategy.fast=30", "execution=ideal"]``.
+        symbol: the symbol of a DataFrame (or to override a table's).
+
+    Returns:
+        A ``BacktestResult``.
+    """
+    from sim.frames import (
+        equity_frame,
+        fills_frame,
+        open_positions_frame,
+        rejections_frame,
+        trades_frame,
+    )
+
+    cfg = compose(overrides)
+    tables = None
+    if ticks is not None:
+        items = ticks if isinstance(ticks, list) else [ticks]
+        tables = []
+        for t in items:
+            if isinstance(t, pd.DataFrame):
+                t = from_frame(t, symbol or cfg.data.get("symbol"))
+            elif not isinstance(t, TickTable):
+                raise TypeError(f"ticks must be a TickTable or a DataFrame, got {type(t).__name__}")
+            elif symbol is not None and t.symbol != symbol:
+                t = TickTable(t.columns, symbol=symbol, source=t.source, server_tz=t.server_tz,
+                              fingerprint=t.fingerprint, issues=t.issues, paths=t.paths)
+            tables.append(t)
+    out = run_backtest(cfg, tables)
+    r = out.result
+    return BacktestResult(trades=trades_frame(r), equity=equity_frame(r), metrics=out.metrics,
+                          open_positions=open_positions_frame(r), fills=fills_frame(r),
+                          rejections=rejections_frame(r), config=OmegaConf.to_yaml(cfg),
+                          outcome=out)

@@ -1,0 +1,62 @@
+"""``ticklab backtest``: the Hydra app (``--help``, ``--cfg job``, overrides, ``-m``)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+from rich.console import Console
+
+from sim.api import CONF_DIR
+from sim.data.errors import DataError
+
+
+def _progress_runner(cfg, console):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from sim.backtest import load_data, run_backtest
+
+    tables = load_data(cfg)
+    n = sum(len(t) for t in tables)
+    if not cfg.progress or n < 5_000_000:
+        return run_backtest(cfg, tables)
+    with Progress(TextColumn("replay"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} ticks"),
+                  TimeRemainingColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("replay", total=n)
+        return run_backtest(cfg, tables, progress=lambda done, total: bar.update(task, completed=done))
+
+
+@hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
+def backtest_main(cfg: DictConfig) -> float:
+    from sim.metrics import summary_table
+    from sim.report import downsample_prices, write_report
+    from sim.store import code_version, save_run
+
+    console = Console()
+    started = datetime.now(UTC)
+    try:
+        out = _progress_runner(cfg, console)
+    except (DataError, ValueError) as exc:
+        console.print(f"[red]ticklab backtest: {exc}[/red]")
+        raise SystemExit(2) from None
+    prices = [downsample_prices(t.ts, t.bid, t.ask, t.symbol) for t in out.tables]
+    run_id = save_run(cfg.store, out.result, out.metrics, OmegaConf.to_yaml(cfg), out.fingerprint,
+                      code_version(), float(cfg.account.balance), started, prices=prices)
+    n = out.result.n_ticks
+    console.print(summary_table(out.metrics, title=f"run {run_id}: {cfg.strategy.name} on "
+                                f"{', '.join(out.result.names)}, execution={cfg.execution.name}"))
+    console.print(f"{n:,} ticks replayed in {out.seconds:.2f} s ({n / max(out.seconds, 1e-9) / 1e6:.1f} M ticks/s)")
+    console.print(f"run [bold]{run_id}[/bold] stored in {cfg.store}")
+    if cfg.report:
+        path = write_report(cfg.store, run_id, Path(cfg.report_dir) / f"run-{run_id}.html")
+        console.print(f"report: {path}")
+    return float(out.metrics.get("net_pnl", 0.0))
+
+
+def run_cli(argv: list[str]) -> int:
+    sys.argv = ["ticklab backtest", *argv]
+    backtest_main()
+    return 0
