@@ -1,0 +1,171 @@
+"""RunResult records -> pandas DataFrames (the edge where pandas appears).
+
+Thin unwrapping only: symbol indices become names, int64 ns become
+``datetime64[ns, UTC]``, MT5 codes keep their numeric values.  Units: prices in
+quote currency, volumes in lots, money in the account currency.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.enums import RETCODE_DESC, Retcode
+
+DONE = Retcode.DONE
+
+
+def utc(ns: np.ndarray) -> pd.DatetimeIndex:
+    """int64 ns UTC -> tz-aware ``DatetimeIndex`` (UTC)."""
+    return pd.DatetimeIndex(np.asarray(ns, dtype="datetime64[ns]")).tz_localize("UTC")
+
+
+def _names(names: list[str], idx: np.ndarray) -> np.ndarray:
+    lut = np.asarray(list(names) + ["?"], dtype=object)
+    idx = np.asarray(idx, dtype=np.int64)
+    return lut[np.where((idx >= 0) & (idx < len(names)), idx, len(names))]
+
+
+def trades_frame(result) -> pd.DataFrame:
+    """One row per closing deal (full or partial close) of ``result.trades``.
+
+    Columns: ``symbol`` (name), ``side`` (+1 long / -1 short), ``lots``,
+    ``open_ts``/``close_ts`` (UTC), ``open_price``/``close_price``, ``profit``
+    (gross, account currency), ``commission`` and ``swap`` (signed, negative =
+    paid), ``pnl`` = profit + commission + swap, ``reason`` (MT5 DEAL_REASON of
+    the close), ``position_id``.
+    """
+    t = result.trades
+    return pd.DataFrame({
+        "symbol": _names(result.names, t["symbol"]),
+        "side": t["side"].astype(np.int64),
+        "lots": t["volume"].astype(np.float64),
+        "open_ts": utc(t["open_ts"]),
+        "open_price": t["open_price"].astype(np.float64),
+        "close_ts": utc(t["close_ts"]),
+        "close_price": t["close_price"].astype(np.float64),
+        "profit": t["profit"].astype(np.float64),
+        "commission": t["commission"].astype(np.float64),
+        "swap": t["swap"].astype(np.float64),
+        "pnl": (t["profit"] + t["commission"] + t["swap"]).astype(np.float64),
+        "reason": t["reason"].astype(np.int64),
+        "position_id": t["position_id"].astype(np.int64),
+    })
+
+
+def _deals_frame(result, deals: np.ndarray) -> pd.DataFrame:
+    d = deals
+    return pd.DataFrame({
+        "ts": utc(d["ts"]),
+        "cid": d["cid"].astype(np.int64),
+        "order": d["order"].astype(np.int64),
+        "deal": d["deal"].astype(np.int64),
+        "position_id": d["position_id"].astype(np.int64),
+        "symbol": _names(result.names, d["symbol"]),
+        "type": d["type"].astype(np.int64),
+        "entry": d["entry"].astype(np.int64),
+        "reason": d["reason"].astype(np.int64),
+        "retcode": d["retcode"].astype(np.int64),
+        "lots": d["volume"].astype(np.float64),
+        "price": d["price"].astype(np.float64),
+        "profit": d["profit"].astype(np.float64),
+        "commission": d["commission"].astype(np.float64),
+        "swap": d["swap"].astype(np.float64),
+        "signal_ts": utc(d["signal_ts"]),
+        "signal_price": d["signal_price"].astype(np.float64),
+        "slippage": d["slippage"].astype(np.float64),
+        "spread_cost": d["spread_cost"].astype(np.float64),
+        "balance": d["balance"].astype(np.float64),
+    })
+
+
+def fills_frame(result) -> pd.DataFrame:
+    """Executed deals (``retcode == 10009``), one row per deal.
+
+    ``type`` is MT5 DEAL_TYPE (0 buy, 1 sell), ``entry`` DEAL_ENTRY (0 in, 1 out,
+    2 in/out), ``slippage`` and ``spread_cost`` are money paid (positive = cost),
+    ``signal_ts`` is when the strategy decided (UTC), ``balance`` is after the deal.
+    """
+    d = result.deals
+    return _deals_frame(result, d[d["retcode"] == DONE])
+
+
+def rejections_frame(result) -> pd.DataFrame:
+    """Rejected requests (``retcode != 10009``) with ``reason_text`` from RETCODE_DESC."""
+    d = result.deals
+    f = _deals_frame(result, d[d["retcode"] != DONE])
+    f["reason_text"] = pd.Series(
+        [RETCODE_DESC.get(int(c), f"retcode {int(c)}") for c in f["retcode"]],
+        index=f.index, dtype=object)
+    return f
+
+
+def orders_frame(result) -> pd.DataFrame:
+    """One row per client request id (``cid``) seen in the deal journal.
+
+    The core keeps no order history beyond the journal, so an order row is the
+    first journal entry of its ``cid``: when it was signalled, what it asked
+    (``type``, ``lots``, ``signal_price``), and its outcome (``retcode``, lots
+    filled, deals).  Venue-generated deals (SL/TP, stop-out: ``cid == 0``) have no order.
+    """
+    d = result.deals
+    d = d[d["cid"] > 0]
+    if len(d) == 0:
+        cols = ["cid", "symbol", "type", "signal_ts", "signal_price", "first_ts", "last_ts",
+                "retcode", "lots_filled", "n_deals"]
+        return pd.DataFrame({c: pd.Series([], dtype=np.float64) for c in cols})
+    order = np.argsort(d["cid"], kind="stable")
+    ds = d[order]
+    cids, first, counts = np.unique(ds["cid"], return_index=True, return_counts=True)
+    last = first + counts - 1
+    done = ds["retcode"] == DONE
+    filled = np.add.reduceat(np.where(done, ds["volume"], 0.0), first)
+    n_done = np.add.reduceat(done.astype(np.int64), first)
+    # outcome: DONE if any deal filled, else the first rejection code
+    retcode = np.where(n_done > 0, DONE, ds["retcode"][first])
+    return pd.DataFrame({
+        "cid": cids.astype(np.int64),
+        "symbol": _names(result.names, ds["symbol"][first]),
+        "type": ds["type"][first].astype(np.int64),
+        "signal_ts": utc(ds["signal_ts"][first]),
+        "signal_price": ds["signal_price"][first].astype(np.float64),
+        "first_ts": utc(ds["ts"][first]),
+        "last_ts": utc(ds["ts"][last]),
+        "retcode": retcode.astype(np.int64),
+        "lots_filled": filled.astype(np.float64),
+        "n_deals": n_done.astype(np.int64),
+    })
+
+
+def equity_frame(result) -> pd.DataFrame:
+    """Equity curve: ``ts`` (UTC), ``balance``, ``equity`` (at the row's last quote),
+    ``min_equity`` (lowest equity inside the bucket), ``margin`` (account currency)."""
+    e = result.equity
+    return pd.DataFrame({
+        "ts": utc(e["ts"]),
+        "balance": e["balance"].astype(np.float64),
+        "equity": e["equity"].astype(np.float64),
+        "min_equity": e["min_equity"].astype(np.float64),
+        "margin": e["margin"].astype(np.float64),
+    })
+
+
+def open_positions_frame(result) -> pd.DataFrame:
+    """Positions still open at the end: ``ticket``, ``position_id``, ``symbol``,
+    ``side``, ``lots``, ``open_ts``, ``open_price``, ``sl``, ``tp``, ``swap``,
+    ``commission`` (paid on entry), ``profit`` (floating, at the last quote)."""
+    p = result.positions
+    return pd.DataFrame({
+        "ticket": p["ticket"].astype(np.int64),
+        "position_id": p["ident"].astype(np.int64),
+        "symbol": _names(result.names, p["symbol"]),
+        "side": p["side"].astype(np.int64),
+        "lots": p["volume"].astype(np.float64),
+        "open_ts": utc(p["open_ts"]),
+        "open_price": p["price"].astype(np.float64),
+        "sl": p["sl"].astype(np.float64),
+        "tp": p["tp"].astype(np.float64),
+        "swap": p["swap"].astype(np.float64),
+        "commission": p["commission"].astype(np.float64),
+        "profit": p["profit"].astype(np.float64),
+    })

@@ -1,0 +1,258 @@
+"""Performance metrics of one run (formulas: docs/metrics.md).
+
+``compute_metrics`` works on the raw records of a ``RunResult`` with numpy
+(pandas is not needed).  Money is in the account currency, times in seconds or
+milliseconds as the key says, ratios are plain fractions (0.25 = 25 %).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.table import Table
+
+from sim.data.timezones import NS_PER_DAY, utc_to_server
+from sim.enums import Retcode
+
+NS_PER_S = 1_000_000_000
+NS_PER_MS = 1_000_000
+TRADING_DAYS = 252
+GAP_NS = 3_600 * NS_PER_S     # a gap in the equity curve longer than this is market closed
+
+
+def _final_equity(result, initial_balance: float) -> float:
+    acct = np.asarray(result.account).reshape(-1)
+    if len(acct):
+        return float(acct[0]["equity"])
+    if len(result.equity):
+        return float(result.equity["equity"][-1])
+    return float(initial_balance)
+
+
+def _span(result) -> tuple[int, int]:
+    """First and last instant seen (equity rows and deals), int64 ns UTC."""
+    ts = [result.equity["ts"], result.deals["ts"]]
+    ts = np.concatenate([np.asarray(t, dtype=np.int64) for t in ts])
+    if len(ts) == 0:
+        return 0, 0
+    return int(ts.min()), int(ts.max())
+
+
+def _active_ns(eq_ts: np.ndarray, start: int, end: int) -> int:
+    """Elapsed time between start and end minus gaps longer than GAP_NS (weekends)."""
+    ts = np.unique(np.concatenate([[start], eq_ts, [end]]).astype(np.int64))
+    gaps = np.diff(ts)
+    return int(gaps[gaps <= GAP_NS].sum())
+
+
+def drawdowns(equity: np.ndarray, min_equity: np.ndarray, start: float) -> tuple[float, float]:
+    """Max drawdown (money, fraction of the peak) of a bucketed equity curve.
+
+    Row t's trough is ``min_equity[t]``; its peak is the highest closing
+    ``equity`` of the rows before it (and ``start``), so an intra-bucket dip
+    counts but a bucket's own close never serves as the peak of its own low.
+    """
+    if len(equity) == 0:
+        return 0.0, 0.0
+    peak = np.maximum.accumulate(np.concatenate([[start], equity[:-1]]))
+    low = np.minimum(min_equity, equity)
+    dd = np.maximum(peak - low, 0.0)
+    pct = np.where(peak > 0, dd / np.where(peak > 0, peak, 1.0), 0.0)
+    return float(dd.max()), float(pct.max())
+
+
+def _daily(result, initial_balance: float, server_tz: str):
+    """Server-day index per equity row and the day-end equities (prepended with the start)."""
+    e = result.equity
+    if len(e) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.array([initial_balance])
+    day = utc_to_server(e["ts"].astype(np.int64), server_tz) // NS_PER_DAY
+    days, first = np.unique(day, return_index=True)
+    last = np.r_[first[1:], len(day)] - 1
+    closes = np.concatenate([[initial_balance], e["equity"][last]])
+    return day, first, closes
+
+
+def _delay_stats(deals: np.ndarray) -> dict[str, float]:
+    f = deals[(deals["retcode"] == Retcode.DONE) & (deals["cid"] > 0)]
+    if len(f) == 0:
+        return {k: math.nan for k in ("delay_p50_ms", "delay_p90_ms", "delay_p99_ms",
+                                      "delay_max_ms", "delay_mean_ms")}
+    ms = (f["ts"].astype(np.int64) - f["signal_ts"].astype(np.int64)) / NS_PER_MS
+    p50, p90, p99 = np.percentile(ms, [50, 90, 99])
+    return {"delay_p50_ms": float(p50), "delay_p90_ms": float(p90), "delay_p99_ms": float(p99),
+            "delay_max_ms": float(ms.max()), "delay_mean_ms": float(ms.mean())}
+
+
+def _exposure_ns(result, end: int) -> int:
+    """Time with at least one open position: union of [open, close] of trades and open positions."""
+    t, p = result.trades, result.positions
+    starts = np.concatenate([t["open_ts"], p["open_ts"]]).astype(np.int64)
+    ends = np.concatenate([t["close_ts"], np.full(len(p), end, np.int64)]).astype(np.int64)
+    if len(starts) == 0:
+        return 0
+    o = np.argsort(starts, kind="stable")
+    starts, ends = starts[o], np.maximum(ends[o], starts[o])
+    reach = np.maximum.accumulate(ends)
+    # a new union block starts where an interval begins after everything before it ended
+    new = np.r_[True, starts[1:] > reach[:-1]]
+    b_start = starts[new]
+    b_end = np.maximum.reduceat(ends, np.flatnonzero(new))
+    return int((b_end - b_start).sum())
+
+
+def compute_metrics(result, initial_balance: float, server_tz: str = "NY+7") -> dict[str, float | int]:
+    """Every metric of one run as a flat dict (keys and formulas: docs/metrics.md).
+
+    Args:
+        result: a ``sim.engine.RunResult``.
+        initial_balance: account balance at the start (account currency).
+        server_tz: broker server zone defining the trading day (daily drawdown,
+            daily returns), e.g. ``"NY+7"``.
+
+    Returns:
+        ``{name: value}``; money in account currency, durations in seconds
+        (``*_s``) or milliseconds (``*_ms``), ratios as fractions. Undefined
+        values (no trades, fewer than two days) are ``nan``.
+    """
+    d, t = result.deals, result.trades
+    fills = d[d["retcode"] == Retcode.DONE]
+    pnl = (t["profit"] + t["commission"] + t["swap"]).astype(np.float64)
+    wins, losses = pnl[pnl > 0], pnl[pnl < 0]
+    n = len(pnl)
+    final_eq = _final_equity(result, initial_balance)
+    floating = float(result.positions["profit"].sum()) if len(result.positions) else 0.0
+    start, end = _span(result)
+    m: dict[str, float | int] = {}
+
+    # -- P&L and costs --
+    m["initial_balance"] = float(initial_balance)
+    m["final_equity"] = final_eq
+    m["net_pnl"] = final_eq - float(initial_balance)
+    m["net_pnl_pct"] = m["net_pnl"] / initial_balance if initial_balance else math.nan
+    m["gross_pnl"] = float(t["profit"].sum())
+    m["closed_pnl"] = float(pnl.sum())
+    m["floating_pnl"] = floating
+    m["commission"] = float(fills["commission"].sum())
+    # swap booked on closing deals plus swap accrued on positions still open
+    m["swap"] = float(fills["swap"].sum()) + (
+        float(result.positions["swap"].sum()) if len(result.positions) else 0.0)
+    m["spread_cost"] = float(fills["spread_cost"].sum())
+    m["slippage_cost"] = float(fills["slippage"].sum())
+    m["total_cost"] = m["spread_cost"] + m["slippage_cost"] - m["commission"] - m["swap"]
+
+    # -- trades --
+    m["n_trades"] = int(n)
+    m["n_fills"] = int(len(fills))
+    m["n_rejections"] = int(len(d) - len(fills))
+    m["n_wins"] = int(len(wins))
+    m["n_losses"] = int(len(losses))
+    m["win_rate"] = len(wins) / n if n else math.nan
+    gw, gl = float(wins.sum()), float(-losses.sum())
+    m["gross_win"] = gw
+    m["gross_loss"] = gl
+    m["profit_factor"] = (gw / gl if gl > 0 else (math.inf if gw > 0 else math.nan)) if n else math.nan
+    m["expectancy"] = float(pnl.mean()) if n else math.nan
+    m["avg_win"] = float(wins.mean()) if len(wins) else math.nan
+    m["avg_loss"] = float(losses.mean()) if len(losses) else math.nan
+    m["payoff_ratio"] = (m["avg_win"] / -m["avg_loss"]) if len(wins) and len(losses) else math.nan
+    hold = (t["close_ts"].astype(np.int64) - t["open_ts"].astype(np.int64)) / NS_PER_S
+    m["avg_holding_s"] = float(hold.mean()) if n else math.nan
+    m["lots_traded"] = float(fills["volume"].sum())
+
+    # -- activity --
+    active = _active_ns(result.equity["ts"].astype(np.int64), start, end)
+    m["days"] = active / NS_PER_DAY
+    n_sym = max(len(result.names), 1)
+    m["trades_per_day"] = n / m["days"] if m["days"] > 0 else math.nan
+    m["trades_per_day_per_symbol"] = m["trades_per_day"] / n_sym
+    for k, name in enumerate(result.names):
+        cnt = int((t["symbol"] == k).sum())
+        m[f"trades_per_day[{name}]"] = cnt / m["days"] if m["days"] > 0 else math.nan
+    span = end - start
+    m["exposure"] = _exposure_ns(result, end) / span if span > 0 else math.nan
+
+    # -- drawdown --
+    e = result.equity
+    eq, low = e["equity"].astype(np.float64), e["min_equity"].astype(np.float64)
+    m["max_dd"], m["max_dd_pct"] = drawdowns(eq, low, float(initial_balance))
+    day, first, closes = _daily(result, float(initial_balance), server_tz)
+    worst, worst_pct = 0.0, 0.0
+    for k in range(len(first)):
+        stop = first[k + 1] if k + 1 < len(first) else len(eq)
+        dd, pct = drawdowns(eq[first[k]:stop], low[first[k]:stop], float(closes[k]))
+        worst, worst_pct = max(worst, dd), max(worst_pct, pct)
+    m["max_daily_dd"], m["max_daily_dd_pct"] = worst, worst_pct
+
+    # -- daily returns --
+    rets = closes[1:] / closes[:-1] - 1.0 if len(closes) > 1 else np.zeros(0)
+    m["n_days"] = int(len(rets))
+    if len(rets) >= 2:
+        sd = float(rets.std(ddof=1))
+        down = float(np.sqrt(np.mean(np.minimum(rets, 0.0) ** 2)))
+        mu = float(rets.mean())
+        m["sharpe"] = mu / sd * math.sqrt(TRADING_DAYS) if sd > 0 else math.nan
+        m["sortino"] = mu / down * math.sqrt(TRADING_DAYS) if down > 0 else math.nan
+    else:
+        m["sharpe"] = m["sortino"] = math.nan
+
+    # -- execution --
+    m.update(_delay_stats(d))
+    return m
+
+
+_ROWS = [
+    ("Net P&L", "net_pnl", "money"), ("Net P&L %", "net_pnl_pct", "pct"),
+    ("Gross P&L", "gross_pnl", "money"), ("Commission", "commission", "money"),
+    ("Swap", "swap", "money"), ("Spread cost", "spread_cost", "money"),
+    ("Slippage cost", "slippage_cost", "money"), ("Trades", "n_trades", "int"),
+    ("Win rate", "win_rate", "pct"), ("Profit factor", "profit_factor", "num"),
+    ("Expectancy", "expectancy", "money"), ("Avg win", "avg_win", "money"),
+    ("Avg loss", "avg_loss", "money"), ("Avg holding", "avg_holding_s", "sec"),
+    ("Trades/day/symbol", "trades_per_day_per_symbol", "num"),
+    ("Max DD", "max_dd", "money"), ("Max DD %", "max_dd_pct", "pct"),
+    ("Worst daily DD", "max_daily_dd", "money"), ("Worst daily DD %", "max_daily_dd_pct", "pct"),
+    ("Sharpe (daily, ann.)", "sharpe", "num"), ("Sortino (daily, ann.)", "sortino", "num"),
+    ("Exposure", "exposure", "pct"), ("Signal→fill p50", "delay_p50_ms", "ms"),
+    ("Signal→fill p99", "delay_p99_ms", "ms"), ("Signal→fill max", "delay_max_ms", "ms"),
+    ("Rejections", "n_rejections", "int"),
+]
+
+
+def format_value(value, kind: str) -> str:
+    """Human text of one metric value (``kind``: money, pct, int, num, sec, ms)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float) and math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if kind == "money":
+        return f"{value:,.2f}"
+    if kind == "pct":
+        return f"{value * 100:.2f} %"
+    if kind == "int":
+        return f"{int(value):,}"
+    if kind == "sec":
+        return f"{value:,.1f} s"
+    if kind == "ms":
+        return f"{value:,.1f} ms"
+    return f"{value:,.3f}"
+
+
+def metric_rows(metrics: dict) -> list[tuple[str, str, str]]:
+    """(label, key, formatted value) for the summary metrics present in ``metrics``."""
+    return [(label, key, format_value(metrics[key], kind))
+            for label, key, kind in _ROWS if key in metrics]
+
+
+def summary_table(metrics: dict, title: str = "Backtest summary") -> Table:
+    """A two-column rich table of the headline metrics (printed after every backtest)."""
+    table = Table(title=title, show_header=True, header_style="bold")
+    table.add_column("Metric")
+    table.add_column("Value", justify="right")
+    for label, key, text in metric_rows(metrics):
+        style = None
+        if key in ("net_pnl", "gross_pnl", "expectancy") and isinstance(metrics[key], float):
+            style = "green" if metrics[key] > 0 else ("red" if metrics[key] < 0 else None)
+        table.add_row(label, text, style=style)
+    return table

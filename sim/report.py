@@ -1,0 +1,179 @@
+"""Self-contained HTML report of one stored run (plotly inlined, no CDN, no network).
+
+Sections: header (run id, strategy, symbols, data fingerprint, code version,
+execution preset), the metrics table, equity + drawdown curves, trades drawn on
+the price (per-minute bid from the store's ``prices`` table), the resolved config.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from sim.metrics import format_value, metric_rows
+from sim.store import load_run
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222}
+h1{font-size:22px;margin:0 0 8px} h2{font-size:17px;margin:24px 0 8px}
+table{border-collapse:collapse;font-size:13px} td,th{padding:3px 10px;border-bottom:1px solid #eee}
+td.v{text-align:right;font-variant-numeric:tabular-nums} .hdr td:first-child{color:#666}
+.grid{display:flex;gap:40px;flex-wrap:wrap} pre{background:#f6f6f6;padding:10px;font-size:12px}
+code{font-size:12px}
+"""
+
+
+def _table(rows: list[tuple[str, str]], cls: str = "") -> str:
+    body = "".join(f"<tr><td>{html.escape(k)}</td><td class='v'>{html.escape(v)}</td></tr>"
+                   for k, v in rows)
+    return f"<table class='{cls}'>{body}</table>"
+
+
+def _raw_value(v) -> str:
+    if isinstance(v, float):
+        return format_value(v, "num") if (math.isnan(v) or math.isinf(v)) else f"{v:.6g}"
+    return str(v)
+
+
+def _equity_figure(eq: pd.DataFrame, start: float) -> go.Figure:
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3],
+                        vertical_spacing=0.04, subplot_titles=("Equity", "Drawdown"))
+    if len(eq):
+        e = eq["equity"].to_numpy()
+        low = np.minimum(eq["min_equity"].to_numpy(), e)
+        peak = np.maximum.accumulate(np.r_[start, e[:-1]])
+        dd = -np.maximum(peak - low, 0.0)
+        pct = np.where(peak > 0, dd / np.where(peak > 0, peak, 1.0) * 100, 0.0)
+        x = _naive(eq["ts"])
+        fig.add_trace(go.Scatter(x=x, y=e, name="equity", line={"width": 1.2}), 1, 1)
+        fig.add_trace(go.Scatter(x=x, y=eq["balance"].to_numpy(), name="balance",
+                                 line={"width": 1, "dash": "dot"}), 1, 1)
+        fig.add_trace(go.Scatter(x=x, y=low, name="bucket min equity", visible="legendonly",
+                                 line={"width": 0.8}), 1, 1)
+        fig.add_trace(go.Scatter(x=x, y=dd, name="drawdown", fill="tozeroy",
+                                 line={"width": 0.8, "color": "#c0392b"}, customdata=pct,
+                                 hovertemplate="%{y:,.2f} (%{customdata:.2f} %)<extra></extra>"),
+                      2, 1)
+    fig.update_layout(height=560, margin={"l": 50, "r": 20, "t": 40, "b": 30},
+                      hovermode="x unified", legend={"orientation": "h", "y": 1.06})
+    fig.update_yaxes(title_text="account ccy", row=1, col=1)
+    fig.update_yaxes(title_text="account ccy", row=2, col=1)
+    return fig
+
+
+def _naive(s: pd.Series) -> np.ndarray:
+    """tz-aware UTC times -> naive datetime64[ms] (plotly draws them as UTC wall time)."""
+    return pd.DatetimeIndex(s).tz_convert("UTC").tz_localize(None).as_unit("ms").to_numpy()
+
+
+def _iso(s: pd.Series) -> np.ndarray:
+    return np.datetime_as_string(_naive(s), unit="ms")
+
+
+def _segments(t: pd.DataFrame):
+    """Entry->exit line segments as one trace's x/y (None separates segments)."""
+    n = len(t)
+    x = np.empty(3 * n, dtype=object)
+    y = np.empty(3 * n, dtype=object)
+    x[0::3] = _iso(t["open_ts"])
+    x[1::3] = _iso(t["close_ts"])
+    x[2::3] = None
+    y[0::3] = t["open_price"].to_numpy()
+    y[1::3] = t["close_price"].to_numpy()
+    y[2::3] = None
+    return x, y
+
+
+def _price_figure(prices: pd.DataFrame, trades: pd.DataFrame, symbol: str) -> go.Figure:
+    fig = go.Figure()
+    p = prices[prices["symbol"] == symbol] if len(prices) else prices
+    if len(p):
+        fig.add_trace(go.Scatter(x=_naive(p["ts"]), y=p["bid"].to_numpy(), name="bid (bucket last)",
+                                 line={"width": 1, "color": "#555"}))
+        fig.add_trace(go.Scatter(x=_naive(p["ts"]), y=p["ask"].to_numpy(), name="ask (bucket last)",
+                                 line={"width": 1, "color": "#aaa"}, visible="legendonly"))
+    t = trades[trades["symbol"] == symbol] if len(trades) else trades
+    for label, mask, color in (("winning trades", t["pnl"] > 0, "#27ae60"),
+                               ("losing trades", t["pnl"] <= 0, "#c0392b")):
+        sub = t[mask]
+        if not len(sub):
+            continue
+        x, y = _segments(sub)
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=label,
+                                 line={"width": 1, "color": color}, hoverinfo="skip"))
+    for label, side, sym in (("long entry", 1, "triangle-up"), ("short entry", -1,
+                                                                  "triangle-down")):
+        sub = t[t["side"] == side]
+        if not len(sub):
+            continue
+        fig.add_trace(go.Scatter(
+            x=_naive(sub["open_ts"]), y=sub["open_price"].to_numpy(), mode="markers", name=label,
+            marker={"symbol": sym, "size": 7, "color": "#2471a3" if side > 0 else "#d68910"},
+            customdata=np.c_[sub["lots"].to_numpy(), sub["pnl"].to_numpy()],
+            hovertemplate="%{y} lots %{customdata[0]} pnl %{customdata[1]:.2f}<extra></extra>"))
+    if len(t):
+        fig.add_trace(go.Scatter(
+            x=_naive(t["close_ts"]), y=t["close_price"].to_numpy(), mode="markers", name="exit",
+            marker={"symbol": "x", "size": 6, "color": "#333"},
+            customdata=t["pnl"].to_numpy(),
+            hovertemplate="exit %{y} pnl %{customdata:.2f}<extra></extra>"))
+    fig.update_layout(title=f"{symbol}: trades on the price", height=520,
+                      margin={"l": 50, "r": 20, "t": 40, "b": 30},
+                      legend={"orientation": "h", "y": 1.08})
+    return fig
+
+
+def render_report(run: dict) -> str:
+    """HTML text of a run loaded with ``sim.store.load_run``."""
+    r, m = run["run"], run["metrics"]
+    rid = r["id"]
+    header = [("Run id", str(rid)), ("Strategy", r.get("strategy") or "–"),
+              ("Symbols", r.get("symbols") or "–"), ("Execution preset", r.get("execution") or "–"),
+              ("Data fingerprint", r.get("data_fingerprint") or "–"),
+              ("Code version", r.get("code_version") or "–"), ("Started", r.get("started") or "–"),
+              ("Ticks", f"{int(r.get('n_ticks') or 0):,}"),
+              ("Initial balance", f"{float(r.get('initial_balance') or 0):,.2f}")]
+    summary = [(label, text) for label, _, text in metric_rows(m)]
+    raw = [(k, _raw_value(v)) for k, v in m.items()]
+    start = float(r.get("initial_balance") or 0.0)
+    figs = [_equity_figure(run["equity"], start)]
+    for sym in [s for s in (r.get("symbols") or "").split(",") if s]:
+        figs.append(_price_figure(run["prices"], run["trades"], sym))
+    plots = [f.to_html(full_html=False, include_plotlyjs=(i == 0), config={"responsive": True})
+             for i, f in enumerate(figs)]
+    title = f"ticklab run {rid}: {r.get('strategy') or ''} {r.get('symbols') or ''}"
+    return "\n".join([
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>", _table(header, "hdr"),
+        "<h2>Metrics</h2><div class='grid'>", _table(summary),
+        "<details><summary>All metrics (raw keys, docs/metrics.md)</summary>",
+        _table(raw), "</details></div>",
+        "<h2>Equity and drawdown</h2>", plots[0],
+        "<h2>Trades on the price</h2>", *(plots[1:] or ["<p>No price series stored.</p>"]),
+        "<h2>Config</h2><pre>", html.escape(run.get("config") or ""), "</pre>",
+        "</body></html>",
+    ])
+
+
+def write_report(path_db, run_id: int, out_path) -> Path:
+    """Write the self-contained HTML report of stored run ``run_id``.
+
+    Args:
+        path_db: results database (``None`` = default store).
+        run_id: id in the ``runs`` table.
+        out_path: HTML file to write (parent folders are created).
+
+    Returns:
+        The written path.
+    """
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_report(load_run(path_db, run_id)), encoding="utf-8")
+    return out

@@ -1,0 +1,374 @@
+"""The results store: one SQLite file (through sqlite-utils) that every run appends to.
+
+Schema and conventions: docs/store.md.  Times are stored as int64 ns UTC, money
+in the account currency, volumes in lots.  A run is written in ONE ``BEGIN
+IMMEDIATE`` transaction (all tables or nothing); concurrent writers (sweep
+processes) are serialised by SQLite's lock, with WAL, a busy timeout and a retry
+loop on ``database is locked``.  Run ids are SQLite ``INTEGER PRIMARY KEY``
+values (1, 2, 3, ...), unique within one database file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import sqlite3
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlite_utils
+
+from sim import frames
+
+ENV_STORE = "TICKLAB_STORE"
+DEFAULT_STORE = "ticklab.sqlite"
+BUSY_TIMEOUT_MS = 30_000
+RETRIES = 60
+MAX_EQUITY_ROWS = 20_000
+
+_I, _F, _S = int, float, str
+SCHEMA: dict[str, dict[str, type]] = {
+    "runs": {"id": _I, "started": _S, "saved": _S, "strategy": _S, "symbols": _S,
+             "execution": _S, "config_yaml": _S, "data_fingerprint": _S, "code_version": _S,
+             "initial_balance": _F, "n_ticks": _I, "n_trades": _I, "net_pnl": _F,
+             "max_dd": _F, "max_dd_pct": _F, "metrics": _S},
+    "orders": {"run_id": _I, "cid": _I, "symbol": _S, "type": _I, "signal_ts": _I,
+               "signal_price": _F, "first_ts": _I, "last_ts": _I, "retcode": _I,
+               "lots_filled": _F, "n_deals": _I},
+    "fills": {"run_id": _I, "ts": _I, "cid": _I, "order": _I, "deal": _I, "position_id": _I,
+              "symbol": _S, "type": _I, "entry": _I, "reason": _I, "retcode": _I, "lots": _F,
+              "price": _F, "profit": _F, "commission": _F, "swap": _F, "signal_ts": _I,
+              "signal_price": _F, "slippage": _F, "spread_cost": _F, "balance": _F},
+    "trades": {"run_id": _I, "symbol": _S, "side": _I, "lots": _F, "open_ts": _I,
+               "open_price": _F, "close_ts": _I, "close_price": _F, "profit": _F,
+               "commission": _F, "swap": _F, "pnl": _F, "reason": _I, "position_id": _I},
+    "equity": {"run_id": _I, "ts": _I, "balance": _F, "equity": _F, "min_equity": _F,
+               "margin": _F},
+    "positions": {"run_id": _I, "ticket": _I, "position_id": _I, "symbol": _S, "side": _I,
+                  "lots": _F, "open_ts": _I, "open_price": _F, "sl": _F, "tp": _F,
+                  "swap": _F, "commission": _F, "profit": _F},
+    "prices": {"run_id": _I, "symbol": _S, "ts": _I, "bid": _F, "ask": _F, "bid_low": _F,
+               "ask_high": _F},
+}
+SCHEMA["rejections"] = {**SCHEMA["fills"], "reason_text": _S}
+TS_COLUMNS = {"ts", "signal_ts", "first_ts", "last_ts", "open_ts", "close_ts"}
+CHILD_TABLES = ("orders", "fills", "rejections", "trades", "equity", "positions", "prices")
+
+
+def default_store_path() -> Path:
+    """``$TICKLAB_STORE`` if set, else ``ticklab.sqlite`` in the working directory."""
+    return Path(os.environ.get(ENV_STORE) or DEFAULT_STORE)
+
+
+def code_version() -> str:
+    """Git commit of the checkout (``+dirty`` with uncommitted changes), else the package version."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                             text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, capture_output=True, text=True, timeout=5,
+                               check=True).stdout.strip()
+        if sha:
+            return sha + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        from importlib.metadata import version
+
+        return "ticklab " + version("ticklab")
+    except Exception:
+        return "unknown"
+
+
+def _is_locked(exc: BaseException) -> bool:
+    msg = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in msg or "busy" in msg)
+
+
+def _retry(fn, retries: int = RETRIES):
+    """Call ``fn()``; on ``database is locked``/busy wait (jittered backoff) and try again."""
+    for attempt in range(retries):
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if not _is_locked(exc) or attempt == retries - 1:
+                raise
+            time.sleep(min(0.05 * (1.5 ** attempt), 2.0) * (0.5 + random.random()))
+    raise AssertionError("unreachable")
+
+
+def _create_tables(db: sqlite_utils.Database) -> None:
+    if all(db[t].exists() for t in SCHEMA):
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        for name, cols in SCHEMA.items():
+            if name == "runs":
+                db["runs"].create(cols, pk="id", if_not_exists=True)
+            else:
+                db[name].create(cols, if_not_exists=True,
+                                foreign_keys=[("run_id", "runs", "id")])
+                db[name].create_index(["run_id"], if_not_exists=True)
+        db.conn.execute("COMMIT")
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def open_store(path: str | os.PathLike | None = None) -> sqlite_utils.Database:
+    """Open (creating if needed) the results database: WAL, busy timeout, tables present.
+
+    Args:
+        path: database file; ``None`` = ``default_store_path()``.
+    """
+    path = Path(path) if path is not None else default_store_path()
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    db = sqlite_utils.Database(conn)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    _retry(db.enable_wal)
+    db.execute("PRAGMA synchronous = NORMAL")
+    _retry(lambda: _create_tables(db))
+    return db
+
+
+def _encode_metrics(metrics: dict) -> str:
+    def enc(v):
+        if isinstance(v, (float, np.floating)):
+            v = float(v)
+            if math.isnan(v):
+                return None
+            if math.isinf(v):
+                return "inf" if v > 0 else "-inf"
+            return v
+        if isinstance(v, (np.integer,)):
+            return int(v)
+        return v
+
+    return json.dumps({k: enc(v) for k, v in metrics.items()})
+
+
+def _decode_metrics(text: str | None) -> dict:
+    out = {}
+    for k, v in json.loads(text or "{}").items():
+        if v is None:
+            v = math.nan
+        elif v in ("inf", "-inf"):
+            v = float(v)
+        out[k] = v
+    return out
+
+
+def _rows(df: pd.DataFrame, table: str, run_id: int) -> list[dict]:
+    """DataFrame -> list of plain-Python dicts in the table's column order (ts as int ns)."""
+    cols = [c for c in SCHEMA[table] if c != "run_id"]
+    data = {}
+    for c in cols:
+        s = df[c]
+        if c in TS_COLUMNS:
+            if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
+                data[c] = pd.DatetimeIndex(s).as_unit("ns").asi8.tolist()
+            else:
+                data[c] = np.asarray(s, dtype=np.int64).tolist()
+        elif SCHEMA[table][c] is str:
+            data[c] = [str(v) for v in s]
+        else:
+            data[c] = np.asarray(s, dtype=np.float64 if SCHEMA[table][c] is float
+                                 else np.int64).tolist()
+    n = len(df)
+    return [{"run_id": run_id, **{c: data[c][i] for c in cols}} for i in range(n)]
+
+
+def downsample_equity(eq: pd.DataFrame, max_rows: int = MAX_EQUITY_ROWS) -> pd.DataFrame:
+    """Merge consecutive rows into groups of k so at most ``max_rows`` remain.
+
+    Each group keeps its last ``ts``/``balance``/``equity``/``margin`` and the
+    minimum ``min_equity`` (drawdowns computed from the stored curve stay exact).
+    """
+    n = len(eq)
+    if n <= max_rows:
+        return eq
+    k = -(-n // max_rows)
+    g = np.arange(n) // k
+    out = eq.groupby(g).agg(ts=("ts", "last"), balance=("balance", "last"),
+                            equity=("equity", "last"), min_equity=("min_equity", "min"),
+                            margin=("margin", "last"))
+    return out.reset_index(drop=True)
+
+
+def downsample_prices(ts: np.ndarray, bid: np.ndarray, ask: np.ndarray, symbol: str,
+                      bucket_s: int = 60) -> pd.DataFrame:
+    """Per-bucket last bid/ask (plus lowest bid, highest ask) of one symbol's ticks.
+
+    Args:
+        ts: tick times, int64 ns UTC (sorted).
+        bid, ask: quotes (quote currency).
+        symbol: symbol name stored with the rows.
+        bucket_s: bucket length in seconds.
+
+    Returns:
+        Columns ``symbol``, ``ts`` (UTC, time of the bucket's last tick), ``bid``,
+        ``ask``, ``bid_low``, ``ask_high``.
+    """
+    ts = np.asarray(ts, dtype=np.int64)
+    bid, ask = np.asarray(bid, np.float64), np.asarray(ask, np.float64)
+    if len(ts) == 0:
+        idx = np.zeros(0, np.int64)
+        first = idx
+    else:
+        b = ts // (int(bucket_s) * 1_000_000_000)
+        first = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+        idx = np.r_[first[1:], len(ts)] - 1
+    return pd.DataFrame({
+        "symbol": [symbol] * len(idx),
+        "ts": frames.utc(ts[idx]),
+        "bid": bid[idx], "ask": ask[idx],
+        "bid_low": np.minimum.reduceat(bid, first) if len(first) else bid[idx],
+        "ask_high": np.maximum.reduceat(ask, first) if len(first) else ask[idx],
+    })
+
+
+def _names_from_yaml(config_yaml: str) -> tuple[str | None, str | None]:
+    try:
+        import yaml
+
+        cfg = yaml.safe_load(config_yaml or "") or {}
+    except Exception:
+        return None, None
+
+    def name(key):
+        v = cfg.get(key) if isinstance(cfg, dict) else None
+        return str(v.get("name")) if isinstance(v, dict) and v.get("name") else None
+
+    return name("strategy"), name("execution")
+
+
+def save_run(path, result, metrics: dict, config_yaml: str, data_fingerprint: str,
+             code_version: str, initial_balance: float, started: datetime | str | None = None,
+             *, prices: pd.DataFrame | None = None, strategy: str | None = None,
+             execution: str | None = None) -> int:
+    """Append one run (all its tables) in a single transaction; return its run id.
+
+    Args:
+        path: database file (``None`` = default store).
+        result: ``sim.engine.RunResult``.
+        metrics: ``sim.metrics.compute_metrics`` output.
+        config_yaml: the resolved config as YAML text.
+        data_fingerprint: hash identifying the tick data.
+        code_version: ``code_version()`` at run time.
+        initial_balance: starting balance (account currency).
+        started: run start (datetime or ISO text; default now, UTC).
+        prices: optional downsampled prices (``downsample_prices``, concatenated per symbol).
+        strategy, execution: names for the header; default ``strategy.name`` /
+            ``execution.name`` of ``config_yaml``.
+    """
+    if isinstance(started, datetime):
+        started = started.astimezone(UTC).isoformat()
+    started = started or datetime.now(UTC).isoformat()
+    y_strat, y_exec = _names_from_yaml(config_yaml)
+    run_row = {
+        "started": started, "strategy": strategy or y_strat or "", "symbols": ",".join(result.names),
+        "execution": execution or y_exec or "", "config_yaml": config_yaml or "",
+        "data_fingerprint": data_fingerprint or "", "code_version": code_version or "",
+        "initial_balance": float(initial_balance), "n_ticks": int(result.n_ticks),
+        "n_trades": int(metrics.get("n_trades", len(result.trades))),
+        "net_pnl": _num(metrics.get("net_pnl")), "max_dd": _num(metrics.get("max_dd")),
+        "max_dd_pct": _num(metrics.get("max_dd_pct")), "metrics": _encode_metrics(metrics),
+    }
+    children = {
+        "orders": frames.orders_frame(result), "fills": frames.fills_frame(result),
+        "rejections": frames.rejections_frame(result), "trades": frames.trades_frame(result),
+        "equity": downsample_equity(frames.equity_frame(result)),
+        "positions": frames.open_positions_frame(result),
+        "prices": prices if prices is not None else None,
+    }
+    db = open_store(path)
+    try:
+        return _retry(lambda: _write(db, run_row, children))
+    finally:
+        db.close()
+
+
+def _num(v) -> float | None:
+    return None if v is None or not math.isfinite(float(v)) else float(v)
+
+
+def _write(db: sqlite_utils.Database, run_row: dict, children: dict) -> int:
+    db.conn.execute("BEGIN IMMEDIATE")     # take the write lock now (no upgrade deadlock)
+    try:
+        run_row = {**run_row, "saved": datetime.now(UTC).isoformat()}
+        run_id = int(db["runs"].insert(run_row).last_pk)
+        for table in CHILD_TABLES:
+            df = children.get(table)
+            if df is None or len(df) == 0:
+                continue
+            db[table].insert_all(_rows(df, table, run_id), batch_size=2000)
+        db.conn.execute("COMMIT")
+        return run_id
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def _frame(db: sqlite_utils.Database, table: str, run_id: int) -> pd.DataFrame:
+    cols = [c for c in SCHEMA[table] if c != "run_id"]
+    sel = ", ".join(f'"{c}"' for c in cols)
+    rows = db.execute(f'SELECT {sel} FROM "{table}" WHERE run_id = ? ORDER BY rowid',
+                      [run_id]).fetchall()
+    data = list(zip(*rows, strict=True)) if rows else [[] for _ in cols]
+    out = {}
+    for c, vals in zip(cols, data, strict=True):
+        kind = SCHEMA[table][c]
+        if c in TS_COLUMNS:
+            out[c] = frames.utc(np.asarray(vals, dtype=np.int64))
+        elif kind is float:
+            out[c] = np.asarray([math.nan if v is None else v for v in vals], dtype=np.float64)
+        elif kind is int:
+            out[c] = np.asarray(vals, dtype=np.int64)
+        else:
+            out[c] = pd.Series(list(vals), dtype="str")
+    return pd.DataFrame(out)
+
+
+def load_run(path, run_id: int) -> dict:
+    """Read one run back.
+
+    Returns:
+        ``{"run": runs row (dict), "metrics": dict, "config": YAML text,
+        "orders"|"fills"|"rejections"|"trades"|"equity"|"positions"|"prices": DataFrame}``.
+
+    Raises:
+        KeyError: no run with this id.
+    """
+    db = open_store(path)
+    try:
+        rows = list(db.query("SELECT * FROM runs WHERE id = ?", [int(run_id)]))
+        if not rows:
+            raise KeyError(f"run {run_id} not found in {path}")
+        run = rows[0]
+        out = {"run": run, "metrics": _decode_metrics(run.get("metrics")),
+               "config": run.get("config_yaml") or ""}
+        for table in CHILD_TABLES:
+            out[table] = _frame(db, table, int(run_id))
+        return out
+    finally:
+        db.close()
+
+
+def list_runs(path=None) -> pd.DataFrame:
+    """Every stored run (without config and metrics JSON), oldest first."""
+    db = open_store(path)
+    try:
+        cols = [c for c in SCHEMA["runs"] if c not in ("config_yaml", "metrics")]
+        rows = list(db.query(f"SELECT {', '.join(cols)} FROM runs ORDER BY id"))
+        return pd.DataFrame(rows, columns=cols)
+    finally:
+        db.close()
