@@ -26,7 +26,10 @@ def sample_dir_module():
     return SAMPLE
 
 
-def _sim(ticks, execution, account, p=ec.Params(fast=20, slow=80, lots=0.5)):
+SLOW_CROSS = ec.Params(fast=20, slow=80, lots=0.5)
+
+
+def _sim(ticks, execution, account, p=SLOW_CROSS):
     return Simulation([load_symbol("EURUSD")], [ticks], ec, ec.make_params(p), execution, account)
 
 
