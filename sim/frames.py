@@ -101,39 +101,61 @@ def rejections_frame(result) -> pd.DataFrame:
 
 
 def orders_frame(result) -> pd.DataFrame:
-    """One row per client request id (``cid``) seen in the deal journal.
+    """Every order the decision side sent (``result.orders``, send order) and its outcome.
 
-    The core keeps no order history beyond the journal, so an order row is the
-    first journal entry of its ``cid``: when it was signalled, what it asked
-    (``type``, ``lots``, ``signal_price``), and its outcome (``retcode``, lots
-    filled, deals).  Venue-generated deals (SL/TP, stop-out: ``cid == 0``) have no order.
+    Request columns: ``cid``, ``ticket`` (venue ticket), ``action`` (1 new, 2
+    close, 3 modify, 4 cancel), ``type`` (MT5 ORDER_TYPE), ``symbol``, ``lots``,
+    ``price``/``sl``/``tp`` (0 = none), ``expiry`` (int ns UTC, 0 = none),
+    ``pos_ticket``, ``signal_ts``/``arrive_ts`` (UTC: decided / reaches the venue),
+    ``signal_price``.  Outcome from the deal journal: ``retcode`` (10009 if any
+    deal filled, else the first rejection code, 0 = no deal yet, e.g. a pending
+    order still working or canceled), ``lots_filled``, ``n_deals``,
+    ``first_fill_ts`` (UTC, NaT if none).
     """
+    o = result.orders
     d = result.deals
     d = d[d["cid"] > 0]
-    if len(d) == 0:
-        cols = ["cid", "symbol", "type", "signal_ts", "signal_price", "first_ts", "last_ts",
-                "retcode", "lots_filled", "n_deals"]
-        return pd.DataFrame({c: pd.Series([], dtype=np.float64) for c in cols})
-    order = np.argsort(d["cid"], kind="stable")
-    ds = d[order]
-    cids, first, counts = np.unique(ds["cid"], return_index=True, return_counts=True)
-    last = first + counts - 1
-    done = ds["retcode"] == DONE
-    filled = np.add.reduceat(np.where(done, ds["volume"], 0.0), first)
-    n_done = np.add.reduceat(done.astype(np.int64), first)
-    # outcome: DONE if any deal filled, else the first rejection code
-    retcode = np.where(n_done > 0, DONE, ds["retcode"][first])
+    cids = o["cid"].astype(np.int64)
+    retcode = np.zeros(len(o), np.int64)
+    filled = np.zeros(len(o), np.float64)
+    n_deals = np.zeros(len(o), np.int64)
+    first_fill = np.full(len(o), np.iinfo(np.int64).max, np.int64)
+    if len(o) and len(d):
+        order = np.argsort(cids, kind="stable")
+        pos = np.searchsorted(cids[order], d["cid"])
+        pos = np.minimum(pos, len(o) - 1)
+        hit = cids[order][pos] == d["cid"]
+        row = order[pos[hit]]
+        dh = d[hit]
+        done = dh["retcode"] == DONE
+        np.add.at(filled, row[done], dh["volume"][done])
+        np.add.at(n_deals, row[done], 1)
+        np.minimum.at(first_fill, row[done], dh["ts"][done].astype(np.int64))
+        # first rejection per order (journal order), then DONE wins
+        rej = ~done
+        for r, code in zip(row[rej][::-1], dh["retcode"][rej][::-1], strict=True):
+            retcode[r] = code
+        retcode[n_deals > 0] = DONE
+    ff = np.where(n_deals > 0, first_fill, np.iinfo(np.int64).min)     # min int64 = NaT
     return pd.DataFrame({
-        "cid": cids.astype(np.int64),
-        "symbol": _names(result.names, ds["symbol"][first]),
-        "type": ds["type"][first].astype(np.int64),
-        "signal_ts": utc(ds["signal_ts"][first]),
-        "signal_price": ds["signal_price"][first].astype(np.float64),
-        "first_ts": utc(ds["ts"][first]),
-        "last_ts": utc(ds["ts"][last]),
-        "retcode": retcode.astype(np.int64),
-        "lots_filled": filled.astype(np.float64),
-        "n_deals": n_done.astype(np.int64),
+        "cid": cids,
+        "ticket": o["ticket"].astype(np.int64),
+        "action": o["action"].astype(np.int64),
+        "type": o["type"].astype(np.int64),
+        "symbol": _names(result.names, o["symbol"]),
+        "lots": o["volume"].astype(np.float64),
+        "price": o["price"].astype(np.float64),
+        "sl": o["sl"].astype(np.float64),
+        "tp": o["tp"].astype(np.float64),
+        "expiry": o["expiry"].astype(np.int64),
+        "pos_ticket": o["pos_ticket"].astype(np.int64),
+        "signal_ts": utc(o["signal_ts"]),
+        "arrive_ts": utc(o["arrive_ts"]),
+        "signal_price": o["signal_price"].astype(np.float64),
+        "retcode": retcode,
+        "lots_filled": filled,
+        "n_deals": n_deals,
+        "first_fill_ts": utc(ff),
     })
 
 

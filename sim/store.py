@@ -38,9 +38,10 @@ SCHEMA: dict[str, dict[str, type]] = {
              "execution": _S, "config_yaml": _S, "data_fingerprint": _S, "code_version": _S,
              "initial_balance": _F, "n_ticks": _I, "n_trades": _I, "net_pnl": _F,
              "max_dd": _F, "max_dd_pct": _F, "metrics": _S},
-    "orders": {"run_id": _I, "cid": _I, "symbol": _S, "type": _I, "signal_ts": _I,
-               "signal_price": _F, "first_ts": _I, "last_ts": _I, "retcode": _I,
-               "lots_filled": _F, "n_deals": _I},
+    "orders": {"run_id": _I, "cid": _I, "ticket": _I, "action": _I, "type": _I, "symbol": _S,
+               "lots": _F, "price": _F, "sl": _F, "tp": _F, "expiry": _I, "pos_ticket": _I,
+               "signal_ts": _I, "arrive_ts": _I, "signal_price": _F, "retcode": _I,
+               "lots_filled": _F, "n_deals": _I, "first_fill_ts": _I},
     "fills": {"run_id": _I, "ts": _I, "cid": _I, "order": _I, "deal": _I, "position_id": _I,
               "symbol": _S, "type": _I, "entry": _I, "reason": _I, "retcode": _I, "lots": _F,
               "price": _F, "profit": _F, "commission": _F, "swap": _F, "signal_ts": _I,
@@ -57,7 +58,8 @@ SCHEMA: dict[str, dict[str, type]] = {
                "ask_high": _F},
 }
 SCHEMA["rejections"] = {**SCHEMA["fills"], "reason_text": _S}
-TS_COLUMNS = {"ts", "signal_ts", "first_ts", "last_ts", "open_ts", "close_ts"}
+TS_COLUMNS = {"ts", "signal_ts", "arrive_ts", "first_fill_ts", "open_ts", "close_ts"}
+_NAT = int(np.iinfo(np.int64).min)
 CHILD_TABLES = ("orders", "fills", "rejections", "trades", "equity", "positions", "prices")
 
 
@@ -175,9 +177,10 @@ def _rows(df: pd.DataFrame, table: str, run_id: int) -> list[dict]:
         s = df[c]
         if c in TS_COLUMNS:
             if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
-                data[c] = pd.DatetimeIndex(s).as_unit("ns").asi8.tolist()
+                ns = pd.DatetimeIndex(s).as_unit("ns").asi8
             else:
-                data[c] = np.asarray(s, dtype=np.int64).tolist()
+                ns = np.asarray(s, dtype=np.int64)
+            data[c] = [None if v == _NAT else v for v in ns.tolist()]    # NaT -> NULL
         elif SCHEMA[table][c] is str:
             data[c] = [str(v) for v in s]
         else:
@@ -328,7 +331,7 @@ def _frame(db: sqlite_utils.Database, table: str, run_id: int) -> pd.DataFrame:
     for c, vals in zip(cols, data, strict=True):
         kind = SCHEMA[table][c]
         if c in TS_COLUMNS:
-            out[c] = frames.utc(np.asarray(vals, dtype=np.int64))
+            out[c] = frames.utc(np.asarray([_NAT if v is None else v for v in vals], np.int64))
         elif kind is float:
             out[c] = np.asarray([math.nan if v is None else v for v in vals], dtype=np.float64)
         elif kind is int:
