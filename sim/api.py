@@ -54,7 +54,7 @@ class BacktestResult:
     def __repr__(self) -> str:
         m = self.metrics
         return (f"BacktestResult({len(self.trades)} trades, net P&L {m.get('net_pnl', float('nan')):.2f}, "
-                f"max DD {m.get('max_drawdown', float('nan')):.2f})")
+                f"max DD {m.get('max_dd', float('nan')):.2f})")
 
 
 def backtest(ticks=None, overrides=(), symbol: str | None = None) -> BacktestResult:

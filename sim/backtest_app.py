@@ -31,9 +31,11 @@ def _progress_runner(cfg, console):
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def backtest_main(cfg: DictConfig) -> float:
+    import pandas as pd
+
     from sim.metrics import summary_table
-    from sim.report import downsample_prices, write_report
-    from sim.store import code_version, save_run
+    from sim.report import write_report
+    from sim.store import code_version, downsample_prices, save_run
 
     console = Console()
     started = datetime.now(UTC)
@@ -42,7 +44,8 @@ def backtest_main(cfg: DictConfig) -> float:
     except (DataError, ValueError) as exc:
         console.print(f"[red]ticklab backtest: {exc}[/red]")
         raise SystemExit(2) from None
-    prices = [downsample_prices(t.ts, t.bid, t.ask, t.symbol) for t in out.tables]
+    prices = pd.concat([downsample_prices(t.ts, t.bid, t.ask, t.symbol) for t in out.tables],
+                       ignore_index=True)
     run_id = save_run(cfg.store, out.result, out.metrics, OmegaConf.to_yaml(cfg), out.fingerprint,
                       code_version(), float(cfg.account.balance), started, prices=prices)
     n = out.result.n_ticks
