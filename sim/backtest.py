@@ -33,6 +33,7 @@ class BacktestOutcome:
     result: RunResult
     metrics: dict
     seconds: float
+    compiled: bool = False    # the replay kernel was compiled (cold cache) during this run
 
     @property
     def fingerprint(self) -> str:
@@ -102,12 +103,16 @@ def run_backtest(cfg: DictConfig, tables: list[TickTable] | None = None,
     from sim.metrics import compute_metrics
 
     tables = tables if tables is not None else load_data(cfg)
+    from sim.replay import replay_nb
+
     sim = build_simulation(cfg, tables)
+    misses = sum(replay_nb.stats.cache_misses.values()) if hasattr(replay_nb, "stats") else 0
     t0 = time.perf_counter()
     result = sim.run(progress=progress)
     seconds = time.perf_counter() - t0
+    compiled = hasattr(replay_nb, "stats") and sum(replay_nb.stats.cache_misses.values()) > misses
     metrics = compute_metrics(result, float(cfg.account.balance), str(cfg.account.server_tz))
-    return BacktestOutcome(cfg, tables, result, metrics, seconds)
+    return BacktestOutcome(cfg, tables, result, metrics, seconds, compiled)
 
 
 def params_of(cfg: DictConfig) -> dict:
