@@ -105,14 +105,23 @@ def route_nb(intent, ts, dstate, mode, dsym, book, syms, outbox):
     vol = norm_volume_nb(sym, intent["volume"]) if act == Action.NEW or act == Action.CLOSE else 0.0
     t = intent["type"]
     buy = t == OrderType.BUY or t == OrderType.BUY_LIMIT or t == OrderType.BUY_STOP
+    j = -1
+    if act == Action.CLOSE:
+        # a close is a market deal on the side opposite to the position: its report (fill or
+        # reject) undoes exactly the ``working`` added here, whatever type the intent carried
+        for i in range(book.shape[0]):
+            if book[i]["active"] and book[i]["ticket"] == intent["ticket"]:
+                j = i
+                break
+        if j >= 0:
+            buy = book[j]["side"] != Side.BUY
+        t = OrderType.BUY if buy else OrderType.SELL
     sig = d["ask"] if buy else d["bid"]
     n = emit_nb(outbox, dstate, ts, sig, act, t, s, vol, intent["price"], intent["sl"],
                 intent["tp"], intent["expiry"], intent["ticket"])
-    if n == 1 and act == Action.NEW and (t == OrderType.BUY or t == OrderType.SELL):
+    if n == 1 and (act == Action.CLOSE or (act == Action.NEW and (t == OrderType.BUY
+                                                                  or t == OrderType.SELL))):
         d["working"] += (1.0 if buy else -1.0) * vol
-    if n == 1 and act == Action.CLOSE:
-        for i in range(book.shape[0]):
-            if book[i]["active"] and book[i]["ticket"] == intent["ticket"]:
-                book[i]["closing"] += vol
-                d["working"] -= book[i]["side"] * vol
+    if n == 1 and j >= 0:
+        book[j]["closing"] += vol
     return n
