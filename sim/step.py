@@ -83,7 +83,10 @@ def begin_step_nb(ev, dstate, dsym, book, mode):
     if e["kind"] == EventKind.FILL or e["kind"] == EventKind.REJECT:
         market = e["type"] == OrderType.BUY or e["type"] == OrderType.SELL
         if e["cid"] > 0 and market:     # this order's volume is no longer in flight
-            dsym[e["symbol"]]["working"] -= e["side"] * e["volume"]
+            # undo by the order's own side (what routing added), not the deal's: a close
+            # routed before its position was known can fill on the other side
+            dsym[e["symbol"]]["working"] -= (1.0 if e["type"] == OrderType.BUY else -1.0) \
+                * e["volume"]
         if e["kind"] == EventKind.FILL:
             dstate["n_fills"] += 1
             book_fill_nb(book, dsym, mode, e)
