@@ -113,7 +113,9 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
         p = positions[i]
         side = -p["side"]
         rc = Retcode.DONE
-        if o["volume"] > p["volume"] + 1e-9:
+        if p["symbol"] != s:    # the request names another symbol than the position's
+            rc = Retcode.REJECT
+        elif o["volume"] > p["volume"] + 1e-9:
             rc = Retcode.INVALID_CLOSE_VOLUME
         elif not volume_ok_nb(sym, o["volume"], True):
             rc = Retcode.INVALID_VOLUME
@@ -146,7 +148,9 @@ def modify_or_cancel_nb(positions, orders, deals, trades, reports, acct, cfg, sy
     if i >= 0:   # modify SL/TP of a position
         p = positions[i]
         ref = to_points_nb(bid if p["side"] == Side.BUY else ask, sym["point"])
-        if position_frozen_nb(sym, p["side"], p["sl"], p["tp"], bid, ask):
+        if p["symbol"] != s:
+            reject_nb(deals, reports, acct, cfg, ts, o, s, side, Retcode.REJECT)
+        elif position_frozen_nb(sym, p["side"], p["sl"], p["tp"], bid, ask):
             reject_nb(deals, reports, acct, cfg, ts, o, s, side, Retcode.FROZEN)
         elif not sltp_ok_nb(p["side"], ref, o["sl"], o["tp"], sym["point"], need):
             reject_nb(deals, reports, acct, cfg, ts, o, s, side, Retcode.INVALID_STOPS)
@@ -159,6 +163,9 @@ def modify_or_cancel_nb(positions, orders, deals, trades, reports, acct, cfg, sy
     for j in range(acct["n_orders"]):
         q = orders[j]
         if q["state"] == OrderState.PLACED and q["ticket"] == o["pos_ticket"]:
+            if q["symbol"] != s:
+                reject_nb(deals, reports, acct, cfg, ts, o, s, side, Retcode.REJECT)
+                return
             if pending_frozen_nb(sym, q["type"], q["price"], bid, ask):
                 reject_nb(deals, reports, acct, cfg, ts, o, s, side, Retcode.FROZEN)
                 return
