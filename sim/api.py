@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim.backtest import BacktestOutcome, from_frame, run_backtest
+from sim.pipeline import BacktestOutcome, from_frame, run_backtest
 from sim.data import TickTable
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"

@@ -17,7 +17,7 @@ from sim.data.errors import DataError
 def _progress_runner(cfg, console):
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from sim.backtest import load_data, run_backtest
+    from sim.pipeline import load_data, run_backtest
 
     tables = load_data(cfg)
     n = sum(len(t) for t in tables)

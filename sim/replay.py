@@ -38,7 +38,10 @@ HEADROOM = 64
 
 @kernel(inline=True)
 def has_space_nb(orders, deals, trades, reports, equity, olog, acct, room):
-    if acct["n_orders"] + room > orders.shape[0]:
+    # drop finished order slots once they outnumber the live ones: the per-order scans
+    # (arrivals, pending triggers) then stay proportional to live orders, not run length
+    live = acct["n_inflight"] + acct["n_pending"]
+    if acct["n_orders"] + room > orders.shape[0] or acct["n_orders"] > 2 * live + 32:
         compact_orders_nb(orders, acct)
     return (acct["n_deals"] + room <= deals.shape[0] and acct["n_trades"] + room <= trades.shape[0]
             and acct["n_eq"] + 2 <= equity.shape[0] and acct["n_orders"] + room <= orders.shape[0]
