@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim.pipeline import BacktestOutcome, from_frame, run_backtest
 from sim.data import TickTable
+from sim.pipeline import BacktestOutcome, from_frame, run_backtest
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 

@@ -12,8 +12,8 @@ import pytest
 
 import sim
 from sim.api import compose
-from sim.pipeline import run_backtest
 from sim.cli import main
+from sim.pipeline import run_backtest
 
 ROOT = Path(__file__).resolve().parents[2]
 
