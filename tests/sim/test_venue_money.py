@@ -35,7 +35,8 @@ GBPJPY = plain("GBPJPY")
 USDJPY = plain("USDJPY")
 
 
-def make(specs, quotes, rows, mode="hedging", balance=10_000.0, rates=None, **ex):
+def make(specs, quotes, rows, mode="hedging", balance=10_000.0, rates=None, server_tz="NY+7",
+         **ex):
     """quotes: {symbol index: [(ts, bid, ask), ...]}."""
     streams = []
     for k in range(len(specs)):
@@ -45,7 +46,8 @@ def make(specs, quotes, rows, mode="hedging", balance=10_000.0, rates=None, **ex
     ex.setdefault("commission", False)
     ex.setdefault("swaps", False)
     p = sc.Params(rows=tuple(rows))
-    acct = AccountConfig(mode=mode, balance=balance, equity_bucket_s=1, rates=rates or {})
+    acct = AccountConfig(mode=mode, balance=balance, equity_bucket_s=1, rates=rates or {},
+                         server_tz=server_tz)
     return Simulation(specs, streams, sc, sc.make_params(p), ExecutionConfig(**ex), acct,
                       data=sc.make_data(p))
 
@@ -428,3 +430,24 @@ def test_t25_pending_activation_without_margin():
     o = sim.V[1][: sim.V[5][0]["n_orders"]]
     assert o[o["ticket"] == 1001][0]["state"] == OrderState.REJECTED
     assert sim.V[5][0]["n_pending"] == 0
+
+
+# -- T22 server time: NY+7 vs EET around the US/EU DST gap --
+
+@pytest.mark.parametrize("tz,charged", [("NY+7", True), ("EET", False)])
+def test_t22_swap_in_the_dst_gap(tz, charged):
+    # 2024-03-12: US already on EDT, EU still on EET.  A long held 20:45-21:15 UTC spans
+    # NY+7 server midnight (00:00 Mar 13 = 21:00 UTC; Tuesday x1 -> -7.00) but not the EET
+    # one (21:00 UTC = 23:00 Mar 12 EET; midnight only at 22:00 UTC -> no swap).
+    t_open = pd.Timestamp("2024-03-12T20:45:00Z").value
+    t_close = pd.Timestamp("2024-03-12T21:15:00Z").value
+    q = {0: [(t_open, 1.10000, 1.10000), (t_close, 1.10000, 1.10000)]}
+    r = run([SWAP_EU], q, [new(t_open, OrderType.BUY, 1.0), close(t_close, 1001, 1.0)],
+            swaps=True, server_tz=tz)
+    assert done(r)[1]["swap"] == (-7.00 if charged else 0.0)
+
+
+@pytest.mark.xfail(strict=True, reason="stop-limit orders (BUY/SELL_STOP_LIMIT, T24) are not "
+                   "modelled")
+def test_t24_stop_limit():
+    assert hasattr(OrderType, "BUY_STOP_LIMIT")
