@@ -57,9 +57,12 @@ def load_data(cfg: DictConfig) -> list[TickTable]:
     for item in items:
         if isinstance(item, str):
             item = OmegaConf.create({"path": item})
+        # any other key is an importer option (e.g. +data.epoch=ns, +data.spread_points=8)
+        extra = {k: v for k, v in OmegaConf.to_container(item).items()
+                 if k not in ("path", "symbol", "format", "server_tz")}
         tables.append(load_ticks(resolve_path(item.path), fmt=item.get("format", d.get("format", "auto")),
                                  symbol=item.get("symbol", d.get("symbol")),
-                                 server_tz=item.get("server_tz", d.get("server_tz"))))
+                                 server_tz=item.get("server_tz", d.get("server_tz")), **extra))
     return tables
 
 
