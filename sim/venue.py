@@ -264,15 +264,17 @@ def check_sltp_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb
         side = -p["side"]
         price, slip = triggered_price_nb(cfg, sym, side, level, reason == DealReason.SL, bid, ask)
         order_tmp = tmp[0]
-        venue_order_nb(order_tmp, s, p["volume"], ts)
+        venue_order_nb(order_tmp, s, side, p["volume"], ts)
         execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, order_tmp, s,
                    side, p["volume"], price, p["ticket"], 0.0, 0.0, reason, slip, Retcode.DONE)
 
 
 @kernel
-def venue_order_nb(o, s, volume, ts):
+def venue_order_nb(o, s, side, volume, ts):
     # a venue-initiated deal (SL/TP/stop-out) has no client id
     o["cid"] = 0
+    o["type"] = OrderType.BUY if side == Side.BUY else OrderType.SELL
+    o["action"] = Action.CLOSE
     o["ticket"] = 0
     o["symbol"] = s
     o["volume"] = volume
@@ -298,7 +300,7 @@ def stop_out_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, 
         side = -p["side"]
         price, slip = market_price_nb(cfg, syms[s], side, qb[s], qa[s])
         order_tmp = tmp[0]
-        venue_order_nb(order_tmp, s, p["volume"], ts)
+        venue_order_nb(order_tmp, s, side, p["volume"], ts)
         acct["n_stopouts"] += 1
         execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, order_tmp, s,
                    side, p["volume"], price, p["ticket"], 0.0, 0.0, DealReason.SO, slip,
