@@ -302,7 +302,7 @@ def test_t21_latency_fill_on_next_tick():
 @pytest.mark.xfail(strict=True, reason="instant execution with deviation/requote (6.2) is not "
                    "modelled: ExecutionConfig has no exe_mode/deviation")
 def test_t21_instant_execution_requote():
-    ExecutionConfig(exe_mode="instant", deviation=1)   # noqa: the field does not exist
+    ExecutionConfig(exe_mode="instant", deviation=1)   # the field does not exist yet
 
 
 def test_fixed_slippage_on_market_and_stop_not_on_limit():
