@@ -51,9 +51,9 @@ def backtest_main(cfg: DictConfig) -> float:
     n = out.result.n_ticks
     console.print(summary_table(out.metrics, title=f"run {run_id}: {cfg.strategy.name} on "
                                 f"{', '.join(out.result.names)}, execution={cfg.execution.name}"))
-    note = " (including the one-off numba compile after a code change)" if out.compiled else \
-        f" ({n / max(out.seconds, 1e-9) / 1e6:.1f} M ticks/s)"
-    console.print(f"{n:,} ticks replayed in {out.seconds:.2f} s{note}")
+    note = "; the kernels were compiled first (once after each code change)" if out.compiled else ""
+    console.print(f"{n:,} ticks replayed in {out.seconds:.3f} s "
+                  f"({n / max(out.seconds, 1e-9) / 1e6:.1f} M ticks/s){note}")
     console.print(f"run [bold]{run_id}[/bold] stored in {cfg.store}")
     if cfg.report:
         path = write_report(cfg.store, run_id, Path(cfg.report_dir) / f"run-{run_id}.html")

@@ -165,6 +165,12 @@ class Simulation:
                 new[: len(arr)] = arr
                 self.V[k] = new
 
+    def warm(self) -> None:
+        """Compile or load the replay kernel for these array types (no tick is processed)."""
+        empty = tuple(a[:0] for a in self.T[:4]) + self.T[4:]
+        replay_nb(*empty, *self.V, *self.D, self.sstate, self.params, self.data,
+                  np.zeros(1, dtype=event_dt))
+
     def run(self, progress=None, chunk: int = 4_000_000) -> RunResult:
         """Replay every tick in the njit loop; return the records.
 
