@@ -364,12 +364,11 @@ def sltp_hit_nb(positions, acct, sym, s, bid, ask):
     return False
 
 
-@kernel(inline=True)
-def apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts):
-    """Steps 3-7 of mt-execution.md 10 after the quote of symbol ``s`` was stored in qb/qa.
+@kernel
+def orders_at_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts):
+    """Steps 3-4 of mt-execution.md 10: requests arriving now, then pending triggers of ``s``.
 
-    (Step 2, timers, and arrivals due before ``ts`` are run by the caller first.)  The
-    caller skips this when nothing is in flight, pending or open.
+    Out of line on purpose: the caller runs it only when something is in flight or pending.
     """
     # 3. requests arriving at this instant (or, in next-tick mode, any that arrived since)
     while acct["n_inflight"] > 0:
@@ -377,13 +376,27 @@ def apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, q
         if orders[j]["arrive_ts"] > ts:
             break
         arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, orders[j], ts)
-    # 4.-5. pending triggers and SL/TP of this symbol
+    # 4. pending triggers of this symbol
     if acct["n_pending"] > 0:
         check_pending_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts)
+
+
+@kernel(inline=True)
+def apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts):
+    """Steps 3-7 of mt-execution.md 10 after the quote of symbol ``s`` was stored in qb/qa.
+
+    (Step 2, timers, and arrivals due before ``ts`` are run by the caller first.)  The hot
+    part (re-pricing open positions, SL/TP and stop-out checks) is inlined into the loop;
+    everything that executes stays out of line behind cheap counters.
+    """
+    if acct["n_inflight"] > 0 or acct["n_pending"] > 0:
+        orders_at_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp,
+                           equity, olog, s, ts)
     if acct["n_positions"] == 0:
         return
+    # 5. SL/TP of this symbol, after re-pricing (crosses convert through this symbol too)
     mark_symbol_nb(positions, syms, s, acct, qb, qa)
-    for k in range(syms.shape[0]):   # crosses whose profit converts through this symbol
+    for k in range(syms.shape[0]):
         if k != s and syms[k]["profit_conv_sym"] == s:
             mark_symbol_nb(positions, syms, k, acct, qb, qa)
     update_equity_nb(acct)
