@@ -24,7 +24,18 @@ def volume_ok_nb(sym, volume, closing):
 
 @kernel
 def is_buy_type_nb(otype):
-    return otype == OrderType.BUY or otype == OrderType.BUY_LIMIT or otype == OrderType.BUY_STOP
+    return otype == OrderType.BUY or otype == OrderType.BUY_LIMIT or otype == OrderType.BUY_STOP \
+        or otype == OrderType.BUY_STOP_LIMIT
+
+
+@kernel
+def is_stop_limit_nb(otype):
+    return otype == OrderType.BUY_STOP_LIMIT or otype == OrderType.SELL_STOP_LIMIT
+
+
+@kernel
+def tick_multiple_nb(sym, price):
+    return price > 0.0 and abs(price / sym["tick_size"] - round(price / sym["tick_size"])) <= 1e-6
 
 
 @kernel
@@ -48,14 +59,19 @@ def pending_distance_nb(otype, open_pts, bid_pts, ask_pts):
         return ask_pts - open_pts
     if otype == OrderType.SELL_LIMIT:
         return open_pts - bid_pts
-    if otype == OrderType.BUY_STOP:
+    if otype == OrderType.BUY_STOP or otype == OrderType.BUY_STOP_LIMIT:
         return open_pts - ask_pts
-    return bid_pts - open_pts
+    return bid_pts - open_pts      # SELL_STOP, SELL_STOP_LIMIT
 
 
 @kernel
-def check_new_nb(sym, otype, volume, price, sl, tp, expiry, now, bid, ask):
-    """Validate a new market or pending order against the quote at arrival; return a retcode."""
+def check_new_nb(sym, otype, volume, price, sl, tp, expiry, now, bid, ask, stoplimit):
+    """Validate a new market or pending order against the quote at arrival; return a retcode.
+
+    A stop-limit's stop ``price`` is checked like a stop; its ``stoplimit`` must be a tick
+    multiple strictly on the limit side of the stop price (below for buys, above for sells,
+    mt-execution.md 1.4), and SL/TP are measured from ``stoplimit`` (the future limit's price).
+    """
     if not volume_ok_nb(sym, volume, False):
         return Retcode.INVALID_VOLUME
     point = sym["point"]
@@ -67,14 +83,22 @@ def check_new_nb(sym, otype, volume, price, sl, tp, expiry, now, bid, ask):
         # market: SL/TP measured from the closing side (bid for buys, ask for sells)
         ref = bid_pts if side == Side.BUY else ask_pts
         return Retcode.DONE if sltp_ok_nb(side, ref, sl, tp, point, need) else Retcode.INVALID_STOPS
-    if price <= 0.0 or abs(price / sym["tick_size"] - round(price / sym["tick_size"])) > 1e-6:
+    if not tick_multiple_nb(sym, price):
         return Retcode.INVALID_PRICE
+    if is_stop_limit_nb(otype):
+        if not tick_multiple_nb(sym, stoplimit):
+            return Retcode.INVALID_PRICE
+        lim_pts = to_points_nb(stoplimit, point)
+        if (side == Side.BUY and lim_pts >= to_points_nb(price, point)) or \
+                (side == Side.SELL and lim_pts <= to_points_nb(price, point)):
+            return Retcode.INVALID_PRICE
     if expiry > 0 and expiry <= now:
         return Retcode.INVALID_EXPIRATION
     open_pts = to_points_nb(price, point)
     if pending_distance_nb(otype, open_pts, bid_pts, ask_pts) < need:
         return Retcode.INVALID_STOPS
-    if not sltp_ok_nb(side, open_pts, sl, tp, point, need):
+    ref = to_points_nb(stoplimit, point) if is_stop_limit_nb(otype) else open_pts
+    if not sltp_ok_nb(side, ref, sl, tp, point, need):
         return Retcode.INVALID_STOPS
     return Retcode.DONE
 

@@ -46,6 +46,7 @@ intent_dt = _dt([
     ("volume", np.float64),                     # lots; signed target for Action.TARGET
     ("price", np.float64), ("sl", np.float64), ("tp", np.float64),
     ("expiry", np.int64), ("ticket", np.int64),
+    ("stoplimit", np.float64),                  # limit price placed when a stop-limit triggers
 ])
 
 # -- ORDERS: the outbox of step_nb and the venue's in-flight / pending book --
@@ -55,6 +56,7 @@ order_dt = _dt([
     ("sl", np.float64), ("tp", np.float64), ("expiry", np.int64), ("pos_ticket", np.int64),
     ("signal_ts", np.int64), ("arrive_ts", np.int64), ("signal_price", np.float64),
     ("retcode", np.int32),
+    ("stoplimit", np.float64),                  # BUY/SELL_STOP_LIMIT: the limit price
 ])
 
 # -- POSITIONS (the venue's truth in the sim; the decision side keeps a mirror) --

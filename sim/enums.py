@@ -35,6 +35,8 @@ class OrderTypeT(NamedTuple):
     SELL_LIMIT: int = 3
     BUY_STOP: int = 4
     SELL_STOP: int = 5
+    BUY_STOP_LIMIT: int = 6    # at ask >= price a BUY_LIMIT is placed at ``stoplimit``
+    SELL_STOP_LIMIT: int = 7   # at bid <= price a SELL_LIMIT is placed at ``stoplimit``
 
 
 OrderType = OrderTypeT()

@@ -16,15 +16,16 @@ from sim.accounting import (
     record_deal_nb,
     update_equity_nb,
 )
-from sim.enums import AccountMode, DealEntry, EventKind, Retcode, Side
+from sim.enums import AccountMode, DealEntry, EventKind, Retcode, Side, TriggerFill
 from sim.jit_cache import kernel
-from sim.latency import draw_ns_nb
+from sim.latency import draw_ns_nb, slippage_points_nb
 from sim.money import (
     conv_rate_nb,
     hedged_margin_nb,
     margin_ccy_per_lot_nb,
     margin_conv_nb,
     round_money_nb,
+    to_points_nb,
 )
 
 
@@ -168,3 +169,28 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
     push_report_nb(reports, acct, cfg, ts, EventKind.FILL, order, s, side, volume, price,
                    Retcode.DONE, entry, reason, profit, pos_id)
     return Retcode.DONE
+
+
+# -- PRICES --
+
+@kernel
+def market_price_nb(cfg, sym, side, bid, ask):
+    """Fill price and slippage (points) of a market-style execution: ask for buys, bid for sells."""
+    slip = slippage_points_nb(cfg["slip_kind"], cfg["slip_a"], cfg["slip_b"],
+                              to_points_nb(ask, sym["point"]) - to_points_nb(bid, sym["point"]))
+    if side == Side.BUY:
+        return ask + slip * sym["point"], slip
+    return bid - slip * sym["point"], slip
+
+
+@kernel
+def triggered_price_nb(cfg, sym, side, level, is_stop, bid, ask):
+    """Fill price of a triggered pending order or SL/TP (mt-execution.md 1.5)."""
+    rule = cfg["trigger_fill"]
+    if rule == TriggerFill.ORDER_PRICE:
+        return level, 0.0
+    if not is_stop and rule == TriggerFill.NO_POSITIVE_SLIPPAGE:
+        return level, 0.0
+    if is_stop:
+        return market_price_nb(cfg, sym, side, bid, ask)
+    return (ask if side == Side.BUY else bid), 0.0

@@ -47,6 +47,7 @@ def emit_nb(outbox, dstate, ts, sig_price, action, otype, s, volume, price, sl, 
     o["arrive_ts"] = 0
     o["signal_price"] = sig_price
     o["retcode"] = 0
+    o["stoplimit"] = 0.0
     dstate["n_out"] = k + 1
     dstate["n_sent"] += 1
     return 1
@@ -104,7 +105,8 @@ def route_nb(intent, ts, dstate, mode, dsym, book, syms, outbox):
     d = dsym[s]
     vol = norm_volume_nb(sym, intent["volume"]) if act == Action.NEW or act == Action.CLOSE else 0.0
     t = intent["type"]
-    buy = t == OrderType.BUY or t == OrderType.BUY_LIMIT or t == OrderType.BUY_STOP
+    buy = t == OrderType.BUY or t == OrderType.BUY_LIMIT or t == OrderType.BUY_STOP \
+        or t == OrderType.BUY_STOP_LIMIT
     j = -1
     if act == Action.CLOSE:
         # a close is a market deal on the side opposite to the position: its report (fill or
@@ -119,6 +121,8 @@ def route_nb(intent, ts, dstate, mode, dsym, book, syms, outbox):
     sig = d["ask"] if buy else d["bid"]
     n = emit_nb(outbox, dstate, ts, sig, act, t, s, vol, intent["price"], intent["sl"],
                 intent["tp"], intent["expiry"], intent["ticket"])
+    if n == 1:
+        outbox[dstate["n_out"] - 1]["stoplimit"] = intent["stoplimit"]
     if n == 1 and (act == Action.CLOSE or (act == Action.NEW and (t == OrderType.BUY
                                                                   or t == OrderType.SELL))):
         d["working"] += (1.0 if buy else -1.0) * vol

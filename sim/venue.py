@@ -19,6 +19,7 @@ from sim.accounting import (
 )
 from sim.checks import (
     check_new_nb,
+    is_buy_type_nb,
     pending_frozen_nb,
     position_frozen_nb,
     sltp_ok_nb,
@@ -33,39 +34,14 @@ from sim.enums import (
     Retcode,
     Side,
     SwapMode,
-    TriggerFill,
 )
-from sim.execution import execute_nb, reject_nb
+from sim.execution import execute_nb, market_price_nb, reject_nb, triggered_price_nb
 from sim.jit_cache import kernel
-from sim.latency import draw_ns_nb, slippage_points_nb
+from sim.latency import draw_ns_nb
 from sim.money import conv_rate_nb, round_money_nb, to_points_nb
+from sim.pending import check_pending_nb
 
 NO_TS = np.iinfo(np.int64).max
-
-
-# -- PRICES --
-
-@kernel
-def market_price_nb(cfg, sym, side, bid, ask):
-    """Fill price and slippage (points) of a market-style execution: ask for buys, bid for sells."""
-    slip = slippage_points_nb(cfg["slip_kind"], cfg["slip_a"], cfg["slip_b"],
-                              to_points_nb(ask, sym["point"]) - to_points_nb(bid, sym["point"]))
-    if side == Side.BUY:
-        return ask + slip * sym["point"], slip
-    return bid - slip * sym["point"], slip
-
-
-@kernel
-def triggered_price_nb(cfg, sym, side, level, is_stop, bid, ask):
-    """Fill price of a triggered pending order or SL/TP (mt-execution.md 1.5)."""
-    rule = cfg["trigger_fill"]
-    if rule == TriggerFill.ORDER_PRICE:
-        return level, 0.0
-    if not is_stop and rule == TriggerFill.NO_POSITIVE_SLIPPAGE:
-        return level, 0.0
-    if is_stop:
-        return market_price_nb(cfg, sym, side, bid, ask)
-    return (ask if side == Side.BUY else bid), 0.0
 
 
 # -- REQUEST ARRIVAL --
@@ -78,8 +54,7 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
     bid = qb[s]
     ask = qa[s]
     acct["n_inflight"] -= 1
-    side = Side.BUY if (o["type"] == OrderType.BUY or o["type"] == OrderType.BUY_LIMIT
-                        or o["type"] == OrderType.BUY_STOP) else Side.SELL
+    side = Side.BUY if is_buy_type_nb(o["type"]) else Side.SELL
     if bid <= 0.0:
         o["state"] = OrderState.REJECTED
         reject_nb(deals, reports, acct, cfg, ts, o, s, side, Retcode.PRICE_OFF)
@@ -87,7 +62,7 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
     act = o["action"]
     if act == Action.NEW:
         rc = check_new_nb(sym, o["type"], o["volume"], o["price"], o["sl"], o["tp"], o["expiry"],
-                          ts, bid, ask)
+                          ts, bid, ask, o["stoplimit"])
         if rc != Retcode.DONE:
             o["state"] = OrderState.REJECTED
             reject_nb(deals, reports, acct, cfg, ts, o, s, side, rc)
@@ -175,11 +150,12 @@ def modify_or_cancel_nb(positions, orders, deals, trades, reports, acct, cfg, sy
                 o["state"] = OrderState.FILLED
                 return
             rc = check_new_nb(sym, q["type"], q["volume"], o["price"], o["sl"], o["tp"],
-                              q["expiry"], ts, bid, ask)
+                              q["expiry"], ts, bid, ask, o["stoplimit"])
             if rc != Retcode.DONE:
                 reject_nb(deals, reports, acct, cfg, ts, o, s, side, rc)
                 return
             q["price"] = o["price"]
+            q["stoplimit"] = o["stoplimit"]
             q["sl"] = o["sl"]
             q["tp"] = o["tp"]
             o["state"] = OrderState.FILLED
@@ -201,39 +177,6 @@ def next_arrival_nb(orders, acct):
 
 
 # -- PENDING ORDERS, SL/TP, STOP-OUT, ROLLOVER --
-
-@kernel
-def check_pending_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts):
-    """Expire or trigger the working pending orders of symbol ``s`` (in ticket order)."""
-    sym = syms[s]
-    bid = qb[s]
-    ask = qa[s]
-    bp = to_points_nb(bid, sym["point"])
-    ap = to_points_nb(ask, sym["point"])
-    for j in range(acct["n_orders"]):
-        o = orders[j]
-        if o["state"] != OrderState.PLACED or o["symbol"] != s:
-            continue
-        if o["expiry"] > 0 and ts >= o["expiry"]:
-            o["state"] = OrderState.EXPIRED
-            acct["n_pending"] -= 1
-            continue
-        lp = to_points_nb(o["price"], sym["point"])
-        t = o["type"]
-        hit = ((t == OrderType.BUY_LIMIT and ap <= lp) or (t == OrderType.BUY_STOP and ap >= lp)
-               or (t == OrderType.SELL_LIMIT and bp >= lp)
-               or (t == OrderType.SELL_STOP and bp <= lp))
-        if not hit:
-            continue
-        side = Side.BUY if (t == OrderType.BUY_LIMIT or t == OrderType.BUY_STOP) else Side.SELL
-        is_stop = t == OrderType.BUY_STOP or t == OrderType.SELL_STOP
-        price, slip = triggered_price_nb(cfg, sym, side, o["price"], is_stop, bid, ask)
-        acct["n_pending"] -= 1
-        rc = execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o, s, side,
-                        o["volume"], price, 0, o["sl"], o["tp"], DealReason.EXPERT, slip,
-                        Retcode.REJECT_CANCEL)
-        o["state"] = OrderState.FILLED if rc == Retcode.DONE else OrderState.REJECTED
-
 
 @kernel
 def check_sltp_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts):
