@@ -47,6 +47,7 @@ intent_dt = _dt([
     ("price", np.float64), ("sl", np.float64), ("tp", np.float64),
     ("expiry", np.int64), ("ticket", np.int64),
     ("stoplimit", np.float64),                  # limit price placed when a stop-limit triggers
+    ("type_time", np.int32),                    # OrderTime: GTC, DAY (server day end), SPECIFIED
 ])
 
 # -- ORDERS: the outbox of step_nb and the venue's in-flight / pending book --
@@ -57,6 +58,7 @@ order_dt = _dt([
     ("signal_ts", np.int64), ("arrive_ts", np.int64), ("signal_price", np.float64),
     ("retcode", np.int32),
     ("stoplimit", np.float64),                  # BUY/SELL_STOP_LIMIT: the limit price
+    ("type_time", np.int32),                    # OrderTime; DAY sets ``expiry`` when placed
 ])
 
 # -- POSITIONS (the venue's truth in the sim; the decision side keeps a mirror) --
@@ -110,6 +112,8 @@ account_dt = _dt([
     ("n_stopouts", np.int64), ("tick_i", np.int64), ("roll_i", np.int64),
     ("n_inflight", np.int64), ("n_pending", np.int64), ("n_orders", np.int64),
     ("pos_hw", np.int64), ("n_olog", np.int64),                       # slots [0, pos_hw) may hold positions
+    ("next_expiry", np.int64),                  # earliest pending expiry (0 = none; may be stale-early)
+    ("day_end", np.int64),                      # next server-midnight rollover (ORDER_TIME_DAY expiry)
 ])
 
 # -- EXECUTION MODEL (venue config, one row) --

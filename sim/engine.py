@@ -127,6 +127,7 @@ class Simulation:
         a["next_ticket"] = 1001
         a["next_deal"] = 1
         a["eq_bucket"] = -1
+        a["day_end"] = roll_ts[0] if len(roll_ts) else np.iinfo(np.int64).max
         span = (int(ts[-1]) - int(ts[0])) if len(ts) else 0
         n_eq = span // max(int(cfg[0]["eq_bucket_ns"]), 1) + 16
         tmp = np.zeros(1, dtype=order_dt)

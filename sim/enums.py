@@ -42,6 +42,17 @@ class OrderTypeT(NamedTuple):
 OrderType = OrderTypeT()
 
 
+class OrderTimeT(NamedTuple):
+    """MT5 ``ORDER_TIME_*``: lifetime of a pending order (mt-execution.md 6.5)."""
+    GTC: int = 0            # until canceled (an ``expiry`` > 0 still applies)
+    DAY: int = 1            # until the end of the server day it was placed on
+    SPECIFIED: int = 2      # until ``expiry``
+    SPECIFIED_DAY: int = 3  # treated like SPECIFIED (``expiry`` is the instant)
+
+
+OrderTime = OrderTimeT()
+
+
 class ActionT(NamedTuple):
     """What an intent or order asks the venue to do."""
     TARGET: int = 0    # intent only: reach this signed net volume (routing turns it into orders)
@@ -109,6 +120,7 @@ class RetcodeT(NamedTuple):
     POSITION_CLOSED: int = 10036
     INVALID_CLOSE_VOLUME: int = 10038
     REJECT_CANCEL: int = 10041
+    EXPIRED: int = 20010    # project code: a pending order reached its expiry
     QUEUE_FULL: int = 20001
     RISK_HALTED: int = 20002
     RISK_MAX_LOTS: int = 20003
@@ -134,6 +146,7 @@ RETCODE_DESC: dict[int, str] = {
     Retcode.POSITION_CLOSED: "position or order already closed",
     Retcode.INVALID_CLOSE_VOLUME: "close volume exceeds the position",
     Retcode.REJECT_CANCEL: "pending order activation rejected (no margin) and canceled",
+    Retcode.EXPIRED: "pending order expired (ORDER_TIME_DAY at the server day end, or its expiry)",
     Retcode.QUEUE_FULL: "simulator order queue full",
     Retcode.RISK_HALTED: "risk: trading halted",
     Retcode.RISK_MAX_LOTS: "risk: order volume above the limit",

@@ -5,19 +5,64 @@ Buy limit triggers when ask <= price, buy stop when ask >= price, sell limit whe
 bid >= price, sell stop when bid <= price.  A stop-limit whose stop price is reached
 becomes a limit order at its ``stoplimit`` price (same ticket); that limit can fill on
 the same tick only if the quote already satisfies it.
+
+Expiry (6.5) is a timer, run by the replay loop in time order with rollovers and
+arrivals on every tick (not only on the order's symbol), and only while something is
+pending and ``acct.next_expiry`` is due: an ``ORDER_TIME_DAY`` order expires at the first
+server-midnight rollover after it was placed (``acct.day_end``), others at ``expiry``.
+An expired order is journaled (``Retcode.EXPIRED``) and reported like a rejection.
 """
 
 from __future__ import annotations
 
-from sim.enums import DealReason, OrderState, OrderType, Retcode, Side
-from sim.execution import execute_nb, triggered_price_nb
+from sim.checks import is_buy_type_nb
+from sim.enums import DealReason, OrderState, OrderTime, OrderType, Retcode, Side
+from sim.execution import execute_nb, reject_nb, triggered_price_nb
 from sim.jit_cache import kernel
 from sim.money import to_points_nb
+
+NO_TS = 9223372036854775807
+
+
+@kernel
+def place_pending_nb(acct, o):
+    """Start working a validated pending order; a DAY order gets the server day end."""
+    if o["type_time"] == OrderTime.DAY:
+        o["expiry"] = acct["day_end"] if acct["day_end"] < NO_TS else 0
+    o["state"] = OrderState.PLACED
+    acct["n_pending"] += 1
+    e = o["expiry"]
+    if e > 0 and (acct["next_expiry"] <= 0 or e < acct["next_expiry"]):
+        acct["next_expiry"] = e
+
+
+@kernel
+def expire_due_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, t):
+    """Expire every pending order with ``expiry <= t`` (journal row and report at ``t``).
+
+    Recomputes ``acct.next_expiry`` from the orders still working (0 when none).
+    """
+    nxt = 0
+    for j in range(acct["n_orders"]):
+        o = orders[j]
+        if o["state"] != OrderState.PLACED or o["expiry"] <= 0:
+            continue
+        if o["expiry"] <= t:
+            o["state"] = OrderState.EXPIRED
+            acct["n_pending"] -= 1
+            side = Side.BUY if is_buy_type_nb(o["type"]) else Side.SELL
+            reject_nb(deals, reports, acct, cfg, t, o, o["symbol"], side, Retcode.EXPIRED)
+        elif nxt == 0 or o["expiry"] < nxt:
+            nxt = o["expiry"]
+    acct["next_expiry"] = nxt
 
 
 @kernel
 def check_pending_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts):
-    """Expire or trigger the working pending orders of symbol ``s`` (in ticket order)."""
+    """Trigger the working pending orders of symbol ``s`` (in ticket order).
+
+    Expiries were handled before, as timers (``expire_due_nb``).
+    """
     sym = syms[s]
     bid = qb[s]
     ask = qa[s]
@@ -26,10 +71,6 @@ def check_pending_nb(positions, orders, deals, trades, reports, acct, cfg, syms,
     for j in range(acct["n_orders"]):
         o = orders[j]
         if o["state"] != OrderState.PLACED or o["symbol"] != s:
-            continue
-        if o["expiry"] > 0 and ts >= o["expiry"]:
-            o["state"] = OrderState.EXPIRED
-            acct["n_pending"] -= 1
             continue
         t = o["type"]
         if t == OrderType.BUY_STOP_LIMIT or t == OrderType.SELL_STOP_LIMIT:

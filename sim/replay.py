@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from sim.enums import EventKind, FillOn, Status
 from sim.jit_cache import kernel
+from sim.pending import expire_due_nb
 from sim.step import step_nb
 from sim.venue import (
     NO_TS,
@@ -56,20 +57,24 @@ def symbol_at_nb(sym, i):
 
 @kernel
 def timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog):
-    # rollovers at or before ts and (arrival mode) requests arriving strictly before ts,
-    # in time order; a rollover at the same instant as an arrival goes first
+    # timers (rollovers, pending-order expiries) at or before ts and (arrival mode) requests
+    # arriving strictly before ts, in time order; timers go first at the same instant
     while True:
         r = acct["roll_i"]
         rts = roll_ts[r] if r < roll_ts.shape[0] else NO_TS
+        ets = acct["next_expiry"] if acct["n_pending"] > 0 and acct["next_expiry"] > 0 else NO_TS
         j = -1
         ats = NO_TS
         if cfg["fill_on"] == FillOn.ARRIVAL and acct["n_inflight"] > 0:
             j = next_arrival_nb(orders, acct)
             ats = orders[j]["arrive_ts"]
-        if rts <= ts and rts <= ats:
+        if rts <= ts and rts <= ats and rts <= ets:
             if cfg["swaps"]:
                 rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, roll_wd[r])
             acct["roll_i"] = r + 1
+            acct["day_end"] = roll_ts[r + 1] if r + 1 < roll_ts.shape[0] else NO_TS
+        elif ets <= ts and ets <= ats:
+            expire_due_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, ets)
         elif ats < ts:
             arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, orders[j], ats)
         else:
@@ -92,7 +97,8 @@ def begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, de
         return -1 - Status.NEED_SPACE
     ts = tts[i]
     r = acct["roll_i"]
-    if (r < roll_ts.shape[0] and roll_ts[r] <= ts) or acct["n_inflight"] > 0:
+    if (r < roll_ts.shape[0] and roll_ts[r] <= ts) or acct["n_inflight"] > 0 or \
+            (acct["n_pending"] > 0 and 0 < acct["next_expiry"] <= ts):
         timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog)
     s = symbol_at_nb(tsym, i)
     qb[s] = tbid[i]

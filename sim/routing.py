@@ -48,6 +48,7 @@ def emit_nb(outbox, dstate, ts, sig_price, action, otype, s, volume, price, sl, 
     o["signal_price"] = sig_price
     o["retcode"] = 0
     o["stoplimit"] = 0.0
+    o["type_time"] = 0
     dstate["n_out"] = k + 1
     dstate["n_sent"] += 1
     return 1
@@ -123,6 +124,7 @@ def route_nb(intent, ts, dstate, mode, dsym, book, syms, outbox):
                 intent["tp"], intent["expiry"], intent["ticket"])
     if n == 1:
         outbox[dstate["n_out"] - 1]["stoplimit"] = intent["stoplimit"]
+        outbox[dstate["n_out"] - 1]["type_time"] = intent["type_time"]
     if n == 1 and (act == Action.CLOSE or (act == Action.NEW and (t == OrderType.BUY
                                                                   or t == OrderType.SELL))):
         d["working"] += (1.0 if buy else -1.0) * vol

@@ -39,7 +39,7 @@ from sim.execution import execute_nb, market_price_nb, reject_nb, triggered_pric
 from sim.jit_cache import kernel
 from sim.latency import draw_ns_nb
 from sim.money import conv_rate_nb, round_money_nb, to_points_nb
-from sim.pending import check_pending_nb
+from sim.pending import check_pending_nb, place_pending_nb
 
 NO_TS = np.iinfo(np.int64).max
 
@@ -76,8 +76,7 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
                             slip, Retcode.NO_MONEY)
             o["state"] = OrderState.FILLED if rc == Retcode.DONE else OrderState.REJECTED
             return
-        o["state"] = OrderState.PLACED
-        acct["n_pending"] += 1
+        place_pending_nb(acct, o)
         return
     if act == Action.CLOSE:
         i = find_position_nb(positions, o["pos_ticket"])

@@ -18,7 +18,8 @@ from sim.strategy_api import register
 script_dt = np.dtype([("ts", np.int64), ("action", np.int32), ("symbol", np.int32),
                       ("type", np.int32), ("volume", np.float64), ("price", np.float64),
                       ("sl", np.float64), ("tp", np.float64), ("expiry", np.int64),
-                      ("ticket", np.int64), ("stoplimit", np.float64)], align=True)
+                      ("ticket", np.int64), ("stoplimit", np.float64),
+                      ("type_time", np.int32)], align=True)
 params_dt = np.dtype([("script_rows", np.int64)], align=True)
 state_dt = np.dtype([("cursor", np.int64)], align=True)
 
@@ -34,9 +35,10 @@ class Params:
 
 def row(ts: int, action: int = Action.NEW, type: int = OrderType.BUY, volume: float = 0.0,
         price: float = 0.0, sl: float = 0.0, tp: float = 0.0, expiry: int = 0, ticket: int = 0,
-        symbol: int = 0, stoplimit: float = 0.0) -> tuple:
-    """One script row (times int64 ns UTC, prices, lots)."""
-    return (ts, action, symbol, type, volume, price, sl, tp, expiry, ticket, stoplimit)
+        symbol: int = 0, stoplimit: float = 0.0, type_time: int = 0) -> tuple:
+    """One script row (times int64 ns UTC, prices, lots; ``type_time`` an ``OrderTime``)."""
+    return (ts, action, symbol, type, volume, price, sl, tp, expiry, ticket, stoplimit,
+            type_time)
 
 
 def target(ts: int, volume: float, symbol: int = 0) -> tuple:
@@ -82,6 +84,7 @@ def on_event_nb(sstate, params, data, e, dsym, intents):
         it["expiry"] = r["expiry"]
         it["ticket"] = r["ticket"]
         it["stoplimit"] = r["stoplimit"]
+        it["type_time"] = r["type_time"]
         st["cursor"] += 1
         n += 1
     return n

@@ -13,7 +13,7 @@ import strategies.scripted as sc
 from sim.config import AccountConfig, ExecutionConfig
 from sim.data.symbols import load_symbol
 from sim.engine import Simulation
-from sim.enums import Action, DealReason, OrderState, OrderType, Retcode
+from sim.enums import Action, DealReason, OrderState, OrderTime, OrderType, Retcode
 
 S = 1_000_000_000
 T0 = pd.Timestamp("2024-01-16T08:00:00Z").value     # Tuesday 10:00 server
@@ -37,8 +37,9 @@ def run(quotes, rows, **kw):
     return make(quotes, rows, **kw).run()
 
 
-def new(ts, otype, vol=1.0, price=0.0, sl=0.0, tp=0.0, expiry=0):
-    return sc.row(ts, Action.NEW, otype, vol, price=price, sl=sl, tp=tp, expiry=expiry)
+def new(ts, otype, vol=1.0, price=0.0, sl=0.0, tp=0.0, expiry=0, type_time=0):
+    return sc.row(ts, Action.NEW, otype, vol, price=price, sl=sl, tp=tp, expiry=expiry,
+                  type_time=type_time)
 
 
 def retcodes(r):
@@ -205,9 +206,14 @@ def test_t23_specified_time_expiry():
          (exp + S, 1.09700, 1.09710)]
     sim = make(q, [new(exp - 3600 * S, OrderType.BUY_LIMIT, price=1.09800, expiry=exp)])
     r = sim.run()
-    assert len(r.deals) == 0 and len(r.positions) == 0
+    assert len(r.positions) == 0
+    # journaled like a rejection, at the expiry instant, and reported to the decision side
+    assert retcodes(r) == [Retcode.EXPIRED]
+    assert r.deals[0]["ts"] == exp and r.deals[0]["order"] == 1001
+    assert r.decision[0]["n_rejected"] == 1
     o = orders(sim)
     assert o[0]["state"] == OrderState.EXPIRED
+    assert sim.V[5][0]["n_pending"] == 0
 
 
 def test_t23_specified_not_yet_expired_triggers():
@@ -233,8 +239,47 @@ def test_t23_gtc_survives_days():
     assert r.deals[0]["ts"] == T0 + 4 * 86400 * S
 
 
-@pytest.mark.xfail(strict=True, reason="ORDER_TIME_DAY (expire at the end of the server day) is not "
-                   "modelled: orders carry only an absolute expiry; no type_time field")
+# ORDER_TIME_DAY: Tuesday 2024-01-16 10:00 server (UTC+2) -> expires at Tuesday 24:00 server
+TUE_END = pd.Timestamp("2024-01-16T22:00:00Z").value
+
+
 def test_t23_day_order_expires_at_server_midnight():
-    from sim.dtypes import order_dt
-    assert "type_time" in order_dt.names
+    q = [(T0, 1.10000, 1.10010),
+         (TUE_END - S, 1.09900, 1.09910),     # Tuesday 23:59:59: still working, not reached
+         (TUE_END + 60 * S, 1.09700, 1.09710)]  # Wednesday: would trigger, but expired
+    sim = make(q, [new(T0, OrderType.BUY_LIMIT, price=1.09800, type_time=OrderTime.DAY)])
+    r = sim.run()
+    assert len(r.positions) == 0
+    assert retcodes(r) == [Retcode.EXPIRED]
+    assert r.deals[0]["ts"] == TUE_END
+    o = orders(sim)
+    assert o[o["ticket"] == 1001][0]["state"] == OrderState.EXPIRED
+    assert o[o["ticket"] == 1001][0]["expiry"] == TUE_END
+    assert r.decision[0]["n_rejected"] == 1
+
+
+def test_t23_day_order_triggers_before_midnight():
+    q = [(T0, 1.10000, 1.10010), (TUE_END - S, 1.09700, 1.09710),
+         (TUE_END + 60 * S, 1.09700, 1.09710)]
+    r = run(q, [new(T0, OrderType.BUY_LIMIT, price=1.09800, type_time=OrderTime.DAY)])
+    assert retcodes(r) == [Retcode.DONE]
+    assert r.deals[0]["ts"] == TUE_END - S and r.deals[0]["price"] == 1.09710
+
+
+def test_t23_expiry_checked_on_other_symbols_ticks():
+    # EURUSD limit expires at 12:30 server although only GBPUSD ticks after that
+    exp = pd.Timestamp("2024-05-01T09:30:00Z").value
+    eu = [(exp - 3600 * S, 1.10000, 1.10010), (exp + 3600 * S, 1.09700, 1.09710)]
+    gu = [(exp - 1800 * S, 1.27000, 1.27010), (exp + 5 * S, 1.27000, 1.27010)]
+    streams = [tuple(np.array([x[k] for x in q], dtype=np.int64 if k == 0 else float)
+                     for k in range(3)) for q in (eu, gu)]
+    gbpusd = dataclasses.replace(load_symbol("GBPUSD"), commission_per_lot=0.0,
+                                 swap_mode="disabled")
+    p = sc.Params(rows=(new(exp - 3600 * S, OrderType.BUY_LIMIT, price=1.09800, expiry=exp),))
+    sim = Simulation([EURUSD, gbpusd], streams, sc, sc.make_params(p),
+                     ExecutionConfig(commission=False, swaps=False),
+                     AccountConfig(mode="hedging", equity_bucket_s=1), data=sc.make_data(p))
+    r = sim.run()
+    assert retcodes(r) == [Retcode.EXPIRED]
+    assert r.deals[0]["ts"] == exp
+    assert len(r.positions) == 0
