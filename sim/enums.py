@@ -121,7 +121,6 @@ class RetcodeT(NamedTuple):
     INVALID_CLOSE_VOLUME: int = 10038
     REJECT_CANCEL: int = 10041
     EXPIRED: int = 20010    # project code: a pending order reached its expiry
-    QUEUE_FULL: int = 20001
     RISK_HALTED: int = 20002
     RISK_MAX_LOTS: int = 20003
     BOOK_FULL: int = 20004
@@ -147,10 +146,9 @@ RETCODE_DESC: dict[int, str] = {
     Retcode.INVALID_CLOSE_VOLUME: "close volume exceeds the position",
     Retcode.REJECT_CANCEL: "pending order activation rejected (no margin) and canceled",
     Retcode.EXPIRED: "pending order expired (ORDER_TIME_DAY at the server day end, or its expiry)",
-    Retcode.QUEUE_FULL: "simulator order queue full",
     Retcode.RISK_HALTED: "risk: trading halted",
     Retcode.RISK_MAX_LOTS: "risk: order volume above the limit",
-    Retcode.BOOK_FULL: "simulator position table full",
+    Retcode.BOOK_FULL: "simulator position table full (raise engine.POSITIONS)",
 }
 
 

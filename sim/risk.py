@@ -28,3 +28,9 @@ def check_intent_nb(intent, dstate, limits, dsym):
             and intent["volume"] > limits["max_order_lots"]:
         return Retcode.RISK_MAX_LOTS
     return Retcode.DONE
+
+
+@kernel
+def is_risk_retcode_nb(rc):
+    """True for a rejection decided by the risk stage (the order never left)."""
+    return rc == Retcode.RISK_HALTED or rc == Retcode.RISK_MAX_LOTS

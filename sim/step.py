@@ -13,10 +13,10 @@ risk then routing into ``outbox``.  Nothing here does I/O or reads a clock.
 
 from __future__ import annotations
 
-from sim.enums import AccountMode, DealEntry, EventKind, OrderType, Retcode
+from sim.enums import AccountMode, Action, DealEntry, EventKind, OrderState, OrderType, Retcode
 from sim.jit_cache import kernel
-from sim.risk import check_intent_nb
-from sim.routing import route_nb
+from sim.risk import check_intent_nb, is_risk_retcode_nb
+from sim.routing import emit_nb, route_nb
 from sim.strategy_api import on_event
 
 VOL_EPS = 1e-9
@@ -82,7 +82,8 @@ def begin_step_nb(ev, dstate, dsym, book, mode):
         return
     if e["kind"] == EventKind.FILL or e["kind"] == EventKind.REJECT:
         market = e["type"] == OrderType.BUY or e["type"] == OrderType.SELL
-        if e["cid"] > 0 and market:     # this order's volume is no longer in flight
+        if e["cid"] > 0 and market and not is_risk_retcode_nb(e["retcode"]):
+            # this order's volume is no longer in flight (a risk denial never was)
             # undo by the order's own side (what routing added), not the deal's: a close
             # routed before its position was known can fill on the other side
             dsym[e["symbol"]]["working"] -= (1.0 if e["type"] == OrderType.BUY else -1.0) \
@@ -105,11 +106,34 @@ def end_step_nb(ev, dstate, limits, dsym, book, syms, mode, intents, outbox, n_i
     added = 0
     for k in range(n_intents):
         it = intents[k]
-        if check_intent_nb(it, dstate, limits, dsym[it["symbol"]]) != Retcode.DONE:
-            dstate["n_rejected"] += 1
+        rc = check_intent_nb(it, dstate, limits, dsym[it["symbol"]])
+        if rc != Retcode.DONE:
+            added += deny_nb(it, ts, rc, dstate, dsym, outbox)
             continue
         added += route_nb(it, ts, dstate, mode, dsym, book, syms, outbox)
     return added
+
+
+@kernel
+def deny_nb(it, ts, rc, dstate, dsym, outbox):
+    """Put a risk denial in the outbox as an already-rejected order.
+
+    The venue journals it like any rejection and reports it back, without sending it:
+    every rejection, risk's included, is a row of the same journal.
+    """
+    d = dsym[it["symbol"]]
+    t = it["type"]
+    buy = it["volume"] > 0 if it["action"] == Action.TARGET else (
+        t == OrderType.BUY or t == OrderType.BUY_LIMIT or t == OrderType.BUY_STOP)
+    n = emit_nb(outbox, dstate, ts, d["ask"] if buy else d["bid"], it["action"],
+                OrderType.BUY if buy else OrderType.SELL, it["symbol"], abs(it["volume"]),
+                it["price"], it["sl"], it["tp"], it["expiry"], it["ticket"])
+    if n == 1:
+        o = outbox[dstate["n_out"] - 1]
+        o["state"] = OrderState.REJECTED
+        o["retcode"] = rc
+        dstate["n_sent"] -= 1
+    return n
 
 
 @kernel(inline=True)

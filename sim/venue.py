@@ -354,7 +354,16 @@ def apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, q
 
 @kernel
 def accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, o, ts):
-    """Put an order from the decision side's outbox in flight (submit + venue latency)."""
+    """Put an order from the decision side's outbox in flight (submit + venue latency).
+
+    An order the risk stage already rejected is journaled and reported, never sent.
+    """
+    if o["state"] == OrderState.REJECTED:
+        olog[acct["n_olog"]] = o
+        acct["n_olog"] += 1
+        side = Side.BUY if o["type"] == OrderType.BUY else Side.SELL
+        reject_nb(deals, reports, acct, cfg, ts, o, o["symbol"], side, o["retcode"])
+        return
     k = acct["n_orders"]
     orders[k] = o
     q = orders[k]

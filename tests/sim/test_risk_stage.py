@@ -1,0 +1,55 @@
+"""The risk stage sits between strategy and routing; its denials are journaled like fills."""
+
+import numpy as np
+
+import strategies.ema_cross as ec
+import strategies.scripted as sc
+from sim.config import AccountConfig, ExecutionConfig, limits_record
+from sim.data.symbols import load_symbol
+from sim.engine import Simulation
+from sim.enums import Action, OrderType, Retcode
+
+T0 = 1_700_000_000_000_000_000
+
+
+def _ticks(n=3000, seed=2):
+    rng = np.random.default_rng(seed)
+    mid = 1.10 + np.cumsum(rng.normal(0, 0.00005, n))
+    return (T0 + np.arange(n, dtype=np.int64) * 200_000_000, np.round(mid - 0.00004, 5),
+            np.round(mid + 0.00004, 5))
+
+
+def test_risk_kill_switch_denies_every_order_and_journals_it():
+    # Arrange
+    p = ec.Params(fast=5, slow=20, lots=0.1)
+    sim = Simulation([load_symbol("EURUSD")], [_ticks()], ec, ec.make_params(p),
+                     ExecutionConfig(), AccountConfig(), limits=limits_record(kill=True))
+    # Act
+    r = sim.run()
+    # Assert: no fill, one journaled rejection per signal, the decision side knows nothing is open
+    assert (r.deals["retcode"] == Retcode.DONE).sum() == 0
+    signals = int(r.sstate[0]["signals"])
+    assert signals > 10
+    assert (r.deals["retcode"] == Retcode.RISK_HALTED).sum() == signals
+    assert len(r.orders) == signals and (r.orders["retcode"] == Retcode.RISK_HALTED).all()
+    assert r.decision[0]["n_rejected"] == signals and r.decision[0]["n_sent"] == 0
+    assert sim.D[2][0]["working"] == 0.0 and sim.D[2][0]["net"] == 0.0
+    assert r.account[0]["balance"] == 10_000.0
+
+
+def test_risk_max_order_lots_denies_only_large_orders():
+    # Arrange: one order of 0.5 lots (allowed), one of 2 lots (denied) under a 1-lot cap
+    ts, bid, ask = _ticks(50)
+    rows = (sc.row(ts[1], Action.NEW, OrderType.BUY, 0.5), sc.row(ts[2], Action.NEW, OrderType.BUY, 2.0))
+    p = sc.Params(rows=rows)
+    sim = Simulation([load_symbol("EURUSD")], [(ts, bid, ask)], sc, sc.make_params(p),
+                     ExecutionConfig(commission=False), AccountConfig(),
+                     limits=limits_record(max_order_lots=1.0), data=sc.make_data(p))
+    # Act
+    r = sim.run()
+    # Assert
+    done = r.deals[r.deals["retcode"] == Retcode.DONE]
+    denied = r.deals[r.deals["retcode"] == Retcode.RISK_MAX_LOTS]
+    assert len(done) == 1 and done[0]["volume"] == 0.5
+    assert len(denied) == 1 and denied[0]["volume"] == 2.0 and denied[0]["ts"] == ts[2]
+    assert sim.D[2][0]["net"] == 0.5 and sim.D[2][0]["working"] == 0.0
