@@ -57,8 +57,9 @@ def symbol_at_nb(sym, i):
 
 @kernel
 def timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog):
-    # timers (rollovers, pending-order expiries) at or before ts and (arrival mode) requests
-    # arriving strictly before ts, in time order; timers go first at the same instant
+    # timers (rollovers, pending-order expiries) and (arrival mode) requests arriving
+    # strictly before ts, in time order; timers go first at the same instant.  Timers at
+    # exactly ts run after the tick's quote (timers_at_nb, mt-execution.md 10)
     while True:
         r = acct["roll_i"]
         rts = roll_ts[r] if r < roll_ts.shape[0] else NO_TS
@@ -68,15 +69,31 @@ def timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trade
         if cfg["fill_on"] == FillOn.ARRIVAL and acct["n_inflight"] > 0:
             j = next_arrival_nb(orders, acct)
             ats = orders[j]["arrive_ts"]
-        if rts <= ts and rts <= ats and rts <= ets:
+        if rts < ts and rts <= ats and rts <= ets:
             if cfg["swaps"]:
                 rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, roll_wd[r])
             acct["roll_i"] = r + 1
             acct["day_end"] = roll_ts[r + 1] if r + 1 < roll_ts.shape[0] else NO_TS
-        elif ets <= ts and ets <= ats:
+        elif ets < ts and ets <= ats:
             expire_due_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, ets)
         elif ats < ts:
             arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, orders[j], ats)
+        else:
+            return
+
+
+@kernel
+def timers_at_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog):
+    # step 2 of mt-execution.md 10: timers due at this tick's instant, after its quote
+    while True:
+        r = acct["roll_i"]
+        if r < roll_ts.shape[0] and roll_ts[r] <= ts:
+            if cfg["swaps"]:
+                rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, roll_wd[r])
+            acct["roll_i"] = r + 1
+            acct["day_end"] = roll_ts[r + 1] if r + 1 < roll_ts.shape[0] else NO_TS
+        elif acct["n_pending"] > 0 and 0 < acct["next_expiry"] <= ts:
+            expire_due_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, ts)
         else:
             return
 
@@ -97,12 +114,16 @@ def begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, de
         return -1 - Status.NEED_SPACE
     ts = tts[i]
     r = acct["roll_i"]
-    if (r < roll_ts.shape[0] and roll_ts[r] <= ts) or acct["n_inflight"] > 0 or \
-            (acct["n_pending"] > 0 and 0 < acct["next_expiry"] <= ts):
+    if (r < roll_ts.shape[0] and roll_ts[r] < ts) or acct["n_inflight"] > 0 or \
+            (acct["n_pending"] > 0 and 0 < acct["next_expiry"] < ts):
         timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog)
     s = symbol_at_nb(tsym, i)
     qb[s] = tbid[i]
     qa[s] = task[i]
+    r = acct["roll_i"]
+    if (r < roll_ts.shape[0] and roll_ts[r] <= ts) or \
+            (acct["n_pending"] > 0 and 0 < acct["next_expiry"] <= ts):
+        timers_at_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog)
     if acct["n_inflight"] > 0 or acct["n_positions"] > 0 or acct["n_pending"] > 0:
         apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp,
                        equity, olog, s, ts)

@@ -317,6 +317,21 @@ def test_t15_rollover_charges_position_closed_at_the_instant():
     assert d["swap"].tolist() == [0.0, -21.00, 0.0, 0.0]
 
 
+def test_rollover_at_a_tick_instant_uses_that_tick():
+    # 10: quote first, then timers.  GBPJPY long 1.00, swap +8 points = 8 x 0.001 x 100 000
+    # = 800 JPY, converted at 1 / BID(USDJPY).  USDJPY ticks exactly at Tuesday's rollover
+    # (22:00 UTC) from 160.000 to 100.000: the swap uses the new quote, 800 / 100 = 8.00 USD
+    # (the old quote would give 800 / 160 = 5.00).
+    tue_roll = pd.Timestamp("2024-01-16T22:00:00Z").value
+    gj = plain("GBPJPY", swap_mode="points", swap_long=8.0, swap_short=-30.0,
+               swap_days=(0, 1, 1, 3, 1, 1, 0))
+    q = {0: [(T0, 189.980, 190.000), (tue_roll + S, 189.980, 190.000)],
+         1: [(T0 - S, 160.000, 160.020), (tue_roll, 100.000, 100.020)]}
+    r = run([gj, USDJPY], q, [new(T0, OrderType.BUY, 1.0), close(tue_roll + S, 1001, 1.0)],
+            swaps=True, rates={"GBPUSD": 1.27})
+    assert done(r)[1]["swap"] == 8.00
+
+
 def test_t16_interest_swap_cfd():
     us500 = SymbolSpec(name="US500", digits=1, tick_size=0.1, contract_size=10,
                        calc_mode="cfd", currency_base="USD", currency_profit="USD",
