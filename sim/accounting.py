@@ -56,6 +56,9 @@ def record_deal_nb(deals, acct, ts, order, s, side, entry, reason, retcode, volu
                    profit, commission, swap, position_id, spread_cost, slippage):
     """Append one deal (or rejection, ``retcode != DONE``) and return its row index."""
     k = acct["n_deals"]
+    if k >= deals.shape[0]:    # never write past the journal: flag it, the loop stops the run
+        acct["overflow"] = True
+        return -1
     d = deals[k]
     d["ts"] = ts
     d["cid"] = order["cid"]
@@ -87,6 +90,9 @@ def record_deal_nb(deals, acct, ts, order, s, side, entry, reason, retcode, volu
 def record_trade_nb(trades, acct, p, volume, close_ts, close_price, profit, commission, swap,
                     reason):
     k = acct["n_trades"]
+    if k >= trades.shape[0]:
+        acct["overflow"] = True
+        return
     t = trades[k]
     t["symbol"] = p["symbol"]
     t["side"] = p["side"]
@@ -235,7 +241,8 @@ def apply_deal_nb(positions, acct, syms, trades, s, side, volume, price, ts, pos
 # -- ACCOUNT FIGURES --
 
 @kernel
-def symbol_margin_nb(positions, syms, s, acct):
+def symbol_legs_nb(positions, acct, s):
+    """Long/short volume and margin of symbol ``s``, with volume-weighted conv and price sums."""
     lv = 0.0
     lm = 0.0
     sv = 0.0
@@ -253,11 +260,22 @@ def symbol_margin_nb(positions, syms, s, acct):
                 sm += p["margin"]
             cw += p["conv"] * p["volume"]
             pw += p["price"] * p["volume"]
+    return lv, lm, sv, sm, cw, pw
+
+
+@kernel
+def legs_margin_nb(sym, lv, lm, sv, sm, cw, pw, acct):
     tot = lv + sv
     if tot <= 0.0:
         return 0.0
-    return hedged_margin_nb(syms[s], lv, lm, sv, sm, cw / tot, pw / tot, acct["leverage"],
+    return hedged_margin_nb(sym, lv, lm, sv, sm, cw / tot, pw / tot, acct["leverage"],
                             acct["acc_digits"])
+
+
+@kernel
+def symbol_margin_nb(positions, syms, s, acct):
+    lv, lm, sv, sm, cw, pw = symbol_legs_nb(positions, acct, s)
+    return legs_margin_nb(syms[s], lv, lm, sv, sm, cw, pw, acct)
 
 
 @kernel

@@ -111,7 +111,10 @@ account_dt = _dt([
     ("spread_total", np.float64), ("slippage_total", np.float64),
     ("n_stopouts", np.int64), ("tick_i", np.int64), ("roll_i", np.int64),
     ("n_inflight", np.int64), ("n_pending", np.int64), ("n_orders", np.int64),
-    ("pos_hw", np.int64), ("n_olog", np.int64),                       # slots [0, pos_hw) may hold positions
+    ("pos_hw", np.int64), ("n_olog", np.int64),
+    ("overflow", np.bool_),                     # a journal write found no room (run is void)
+    ("need_room", np.int64),                    # rows every journal must have free for a tick
+    ("rng", np.int64),                          # the run's latency/slippage random stream                       # slots [0, pos_hw) may hold positions
     ("next_expiry", np.int64),                  # earliest pending expiry (0 = none; may be stale-early)
     ("day_end", np.int64),                      # next server-midnight rollover (ORDER_TIME_DAY expiry)
 ])

@@ -246,6 +246,7 @@ class StatusT(NamedTuple):
     """Return codes of the replay kernel."""
     DONE: int = 0
     NEED_SPACE: int = 1
+    OVERFLOW: int = 2     # one tick wrote more rows than the headroom: the run is void
 
 
 Status = StatusT()

@@ -10,10 +10,12 @@ from __future__ import annotations
 from sim.accounting import (
     apply_deal_nb,
     find_position_nb,
+    legs_margin_nb,
     mark_symbol_nb,
     net_slot_nb,
     recompute_margin_nb,
     record_deal_nb,
+    symbol_legs_nb,
     update_equity_nb,
 )
 from sim.enums import AccountMode, DealEntry, EventKind, Retcode, Side, TriggerFill
@@ -21,7 +23,6 @@ from sim.jit_cache import kernel
 from sim.latency import draw_ns_nb, slippage_points_nb
 from sim.money import (
     conv_rate_nb,
-    hedged_margin_nb,
     margin_ccy_per_lot_nb,
     margin_conv_nb,
     round_money_nb,
@@ -33,8 +34,11 @@ from sim.money import (
 def push_report_nb(reports, acct, cfg, ts, kind, order, s, side, volume, price, retcode, entry,
                    reason, profit, position_id):
     k = acct["n_reports"]
+    if k >= reports.shape[0]:
+        acct["overflow"] = True
+        return
     e = reports[k]
-    e["ts"] = ts + draw_ns_nb(cfg["lat_report_kind"], cfg["lat_report_a"], cfg["lat_report_b"])
+    e["ts"] = ts + draw_ns_nb(acct, cfg["lat_report_kind"], cfg["lat_report_a"], cfg["lat_report_b"])
     e["kind"] = kind
     e["symbol"] = s
     e["cid"] = order["cid"]
@@ -76,28 +80,8 @@ def added_margin_nb(positions, acct, syms, s, side, volume, price, pos_ticket, q
             add = volume - positions[i]["volume"]
         return max(add, 0.0) * per_lot * conv
     # hedging: symbol margin after minus before, with the hedged rule
-    lv = 0.0
-    lm = 0.0
-    sv = 0.0
-    sm = 0.0
-    cw = 0.0
-    pw = 0.0
-    for j in range(positions.shape[0]):
-        p = positions[j]
-        if p["active"] and p["symbol"] == s:
-            if p["side"] == Side.BUY:
-                lv += p["volume"]
-                lm += p["margin"]
-            else:
-                sv += p["volume"]
-                sm += p["margin"]
-            cw += p["conv"] * p["volume"]
-            pw += p["price"] * p["volume"]
-    d = acct["acc_digits"]
-    lev = acct["leverage"]
-    before = 0.0
-    if lv + sv > 0.0:
-        before = hedged_margin_nb(sym, lv, lm, sv, sm, cw / (lv + sv), pw / (lv + sv), lev, d)
+    lv, lm, sv, sm, cw, pw = symbol_legs_nb(positions, acct, s)
+    before = legs_margin_nb(sym, lv, lm, sv, sm, cw, pw, acct)
     m = volume * per_lot * conv
     if side == Side.BUY:
         lv += volume
@@ -105,9 +89,7 @@ def added_margin_nb(positions, acct, syms, s, side, volume, price, pos_ticket, q
     else:
         sv += volume
         sm += m
-    cw += conv * volume
-    pw += price * volume
-    after = hedged_margin_nb(sym, lv, lm, sv, sm, cw / (lv + sv), pw / (lv + sv), lev, d)
+    after = legs_margin_nb(sym, lv, lm, sv, sm, cw + conv * volume, pw + price * volume, acct)
     return max(after - before, 0.0)
 
 
@@ -120,6 +102,16 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
     """
     sym = syms[s]
     d = acct["acc_digits"]
+    # a conversion pair without a quote yet would price margin at 0 and profit at 1/0
+    for k in (sym["profit_conv_sym"], sym["margin_conv_sym"]):
+        if k >= 0 and (qb[k] <= 0.0 or qa[k] <= 0.0):
+            reject_nb(deals, reports, acct, cfg, ts, order, s, side, Retcode.PRICE_OFF)
+            return Retcode.PRICE_OFF
+    # a new position needs a free slot (hedging: one per deal; netting: one per symbol)
+    if pos_ticket <= 0 and acct["n_positions"] >= positions.shape[0] and (
+            acct["mode"] == AccountMode.HEDGING or net_slot_nb(positions, s) < 0):
+        reject_nb(deals, reports, acct, cfg, ts, order, s, side, Retcode.BOOK_FULL)
+        return Retcode.BOOK_FULL
     comm = 0.0
     if cfg["commission"]:
         comm = round_money_nb(sym["commission_per_lot"] * volume, d)
@@ -164,6 +156,8 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
     record_deal_nb(deals, acct, ts, order, s, side, entry, reason, Retcode.DONE, volume, price,
                    profit, -comm, swap, pos_id, spread_cost, slip_cost)
     recompute_margin_nb(positions, syms, acct)
+    if acct["margin"] <= 0.0:
+        acct["margin_call"] = False
     mark_symbol_nb(positions, syms, s, acct, qb, qa)
     update_equity_nb(acct)
     push_report_nb(reports, acct, cfg, ts, EventKind.FILL, order, s, side, volume, price,
@@ -174,9 +168,9 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
 # -- PRICES --
 
 @kernel
-def market_price_nb(cfg, sym, side, bid, ask):
+def market_price_nb(acct, cfg, sym, side, bid, ask):
     """Fill price and slippage (points) of a market-style execution: ask for buys, bid for sells."""
-    slip = slippage_points_nb(cfg["slip_kind"], cfg["slip_a"], cfg["slip_b"],
+    slip = slippage_points_nb(acct, cfg["slip_kind"], cfg["slip_a"], cfg["slip_b"],
                               to_points_nb(ask, sym["point"]) - to_points_nb(bid, sym["point"]))
     if side == Side.BUY:
         return ask + slip * sym["point"], slip
@@ -184,7 +178,7 @@ def market_price_nb(cfg, sym, side, bid, ask):
 
 
 @kernel
-def triggered_price_nb(cfg, sym, side, level, is_stop, bid, ask):
+def triggered_price_nb(acct, cfg, sym, side, level, is_stop, bid, ask):
     """Fill price of a triggered pending order or SL/TP (mt-execution.md 1.5)."""
     rule = cfg["trigger_fill"]
     if rule == TriggerFill.ORDER_PRICE:
@@ -192,5 +186,5 @@ def triggered_price_nb(cfg, sym, side, level, is_stop, bid, ask):
     if not is_stop and rule == TriggerFill.NO_POSITIVE_SLIPPAGE:
         return level, 0.0
     if is_stop:
-        return market_price_nb(cfg, sym, side, bid, ask)
+        return market_price_nb(acct, cfg, sym, side, bid, ask)
     return (ask if side == Side.BUY else bid), 0.0

@@ -90,7 +90,7 @@ def check_pending_nb(positions, orders, deals, trades, reports, acct, cfg, syms,
             continue
         side = Side.BUY if (t == OrderType.BUY_LIMIT or t == OrderType.BUY_STOP) else Side.SELL
         is_stop = t == OrderType.BUY_STOP or t == OrderType.SELL_STOP
-        price, slip = triggered_price_nb(cfg, sym, side, o["price"], is_stop, bid, ask)
+        price, slip = triggered_price_nb(acct, cfg, sym, side, o["price"], is_stop, bid, ask)
         acct["n_pending"] -= 1
         rc = execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o, s, side,
                         o["volume"], price, 0, o["sl"], o["tp"], DealReason.EXPERT, slip,

@@ -9,6 +9,7 @@ from omegaconf import OmegaConf
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf" / "symbol"
 CALC_MODES = ("forex", "forex_no_leverage", "cfd", "cfdleverage", "cfdindex", "futures")
+NOT_MODELLED = ("cfdindex", "futures")     # refused rather than priced with the wrong formula
 SWAP_MODES = ("disabled", "points", "currency_deposit", "interest_open")
 
 
@@ -49,6 +50,10 @@ class SymbolSpec:
     def __post_init__(self):
         if self.calc_mode not in CALC_MODES:
             raise ValueError(f"symbol {self.name}: calc_mode {self.calc_mode!r} not in {CALC_MODES}")
+        if self.calc_mode in NOT_MODELLED:
+            raise ValueError(f"symbol {self.name}: calc_mode {self.calc_mode!r} is not modelled yet "
+                             f"(its tick-value profit and margin formulas); use one of "
+                             f"{[m for m in CALC_MODES if m not in NOT_MODELLED]}")
         if self.swap_mode not in SWAP_MODES:
             raise ValueError(f"symbol {self.name}: swap_mode {self.swap_mode!r} not in {SWAP_MODES}")
         if len(self.swap_days) != 7:

@@ -60,13 +60,42 @@ def test_replay_batch_vs_per_event_identical(ticks, name, mode):
 
 
 def test_replay_resumed_after_growth_equals_uninterrupted(ticks):
-    # Arrange: a run that must grow its journals several times vs one with room to spare
+    # Arrange: one run that must grow its journals several times (and replays in chunks),
+    # one pre-sized so that it never stops
     fast = ec.Params(fast=2, slow=6, lots=0.5)
+    grown = _sim(ticks, EXECUTIONS["sampled-latency-slippage"], AccountConfig(), fast)
+    roomy = _sim(ticks, EXECUTIONS["sampled-latency-slippage"], AccountConfig(), fast)
+    for k in (1, 2, 3, 4, 11, 12):
+        arr = roomy.V[k]
+        big = np.zeros(200_000, arr.dtype)
+        if k == 1:
+            big["state"] = -1
+        big[: len(arr)] = arr
+        roomy.V[k] = big
     # Act
-    grown = _sim(ticks, EXECUTIONS["ideal"], AccountConfig(), fast).run()
-    chunked = _sim(ticks, EXECUTIONS["ideal"], AccountConfig(), fast).run(
-        progress=lambda d, n: None, chunk=1000)
+    a = grown.run(progress=lambda d, n: None, chunk=1000)
+    b = roomy.run()
     # Assert
-    assert len(grown.deals) > 1024            # the first deals journal held 1024 rows
-    assert np.array_equal(grown.deals, chunked.deals)
-    assert np.array_equal(grown.equity, chunked.equity)
+    assert len(a.deals) > 1024            # the first deals journal held 1024 rows
+    assert np.array_equal(a.deals, b.deals)
+    assert np.array_equal(a.orders, b.orders)
+    assert np.array_equal(a.equity, b.equity)
+    assert np.array_equal(a.account, b.account)
+
+
+def test_two_simulations_interleaved_keep_their_own_random_streams(ticks):
+    # Arrange: the same run alone, and interleaved with another one in the same process
+    ex = EXECUTIONS["sampled-latency-slippage"]
+    alone = _sim(ticks, ex, AccountConfig()).run()
+    x, y = _sim(ticks, ex, AccountConfig()), _sim(ticks, ex, AccountConfig(mode="hedging"))
+    other = []
+
+    def between_chunks(done, total):   # x stops after each chunk: run y in the middle
+        if not other:
+            other.append(y.run())
+
+    # Act
+    interleaved = x.run(progress=between_chunks, chunk=3000)
+    # Assert
+    assert len(other) == 1 and len(other[0].deals) > 0
+    assert np.array_equal(alone.deals, interleaved.deals)
