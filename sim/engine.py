@@ -44,6 +44,7 @@ from sim.replay import (
     end_tick_nb,
     pop_report_nb,
     replay_nb,
+    symbol_at_nb,
     tick_event_nb,
 )
 from sim.step import step_nb
@@ -208,7 +209,7 @@ class Simulation:
             step_nb(ev, self.sstate, self.params, self.data, dstate, limits, dsym, book,
                                   self.V[7], mode, intents, outbox)
             if dstate["n_out"] > 0:
-                drain_outbox_nb(*V, dstate, outbox, now)
+                drain_outbox_nb(*V, dstate, outbox, now, symbol_at_nb(tsym, i))
 
         while True:
             V = list(self.V)

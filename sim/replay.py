@@ -163,15 +163,20 @@ def pop_report_nb(reports, acct, now, ev):
 
 
 @kernel
-def drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, dstate, outbox, now):
-    """Hand the step's new orders to the venue; zero-latency ones arrive at once."""
+def drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, dstate, outbox, now, s):
+    """Hand the step's new orders to the venue; zero-latency ones arrive at once.
+
+    In ``next_tick`` mode only orders of the current tick's symbol ``s`` execute now; the
+    others wait for the first tick of their own symbol.
+    """
     n = dstate["n_out"]
     for k in range(n):
         accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, outbox[k], now)
     dstate["n_out"] = 0
+    only = s if cfg["fill_on"] == FillOn.NEXT_TICK else -1
     while acct["n_inflight"] > 0:
-        j = next_arrival_nb(orders, acct)
-        if orders[j]["arrive_ts"] > now:
+        j = next_arrival_nb(orders, acct, only)
+        if j < 0 or orders[j]["arrive_ts"] > now:
             break
         arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, orders[j], now)
 
@@ -224,7 +229,8 @@ def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
                         intents, outbox)
                 if dstate["n_out"] > 0:
                     drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms,
-                                    qb, qa, tmp, equity, olog, dstate, outbox, now)
+                                    qb, qa, tmp, equity, olog, dstate, outbox, now,
+                                    symbol_at_nb(tsym, i))
                 if phase == 1 or not pop_report_nb(reports, acct, now, ev):
                     break
         end_tick_nb(tts, acct, cfg, equity)

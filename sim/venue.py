@@ -29,6 +29,7 @@ from sim.enums import (
     Action,
     CalcMode,
     DealReason,
+    FillOn,
     OrderState,
     OrderType,
     Retcode,
@@ -163,13 +164,17 @@ def modify_or_cancel_nb(positions, orders, deals, trades, reports, acct, cfg, sy
 
 
 @kernel
-def next_arrival_nb(orders, acct):
-    """Index of the in-flight order that arrives first (ties: lowest cid), or -1."""
+def next_arrival_nb(orders, acct, only=-1):
+    """Index of the in-flight order that arrives first (ties: lowest cid), or -1.
+
+    ``only >= 0`` restricts the search to orders of that symbol.
+    """
     best = -1
     bts = NO_TS
     for j in range(acct["n_orders"]):
         o = orders[j]
-        if o["state"] == OrderState.IN_FLIGHT and o["arrive_ts"] < bts:
+        if o["state"] == OrderState.IN_FLIGHT and o["arrive_ts"] < bts and \
+                (only < 0 or o["symbol"] == only):
             best = j
             bts = o["arrive_ts"]
     return best
@@ -312,10 +317,12 @@ def orders_at_quote_nb(positions, orders, deals, trades, reports, acct, cfg, sym
 
     Out of line on purpose: the caller runs it only when something is in flight or pending.
     """
-    # 3. requests arriving at this instant (or, in next-tick mode, any that arrived since)
+    # 3. requests arriving at this instant (or, in next-tick mode, any of this symbol that
+    # arrived since: an order executes on the first tick of its own symbol at/after arrival)
+    only = s if cfg["fill_on"] == FillOn.NEXT_TICK else -1
     while acct["n_inflight"] > 0:
-        j = next_arrival_nb(orders, acct)
-        if orders[j]["arrive_ts"] > ts:
+        j = next_arrival_nb(orders, acct, only)
+        if j < 0 or orders[j]["arrive_ts"] > ts:
             break
         arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, orders[j], ts)
     # 4. pending triggers of this symbol

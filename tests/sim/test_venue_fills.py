@@ -299,6 +299,45 @@ def test_t21_latency_fill_on_next_tick():
     assert d[0]["price"] == 1.10015
 
 
+def test_fill_on_next_tick_waits_for_its_own_symbol():
+    # GBPUSD buy sent at T0 with 50 ms latency.  A EURUSD tick at 70 ms must not execute it
+    # (against GBPUSD's T0 quote 1.27010); the first GBPUSD tick after arrival, at 100 ms,
+    # does: fill at its ask 1.27025.
+    gbpusd = dataclasses.replace(load_symbol("GBPUSD"), commission_per_lot=0.0,
+                                 swap_mode="disabled")
+    eu = [(T0 - S, 1.10000, 1.10010), (T0 + 70 * MS, 1.10005, 1.10015)]
+    gu = [(T0, 1.27000, 1.27010), (T0 + 100 * MS, 1.27015, 1.27025)]
+    streams = [tuple(np.array([x[k] for x in q], dtype=np.int64 if k == 0 else float)
+                     for k in range(3)) for q in (eu, gu)]
+    p = sc.Params(rows=(buy(T0, 1.0, symbol=1),))
+    for fill_on, ts, price in (("next_tick", T0 + 100 * MS, 1.27025),
+                               ("arrival", T0 + 50 * MS, 1.27010)):
+        sim = Simulation([EURUSD, gbpusd], streams, sc, sc.make_params(p),
+                         ExecutionConfig(commission=False, swaps=False, fill_on=fill_on,
+                                         submit_latency=Dist("constant", 50.0)),
+                         AccountConfig(mode="hedging", equity_bucket_s=1), data=sc.make_data(p))
+        d = done(sim.run())
+        assert len(d) == 1 and d[0]["symbol"] == 1
+        assert d[0]["ts"] == ts and d[0]["price"] == price
+
+
+def test_fill_on_next_tick_zero_latency_other_symbol():
+    # zero latency, order for GBPUSD decided on a EURUSD tick: it executes on the next
+    # GBPUSD tick (1.27025), not at once against GBPUSD's older quote
+    gbpusd = dataclasses.replace(load_symbol("GBPUSD"), commission_per_lot=0.0,
+                                 swap_mode="disabled")
+    eu = [(T0, 1.10000, 1.10010)]
+    gu = [(T0 - S, 1.27000, 1.27010), (T0 + S, 1.27015, 1.27025)]
+    streams = [tuple(np.array([x[k] for x in q], dtype=np.int64 if k == 0 else float)
+                     for k in range(3)) for q in (eu, gu)]
+    p = sc.Params(rows=(buy(T0, 1.0, symbol=1),))
+    sim = Simulation([EURUSD, gbpusd], streams, sc, sc.make_params(p),
+                     ExecutionConfig(commission=False, swaps=False, fill_on="next_tick"),
+                     AccountConfig(mode="hedging", equity_bucket_s=1), data=sc.make_data(p))
+    d = done(sim.run())
+    assert len(d) == 1 and d[0]["ts"] == T0 + S and d[0]["price"] == 1.27025
+
+
 @pytest.mark.xfail(strict=True, reason="instant execution with deviation/requote (6.2) is not "
                    "modelled: ExecutionConfig has no exe_mode/deviation")
 def test_t21_instant_execution_requote():
