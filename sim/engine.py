@@ -37,7 +37,7 @@ from sim.dtypes import (
     trade_dt,
 )
 from sim.enums import OrderState, Status
-from sim.latency import seed_nb
+from sim.latency import rng_seed
 from sim.replay import (
     begin_tick_nb,
     drain_outbox_nb,
@@ -128,6 +128,7 @@ class Simulation:
         a["next_ticket"] = 1001
         a["next_deal"] = 1
         a["eq_bucket"] = -1
+        a["rng"] = rng_seed(execution.seed)
         a["day_end"] = roll_ts[0] if len(roll_ts) else np.iinfo(np.int64).max
         span = (int(ts[-1]) - int(ts[0])) if len(ts) else 0
         n_eq = span // max(int(cfg[0]["eq_bucket_ns"]), 1) + 16
@@ -145,11 +146,6 @@ class Simulation:
                   np.zeros(OUTBOX, dtype=order_dt))
         self.sstate = strategy.make_state()
 
-    def _seed(self):
-        # the venue's latency/slippage draws: a fixed stream per run (resumes continue it)
-        if int(self.V[5][0]["tick_i"]) == 0:
-            seed_nb(int(self.V[6][0]["seed"]))
-
     @staticmethod
     def _orders(n):
         o = np.zeros(n, dtype=order_dt)
@@ -157,13 +153,17 @@ class Simulation:
         return o
 
     def _grow(self):
-        # double every journal that is more than half full (the kernel asked for room)
-        for k in (1, 2, 3, 4, 11, 12):
+        # the kernel asked for room: grow every journal that lacks need_room free rows
+        a = self.V[5][0]
+        room = int(a["need_room"])
+        for k, used in ((1, "n_orders"), (2, "n_deals"), (3, "n_trades"), (4, "n_reports"),
+                        (11, "n_eq"), (12, "n_olog")):
             arr = self.V[k]
-            used = {1: "n_orders", 2: "n_deals", 3: "n_trades", 4: "n_reports", 11: "n_eq",
-                    12: "n_olog"}[k]
-            if int(self.V[5][0][used]) * 2 >= len(arr) or len(arr) < 512:
-                new = self._orders(len(arr) * 2) if k == 1 else np.zeros(len(arr) * 2, arr.dtype)
+            size = len(arr)
+            while size < int(a[used]) + room:
+                size *= 2
+            if size != len(arr):
+                new = self._orders(size) if k == 1 else np.zeros(size, arr.dtype)
                 new[: len(arr)] = arr
                 self.V[k] = new
 
@@ -183,7 +183,6 @@ class Simulation:
         """
         n = len(self.T[0])
         ev = np.zeros(1, dtype=event_dt)
-        self._seed()
         while True:
             done = int(self.V[5][0]["tick_i"])
             end = n if progress is None else min(n, done + chunk)
@@ -192,15 +191,25 @@ class Simulation:
             if status == Status.NEED_SPACE:
                 self._grow()
                 continue
+            if status == Status.OVERFLOW:
+                raise RuntimeError(self._overflow_message())
             if progress is not None:
                 progress(end, n)
             if end >= n:
                 return self.result()
 
+    def _overflow_message(self) -> str:
+        a = self.V[5][0]
+        i = int(a["tick_i"]) - 1
+        return (f"simulator journal overflow at tick {i} (ts {int(self.T[0][i])}): one tick "
+                f"produced more deals/reports/orders than the per-tick headroom "
+                f"(deals {int(a['n_deals'])}/{len(self.V[2])}, orders {int(a['n_olog'])}/"
+                f"{len(self.V[12])}); the run is void. Raise sim.replay.HEADROOM or reduce "
+                f"the orders a strategy sends per event.")
+
     def run_per_event(self) -> RunResult:
         """Drive the same kernels one event at a time from Python (the live runner's shape)."""
         ev = np.zeros(1, dtype=event_dt)
-        self._seed()
         tts, tsym, tbid, task = self.T[:4]
         dstate_a, limits_a, dsym, book, mode, intents, outbox = self.D
         dstate, limits = dstate_a[0], limits_a[0]
@@ -229,6 +238,8 @@ class Simulation:
             while pop_report_nb(V[4], acct, now, ev):
                 step()
             end_tick_nb(tts, acct, V[6], V[11])
+            if acct["overflow"]:
+                raise RuntimeError(self._overflow_message())
 
     def result(self) -> RunResult:
         a = self.V[5][0]

@@ -6,7 +6,7 @@ Both the CLI (``ticklab backtest``) and the notebook API (``sim.backtest``) call
 
 from __future__ import annotations
 
-import dataclasses
+import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +18,9 @@ from omegaconf import DictConfig, OmegaConf
 import strategies
 from sim.config import AccountConfig, ExecutionConfig, from_mapping, limits_record
 from sim.data import TickTable, load_ticks
+from sim.data.formats import Chunk
 from sim.data.symbols import load_symbol
+from sim.data.validate import validate_chunk
 from sim.engine import RunResult, Simulation
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -78,9 +80,13 @@ def from_frame(df: pd.DataFrame, symbol: str) -> TickTable:
     cols = {"ts": np.asarray(ts, dtype=np.int64),
             "bid": np.asarray(df["bid"], dtype=np.float64),
             "ask": np.asarray(df["ask"], dtype=np.float64)}
-    if np.any(np.diff(cols["ts"]) < 0):
-        raise ValueError("tick DataFrame: ts must be non-decreasing (sort it, stable)")
-    return TickTable(cols, symbol=symbol, source="dataframe", fingerprint="dataframe")
+    # the importers' checks and policies (NaN/zero prices, crossed, backwards, ...) apply here too
+    chunk, issues = validate_chunk(Chunk("<DataFrame>", cols, first_line=0))
+    h = hashlib.sha256()
+    for name in ("ts", "bid", "ask"):
+        h.update(np.ascontiguousarray(chunk.columns[name]).tobytes())
+    return TickTable(chunk.columns, symbol=symbol, source="dataframe",
+                     fingerprint="dataframe:" + h.hexdigest()[:32], issues=tuple(issues))
 
 
 def build_simulation(cfg: DictConfig, tables: list[TickTable]) -> Simulation:
@@ -117,8 +123,3 @@ def run_backtest(cfg: DictConfig, tables: list[TickTable] | None = None,
     seconds = time.perf_counter() - t0
     metrics = compute_metrics(result, float(cfg.account.balance), str(cfg.account.server_tz))
     return BacktestOutcome(cfg, tables, result, metrics, seconds, compiled)
-
-
-def params_of(cfg: DictConfig) -> dict:
-    return dataclasses.asdict(strategies.get(cfg.strategy.name).Params(
-        **{k: v for k, v in OmegaConf.to_container(cfg.strategy).items() if k != "name"}))

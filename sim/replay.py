@@ -42,6 +42,8 @@ def has_space_nb(orders, deals, trades, reports, equity, olog, acct, room):
     # drop finished order slots once they outnumber the live ones: the per-order scans
     # (arrivals, pending triggers) then stay proportional to live orders, not run length
     live = acct["n_inflight"] + acct["n_pending"]
+    room += 2 * live      # every live order may execute (and report) within the next tick
+    acct["need_room"] = room
     if acct["n_orders"] + room > orders.shape[0] or acct["n_orders"] > 2 * live + 32:
         compact_orders_nb(orders, acct)
     return (acct["n_deals"] + room <= deals.shape[0] and acct["n_trades"] + room <= trades.shape[0]
@@ -234,3 +236,5 @@ def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
                 if phase == 1 or not pop_report_nb(reports, acct, now, ev):
                     break
         end_tick_nb(tts, acct, cfg, equity)
+        if acct["overflow"]:
+            return Status.OVERFLOW

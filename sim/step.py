@@ -124,7 +124,8 @@ def deny_nb(it, ts, rc, dstate, dsym, outbox):
     d = dsym[it["symbol"]]
     t = it["type"]
     buy = it["volume"] > 0 if it["action"] == Action.TARGET else (
-        t == OrderType.BUY or t == OrderType.BUY_LIMIT or t == OrderType.BUY_STOP)
+        t == OrderType.BUY or t == OrderType.BUY_LIMIT or t == OrderType.BUY_STOP
+        or t == OrderType.BUY_STOP_LIMIT)
     n = emit_nb(outbox, dstate, ts, d["ask"] if buy else d["bid"], it["action"],
                 OrderType.BUY if buy else OrderType.SELL, it["symbol"], abs(it["volume"]),
                 it["price"], it["sl"], it["tp"], it["expiry"], it["ticket"])

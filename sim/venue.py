@@ -71,7 +71,7 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
         o["ticket"] = acct["next_ticket"]
         acct["next_ticket"] += 1
         if o["type"] == OrderType.BUY or o["type"] == OrderType.SELL:
-            price, slip = market_price_nb(cfg, sym, side, bid, ask)
+            price, slip = market_price_nb(acct, cfg, sym, side, bid, ask)
             rc = execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o, s,
                             side, o["volume"], price, 0, o["sl"], o["tp"], DealReason.EXPERT,
                             slip, Retcode.NO_MONEY)
@@ -102,7 +102,7 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
             return
         o["ticket"] = acct["next_ticket"]
         acct["next_ticket"] += 1
-        price, slip = market_price_nb(cfg, sym, side, bid, ask)
+        price, slip = market_price_nb(acct, cfg, sym, side, bid, ask)
         execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o, s, side,
                    o["volume"], price, p["ticket"], 0.0, 0.0, DealReason.EXPERT, slip,
                    Retcode.NO_MONEY)
@@ -209,7 +209,7 @@ def check_sltp_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb
         if reason < 0:
             continue
         side = -p["side"]
-        price, slip = triggered_price_nb(cfg, sym, side, level, reason == DealReason.SL, bid, ask)
+        price, slip = triggered_price_nb(acct, cfg, sym, side, level, reason == DealReason.SL, bid, ask)
         order_tmp = tmp[0]
         venue_order_nb(order_tmp, s, side, p["volume"], ts)
         execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, order_tmp, s,
@@ -245,7 +245,7 @@ def stop_out_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, 
         p = positions[worst]
         s = p["symbol"]
         side = -p["side"]
-        price, slip = market_price_nb(cfg, syms[s], side, qb[s], qa[s])
+        price, slip = market_price_nb(acct, cfg, syms[s], side, qb[s], qa[s])
         order_tmp = tmp[0]
         venue_order_nb(order_tmp, s, side, p["volume"], ts)
         acct["n_stopouts"] += 1
@@ -365,6 +365,9 @@ def accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, 
 
     An order the risk stage already rejected is journaled and reported, never sent.
     """
+    if acct["n_olog"] >= olog.shape[0] or acct["n_orders"] >= orders.shape[0]:
+        acct["overflow"] = True
+        return
     if o["state"] == OrderState.REJECTED:
         olog[acct["n_olog"]] = o
         acct["n_olog"] += 1
@@ -376,9 +379,9 @@ def accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, 
     q = orders[k]
     q["state"] = OrderState.IN_FLIGHT
     q["ticket"] = 0
-    q["arrive_ts"] = ts + draw_ns_nb(cfg["lat_submit_kind"], cfg["lat_submit_a"],
+    q["arrive_ts"] = ts + draw_ns_nb(acct, cfg["lat_submit_kind"], cfg["lat_submit_a"],
                                      cfg["lat_submit_b"]) \
-        + draw_ns_nb(cfg["lat_venue_kind"], cfg["lat_venue_a"], cfg["lat_venue_b"])
+        + draw_ns_nb(acct, cfg["lat_venue_kind"], cfg["lat_venue_a"], cfg["lat_venue_b"])
     acct["n_orders"] = k + 1
     acct["n_inflight"] += 1
     olog[acct["n_olog"]] = q          # the order journal (the store's ``orders`` table)

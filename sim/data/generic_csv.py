@@ -88,6 +88,10 @@ def _line_numbers(data: bytes) -> np.ndarray:
     return nonblank[1:].astype(np.int64)
 
 
+_EPOCH_LO = 631_152_000e9      # 1990-01-01, ns
+_EPOCH_HI = 4_102_444_800e9    # 2100-01-01, ns
+
+
 def _fail(path, lines, row, what, text, expected, fix):
     line = int(lines[row]) if lines is not None and row < len(lines) else row + 2
     raise DataError(path, line, f"cannot read {what} {text!r}", expected, fix)
@@ -106,9 +110,16 @@ def _timestamps(col: pd.Series, path, lines, epoch, ts_format) -> tuple[np.ndarr
             epoch = "s" if mag < 1e11 else "ms" if mag < 1e14 else "us" if mag < 1e17 else "ns"
         if epoch not in _EPOCH:
             raise ValueError(f"epoch must be one of {', '.join(_EPOCH)}, got {epoch!r}")
+        scaled = vals * _EPOCH[epoch]
+        out = np.abs(scaled - (_EPOCH_LO + _EPOCH_HI) / 2) > (_EPOCH_HI - _EPOCH_LO) / 2
+        if out.any():   # a mixed-unit file or a wrong guess: never scale into year 2230
+            row = int(np.flatnonzero(out)[0])
+            _fail(path, lines, row, "timestamp", str(col.iloc[row]),
+                  f"an epoch in {epoch} between 1990 and 2100 (unit guessed from the median "
+                  "unless epoch= is given)", "pass epoch='s'|'ms'|'us'|'ns' or fix that row")
         if pd.api.types.is_integer_dtype(col.dtype):
             return col.to_numpy(np.int64) * _EPOCH[epoch], True
-        return np.round(vals * _EPOCH[epoch]).astype(np.int64), True
+        return np.round(scaled).astype(np.int64), True
     text = col.astype("string")
     fmt = ts_format or "ISO8601"
     try:

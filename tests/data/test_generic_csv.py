@@ -87,3 +87,13 @@ def test_read_spread_model_without_point_refused(tmp_path):
         generic_csv.read(p, spread_points=2)
     c = generic_csv.read(p, spread_points=2, point=0.001)[0]
     assert c.columns["ask"][0] == 1.102
+
+
+def test_read_epoch_value_out_of_range_raises_with_line(tmp_path):
+    # a seconds file with one millisecond value: scaling it as seconds would land in 2230
+    p = tmp_path / "mixed.csv"
+    p.write_text("ts,bid,ask\n1549238400,1.1,1.1001\n1549238401000,1.1,1.1001\n1549238402,1.1,1.1001\n")
+    with pytest.raises(DataError) as exc:
+        load_ticks(p, fmt="generic_csv", symbol="EURUSD", cache=False)
+    msg = str(exc.value)
+    assert "mixed.csv:3" in msg and "between 1990 and 2100" in msg and "epoch=" in msg

@@ -111,3 +111,18 @@ def test_cli_path_never_imports_vectorbt(tmp_path):
             f"main(['backtest', 'store={tmp_path / 'v.sqlite'}', 'report=false', 'execution=ideal']); "
             "assert 'vectorbt' not in sys.modules, 'vectorbt imported'")
     subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True, capture_output=True)
+
+
+def test_api_dataframe_with_nan_bid_is_validated_not_silently_used():
+    # Arrange: one NaN bid in the middle of real ticks
+    t = sim.load_ticks(ROOT / "data" / "sample" / "EURUSD")
+    bid = t.bid[:20_000].copy()
+    bid[5000] = np.nan
+    df = pd.DataFrame({"ts": t.ts[:20_000], "bid": bid, "ask": t.ask[:20_000]})
+    # Act
+    res = sim.backtest(df, overrides=["execution=ideal"], symbol="EURUSD")
+    table = res.outcome.tables[0]
+    # Assert: the bad row is dropped by the default policy and said so; trading goes on
+    assert len(table) == 19_999
+    assert [i.kind for i in table.issues] == ["bad_price"]
+    assert res.outcome.result.trades["close_ts"].max() > t.ts[10_000]
