@@ -95,7 +95,7 @@ trade_dt = _dt([
 # -- EQUITY CURVE (downsampled: one row per bucket with a tick, and one per deal) --
 equity_dt = _dt([
     ("ts", np.int64), ("balance", np.float64), ("equity", np.float64),
-    ("min_equity", np.float64), ("margin", np.float64),
+    ("min_equity", np.float64), ("max_equity", np.float64), ("margin", np.float64),
 ])
 
 # -- ACCOUNT (venue side) --
@@ -107,6 +107,7 @@ account_dt = _dt([
     ("next_ticket", np.int64), ("next_deal", np.int64),
     ("n_deals", np.int64), ("n_trades", np.int64), ("n_eq", np.int64), ("n_reports", np.int64),
     ("n_positions", np.int64), ("eq_bucket", np.int64), ("eq_min", np.float64),
+    ("eq_max", np.float64),
     ("commission_total", np.float64), ("swap_total", np.float64),
     ("spread_total", np.float64), ("slippage_total", np.float64),
     ("n_stopouts", np.int64), ("tick_i", np.int64), ("roll_i", np.int64),

@@ -161,13 +161,15 @@ def orders_frame(result) -> pd.DataFrame:
 
 def equity_frame(result) -> pd.DataFrame:
     """Equity curve: ``ts`` (UTC), ``balance``, ``equity`` (at the row's last quote),
-    ``min_equity`` (lowest equity inside the bucket), ``margin`` (account currency)."""
+    ``min_equity``/``max_equity`` (lowest/highest equity inside the bucket), ``margin``
+    (account currency)."""
     e = result.equity
     return pd.DataFrame({
         "ts": utc(e["ts"]),
         "balance": e["balance"].astype(np.float64),
         "equity": e["equity"].astype(np.float64),
         "min_equity": e["min_equity"].astype(np.float64),
+        "max_equity": e["max_equity"].astype(np.float64),
         "margin": e["margin"].astype(np.float64),
     })
 

@@ -46,16 +46,19 @@ def _active_ns(eq_ts: np.ndarray, start: int, end: int) -> int:
     return int(gaps[gaps <= GAP_NS].sum())
 
 
-def drawdowns(equity: np.ndarray, min_equity: np.ndarray, start: float) -> tuple[float, float]:
+def drawdowns(equity: np.ndarray, min_equity: np.ndarray, start: float,
+              max_equity: np.ndarray | None = None) -> tuple[float, float]:
     """Max drawdown (money, fraction of the peak) of a bucketed equity curve.
 
-    Row t's trough is ``min_equity[t]``; its peak is the highest closing
-    ``equity`` of the rows before it (and ``start``), so an intra-bucket dip
-    counts but a bucket's own close never serves as the peak of its own low.
+    Row t's trough is ``min_equity[t]``; its peak is the highest ``max_equity`` (the
+    bucket's highest equity; its close when not given) of the rows before it (and
+    ``start``): dips and highs inside a bucket count, and a bucket's own high never
+    serves as the peak of its own low (their order inside the bucket is unknown).
     """
     if len(equity) == 0:
         return 0.0, 0.0
-    peak = np.maximum.accumulate(np.concatenate([[start], equity[:-1]]))
+    highs = equity if max_equity is None else np.maximum(max_equity, equity)
+    peak = np.maximum.accumulate(np.concatenate([[start], highs[:-1]]))
     low = np.minimum(min_equity, equity)
     dd = np.maximum(peak - low, 0.0)
     pct = np.where(peak > 0, dd / np.where(peak > 0, peak, 1.0), 0.0)
@@ -176,12 +179,14 @@ def compute_metrics(result, initial_balance: float, server_tz: str = "NY+7") -> 
     # -- drawdown --
     e = result.equity
     eq, low = e["equity"].astype(np.float64), e["min_equity"].astype(np.float64)
-    m["max_dd"], m["max_dd_pct"] = drawdowns(eq, low, float(initial_balance))
+    high = e["max_equity"].astype(np.float64)
+    m["max_dd"], m["max_dd_pct"] = drawdowns(eq, low, float(initial_balance), high)
     day, first, closes = _daily(result, float(initial_balance), server_tz)
     worst, worst_pct = 0.0, 0.0
     for k in range(len(first)):
         stop = first[k + 1] if k + 1 < len(first) else len(eq)
-        dd, pct = drawdowns(eq[first[k]:stop], low[first[k]:stop], float(closes[k]))
+        dd, pct = drawdowns(eq[first[k]:stop], low[first[k]:stop], float(closes[k]),
+                            high[first[k]:stop])
         worst, worst_pct = max(worst, dd), max(worst_pct, pct)
     m["max_daily_dd"], m["max_daily_dd_pct"] = worst, worst_pct
 

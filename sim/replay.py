@@ -185,7 +185,7 @@ def drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms, 
 
 @kernel(inline=True)
 def end_tick_nb(tts, acct, cfg, equity):
-    """Sample the equity curve (one row per bucket, with the bucket's minimum) and advance."""
+    """Sample the equity curve (one row per bucket, with its min and max) and advance."""
     i = acct["tick_i"]
     ts = tts[i]
     b = ts // cfg["eq_bucket_ns"]
@@ -194,14 +194,18 @@ def end_tick_nb(tts, acct, cfg, equity):
         acct["n_eq"] += 1
         acct["eq_bucket"] = b
         acct["eq_min"] = eq
+        acct["eq_max"] = eq
     k = acct["n_eq"] - 1
     if eq < acct["eq_min"]:
         acct["eq_min"] = eq
+    elif eq > acct["eq_max"]:
+        acct["eq_max"] = eq
     row = equity[k]
     row["ts"] = ts
     row["balance"] = acct["balance"]
     row["equity"] = eq
     row["min_equity"] = acct["eq_min"]
+    row["max_equity"] = acct["eq_max"]
     row["margin"] = acct["margin"]
     acct["tick_i"] = i + 1
 

@@ -47,7 +47,8 @@ def _equity_figure(eq: pd.DataFrame, start: float) -> go.Figure:
     if len(eq):
         e = eq["equity"].to_numpy()
         low = np.minimum(eq["min_equity"].to_numpy(), e)
-        peak = np.maximum.accumulate(np.r_[start, e[:-1]])
+        high = np.maximum(eq["max_equity"].to_numpy(), e) if "max_equity" in eq else e
+        peak = np.maximum.accumulate(np.r_[start, high[:-1]])
         dd = -np.maximum(peak - low, 0.0)
         pct = np.where(peak > 0, dd / np.where(peak > 0, peak, 1.0) * 100, 0.0)
         x = _naive(eq["ts"])

@@ -50,7 +50,7 @@ SCHEMA: dict[str, dict[str, type]] = {
                "open_price": _F, "close_ts": _I, "close_price": _F, "profit": _F,
                "commission": _F, "swap": _F, "pnl": _F, "reason": _I, "position_id": _I},
     "equity": {"run_id": _I, "ts": _I, "balance": _F, "equity": _F, "min_equity": _F,
-               "margin": _F},
+               "max_equity": _F, "margin": _F},
     "positions": {"run_id": _I, "ticket": _I, "position_id": _I, "symbol": _S, "side": _I,
                   "lots": _F, "open_ts": _I, "open_price": _F, "sl": _F, "tp": _F,
                   "swap": _F, "commission": _F, "profit": _F},
@@ -193,8 +193,9 @@ def _rows(df: pd.DataFrame, table: str, run_id: int) -> list[dict]:
 def downsample_equity(eq: pd.DataFrame, max_rows: int = MAX_EQUITY_ROWS) -> pd.DataFrame:
     """Merge consecutive rows into groups of k so at most ``max_rows`` remain.
 
-    Each group keeps its last ``ts``/``balance``/``equity``/``margin`` and the
-    minimum ``min_equity`` (drawdowns computed from the stored curve stay exact).
+    Each group keeps its last ``ts``/``balance``/``equity``/``margin``, the minimum
+    ``min_equity`` and the maximum ``max_equity``, so the stored curve keeps every dip
+    and every high (a drawdown inside one merged group is bounded by the group's span).
     """
     n = len(eq)
     if n <= max_rows:
@@ -203,6 +204,7 @@ def downsample_equity(eq: pd.DataFrame, max_rows: int = MAX_EQUITY_ROWS) -> pd.D
     g = np.arange(n) // k
     out = eq.groupby(g).agg(ts=("ts", "last"), balance=("balance", "last"),
                             equity=("equity", "last"), min_equity=("min_equity", "min"),
+                            max_equity=("max_equity", "max"),
                             margin=("margin", "last"))
     return out.reset_index(drop=True)
 

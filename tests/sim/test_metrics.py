@@ -228,3 +228,16 @@ def test_frames_names_and_utc_times():
     assert o["first_fill_ts"].isna().tolist() == [False, True, True]
     assert len(equity_frame(r)) == 1
     assert open_positions_frame(r)["lots"].iloc[0] == pytest.approx(0.2)
+
+
+def test_drawdowns_intra_bucket_high_counts_as_peak():
+    # Arrange: bucket 0 closes at 1000 after touching 1100; bucket 1 dips to 990
+    equity = np.array([1000.0, 1000.0])
+    low = np.array([1000.0, 990.0])
+    high = np.array([1100.0, 1000.0])
+    # Act
+    dd_closes = drawdowns(equity, low, 1000.0)
+    dd_highs = drawdowns(equity, low, 1000.0, high)
+    # Assert: from the close only 10; from the high the true 110 (10 % of 1100)
+    assert dd_closes == pytest.approx((10.0, 0.01))
+    assert dd_highs == pytest.approx((110.0, 0.1))

@@ -158,13 +158,15 @@ def test_code_version_git_sha_or_version():
     assert v and v != "unknown"
 
 
-def test_downsample_equity_keeps_bucket_minimum():
+def test_downsample_equity_keeps_bucket_minimum_and_maximum():
     n = 10
     eq = pd.DataFrame({"ts": np.arange(n), "balance": np.ones(n), "equity": np.arange(n, dtype=float),
-                       "min_equity": np.arange(n, dtype=float) - 1, "margin": np.zeros(n)})
+                       "min_equity": np.arange(n, dtype=float) - 1,
+                       "max_equity": np.arange(n, dtype=float) + 1, "margin": np.zeros(n)})
     eq.loc[3, "min_equity"] = -50.0
+    eq.loc[4, "max_equity"] = 80.0
     out = store.downsample_equity(eq, max_rows=4)
-    assert len(out) <= 4 and out["min_equity"].min() == -50.0
+    assert len(out) <= 4 and out["min_equity"].min() == -50.0 and out["max_equity"].max() == 80.0
     assert out["equity"].iloc[-1] == 9.0 and out["ts"].iloc[-1] == 9
 
 
