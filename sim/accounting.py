@@ -26,8 +26,14 @@ VOL_EPS = 1e-9
 
 @kernel
 def find_position_nb(positions, ticket):
+    """Index of the open position with this ticket or identifier, or -1.
+
+    The identifier matters on netting accounts: a reversal gives the position the
+    reversing order's ticket but keeps its identifier, which is what reports carry.
+    """
     for i in range(positions.shape[0]):
-        if positions[i]["active"] and positions[i]["ticket"] == ticket:
+        p = positions[i]
+        if p["active"] and (p["ticket"] == ticket or p["ident"] == ticket):
             return i
     return -1
 

@@ -22,9 +22,9 @@ from sim.enums import AccountMode, DealEntry, EventKind, Retcode, Side, TriggerF
 from sim.jit_cache import kernel
 from sim.latency import draw_ns_nb, slippage_points_nb
 from sim.money import (
-    conv_rate_nb,
     margin_ccy_per_lot_nb,
     margin_conv_nb,
+    profit_conv_nb,
     round_money_nb,
     to_points_nb,
 )
@@ -144,10 +144,7 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
         if j >= 0:
             positions[j]["commission"] -= comm_in
     # costs: half the spread and the slippage, both in account money
-    conv = conv_rate_nb(sym["profit_conv_mode"], sym["profit_conv_sym"], sym["profit_conv_rate"],
-                        qb, qa, False)
-    if sym["profit_conv_sym"] == s:
-        conv = price if sym["profit_conv_mode"] == 1 else 1.0 / price
+    conv = profit_conv_nb(sym, s, False, price, qb, qa)
     units = volume * sym["contract"] * conv
     spread_cost = round_money_nb(0.5 * (qa[s] - qb[s]) * units, d)
     slip_cost = round_money_nb(slip_points * sym["point"] * units, d)

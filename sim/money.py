@@ -81,12 +81,23 @@ def profit_account_nb(sym, s, side, volume, open_price, close_price, quotes_bid,
                       sym["contract"], sym["profit_digits"])
     if sym["profit_conv_mode"] == ConvMode.SAME:
         return round_money_nb(p, acc_digits)
-    if sym["profit_conv_sym"] == s:          # the traded pair converts itself: deal price
-        rate = close_price if sym["profit_conv_mode"] == ConvMode.MULTIPLY else 1.0 / close_price
-    else:
-        rate = conv_rate_nb(sym["profit_conv_mode"], sym["profit_conv_sym"],
-                            sym["profit_conv_rate"], quotes_bid, quotes_ask, side == Side.BUY)
+    rate = profit_conv_nb(sym, s, side == Side.BUY, close_price, quotes_bid, quotes_ask)
     return round_money_nb(p * rate, acc_digits)
+
+
+@kernel(inline=True)
+def profit_conv_nb(sym, s, use_ask, price, quotes_bid, quotes_ask):
+    """Rate turning symbol ``s``'s profit currency into account currency.
+
+    A symbol that is its own conversion pair converts at ``price`` (the deal price);
+    otherwise the pair's ask (``use_ask``) or bid, mirrored for ACC/CCY pairs.
+    """
+    if sym["profit_conv_mode"] == ConvMode.SAME:
+        return 1.0
+    if sym["profit_conv_sym"] == s:
+        return price if sym["profit_conv_mode"] == ConvMode.MULTIPLY else 1.0 / price
+    return conv_rate_nb(sym["profit_conv_mode"], sym["profit_conv_sym"], sym["profit_conv_rate"],
+                        quotes_bid, quotes_ask, use_ask)
 
 
 @kernel

@@ -14,7 +14,6 @@ import numpy as np
 from sim.accounting import (
     find_position_nb,
     mark_symbol_nb,
-    recompute_margin_nb,
     update_equity_nb,
 )
 from sim.checks import (
@@ -39,7 +38,7 @@ from sim.enums import (
 from sim.execution import execute_nb, market_price_nb, reject_nb, triggered_price_nb
 from sim.jit_cache import kernel
 from sim.latency import draw_ns_nb
-from sim.money import conv_rate_nb, round_money_nb, to_points_nb
+from sim.money import profit_conv_nb, round_money_nb, to_points_nb
 from sim.pending import check_pending_nb, place_pending_nb
 
 NO_TS = np.iinfo(np.int64).max
@@ -273,11 +272,8 @@ def rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, 
         if sym["swap_mode"] == SwapMode.CURRENCY_DEPOSIT:
             amt = rate * p["volume"]
         else:
-            conv = conv_rate_nb(sym["profit_conv_mode"], sym["profit_conv_sym"],
-                                sym["profit_conv_rate"], qb, qa, p["side"] == Side.BUY)
-            if sym["profit_conv_sym"] == s:
-                q = qb[s] if p["side"] == Side.BUY else qa[s]
-                conv = q if sym["profit_conv_mode"] == 1 else 1.0 / q
+            close = qb[s] if p["side"] == Side.BUY else qa[s]
+            conv = profit_conv_nb(sym, s, p["side"] == Side.BUY, close, qb, qa)
             if sym["swap_mode"] == SwapMode.POINTS:
                 amt = rate * sym["point"] * sym["contract"] * p["volume"] * conv
             elif sym["calc_mode"] == CalcMode.FOREX or sym["calc_mode"] == CalcMode.FOREX_NO_LEVERAGE:
@@ -399,9 +395,3 @@ def compact_orders_nb(orders, acct):
                 orders[w] = orders[j]
             w += 1
     acct["n_orders"] = w
-
-
-@kernel
-def recompute_all_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog):
-    recompute_margin_nb(positions, syms, acct)
-    update_equity_nb(acct)

@@ -71,3 +71,17 @@ def test_hundreds_of_stops_triggered_on_one_tick_all_fill():
 def test_futures_calc_mode_refused_until_modelled():
     with pytest.raises(ValueError, match="not modelled"):
         SymbolSpec("ES", 2, 0.25, 50, "futures", "USD", "USD", "USD", 1, 1, 100)
+
+
+def test_netting_close_by_identifier_after_reversal():
+    # Arrange: buy 1, sell 2 (reversal: ticket changes, identifier stays), then close by id
+    ts = T0 + np.arange(4, dtype=np.int64) * 1_000_000
+    bid, ask = np.full(4, 1.1), np.full(4, 1.1001)
+    rows = [sc.row(int(ts[0]), Action.NEW, OrderType.BUY, 1.0),
+            sc.row(int(ts[1]), Action.NEW, OrderType.SELL, 2.0),
+            sc.row(int(ts[2]), Action.CLOSE, OrderType.BUY, 1.0, ticket=1001)]
+    # Act
+    r = _run([load_symbol("EURUSD")], [(ts, bid, ask)], rows)
+    # Assert: the close finds position 1001 (now ticket 1002) and flattens it
+    assert list(r.deals["retcode"]) == [Retcode.DONE] * 3
+    assert len(r.positions) == 0
