@@ -183,6 +183,10 @@ def symbol_records(specs: list[SymbolSpec], acct: AccountConfig) -> np.ndarray:
         r["profit_digits"] = 0 if sp.currency_profit.upper() in ZERO_DECIMAL_CCY else 2
         m, k, rate = _conversion(sp.currency_profit, acct, names, "profit", sp.name)
         r["profit_conv_mode"], r["profit_conv_sym"], r["profit_conv_rate"] = m, k, rate
+        # 2.2: "by deal" is an option of Forex symbols; every other calc mode converts
+        # profit at the bid and loss at the ask
+        r["profit_by_market"] = (sp.convert_profit == "by_market"
+                                 or sp.calc_mode not in ("forex", "forex_no_leverage"))
         m, k, rate = _conversion(sp.currency_margin, acct, names, "margin", sp.name)
         r["margin_conv_mode"], r["margin_conv_sym"], r["margin_conv_rate"] = m, k, rate
     return recs

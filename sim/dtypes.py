@@ -37,6 +37,7 @@ symbol_dt = _dt([
     ("margin_hedged", np.float64),
     ("profit_digits", np.int32),                # decimals of the profit currency (N() rounding)
     ("profit_conv_mode", np.int32), ("profit_conv_sym", np.int32), ("profit_conv_rate", np.float64),
+    ("profit_by_market", np.int32),             # 1: profit at bid, loss at ask (2.2); 0: by deal
     ("margin_conv_mode", np.int32), ("margin_conv_sym", np.int32), ("margin_conv_rate", np.float64),
 ])
 

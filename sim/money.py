@@ -72,16 +72,23 @@ def profit_ccy_nb(calc_mode, side, volume, open_price, close_price, contract, pr
 @kernel(inline=True)
 def profit_account_nb(sym, s, side, volume, open_price, close_price, quotes_bid, quotes_ask,
                       acc_digits):
-    """Profit of a close in account currency, converted "by deal" (mt-execution.md 2.2).
+    """Profit of a close in account currency (mt-execution.md 2.2).
 
-    Closing a buy converts at the ask of PROFIT/ACCOUNT, closing a sell at the bid; a
-    symbol that is its own conversion pair uses the close price.
+    "By deal" (Forex default): closing a buy converts at the ask of PROFIT/ACCOUNT, closing a
+    sell at the bid; a symbol that is its own conversion pair uses the close price.
+    "By market" (``profit_by_market``, also every non-Forex calc mode): a profit converts at
+    the bid of PROFIT/ACCOUNT, a loss at the ask (mirrored for ACC/CCY pairs), whichever
+    side was closed.
     """
     p = profit_ccy_nb(sym["calc_mode"], side, volume, open_price, close_price,
                       sym["contract"], sym["profit_digits"])
     if sym["profit_conv_mode"] == ConvMode.SAME:
         return round_money_nb(p, acc_digits)
-    rate = profit_conv_nb(sym, s, side == Side.BUY, close_price, quotes_bid, quotes_ask)
+    if sym["profit_by_market"]:
+        rate = conv_rate_nb(sym["profit_conv_mode"], sym["profit_conv_sym"],
+                            sym["profit_conv_rate"], quotes_bid, quotes_ask, p < 0.0)
+    else:
+        rate = profit_conv_nb(sym, s, side == Side.BUY, close_price, quotes_bid, quotes_ask)
     return round_money_nb(p * rate, acc_digits)
 
 

@@ -11,6 +11,7 @@ CONF_DIR = Path(__file__).resolve().parents[2] / "conf" / "symbol"
 CALC_MODES = ("forex", "forex_no_leverage", "cfd", "cfdleverage", "cfdindex", "futures")
 NOT_MODELLED = ("cfdindex", "futures")     # refused rather than priced with the wrong formula
 SWAP_MODES = ("disabled", "points", "currency_deposit", "interest_open")
+CONVERT_PROFIT = ("by_deal", "by_market")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class SymbolSpec:
     swap_short: float = 0.0
     swap_days: tuple[int, ...] = (0, 1, 1, 3, 1, 1, 0)
     margin_hedged: float = 0.0
+    convert_profit: str = "by_deal"     # Forex only; other calc modes are always "by market"
     dukascopy_divisor: float = 0.0
 
     @property
@@ -56,6 +58,9 @@ class SymbolSpec:
                              f"{[m for m in CALC_MODES if m not in NOT_MODELLED]}")
         if self.swap_mode not in SWAP_MODES:
             raise ValueError(f"symbol {self.name}: swap_mode {self.swap_mode!r} not in {SWAP_MODES}")
+        if self.convert_profit not in CONVERT_PROFIT:
+            raise ValueError(f"symbol {self.name}: convert_profit {self.convert_profit!r} not in "
+                             f"{CONVERT_PROFIT}")
         if len(self.swap_days) != 7:
             raise ValueError(f"symbol {self.name}: swap_days needs 7 multipliers (Sun..Sat)")
         if not (0 < self.volume_min <= self.volume_max) or self.volume_step <= 0:

@@ -120,10 +120,54 @@ def test_t09_missing_conversion_route_is_refused():
         make([GBPJPY], {0: [(T0, 189.980, 190.000)]}, [], rates={"GBPUSD": 1.27})
 
 
-@pytest.mark.xfail(strict=True, reason="convert_profit='by_market' (2.2) is not modelled: "
-                   "SymbolSpec has no convert_profit option")
-def test_t09_by_market():
-    dataclasses.replace(GBPJPY, convert_profit="by_market")
+@pytest.mark.parametrize("close_bid,profit", [(190.500, 333.29), (189.500, -333.33)])
+def test_t09_by_market(close_bid, profit):
+    # by market: profit at BID(JPYUSD) = 1 / ASK(USDJPY) -> 50 000 / 150.020 = 333.29;
+    # loss at ASK(JPYUSD) = 1 / BID(USDJPY) -> -50 000 / 150.000 = -333.33
+    specs = [dataclasses.replace(GBPJPY, convert_profit="by_market"), USDJPY, GBPUSD]
+    quotes = {0: [(T0, 189.980, 190.000), (T0 + S, close_bid, close_bid + 0.025),
+                  (T0 + 2 * S, close_bid, close_bid + 0.025)],
+              1: [(T0 - S, 150.000, 150.020)],
+              2: [(T0 - S, 1.27000, 1.27010)]}
+    r = run(specs, quotes, [new(T0, OrderType.BUY, 1.0), close(T0 + 2 * S, 1001, 1.0)])
+    d = done(r)
+    assert d["price"].tolist() == [190.000, close_bid]
+    assert eq_at(r, T0 + S)["equity"] == pytest.approx(10_000.00 + profit, abs=1e-9)
+    assert d[1]["profit"] == profit
+    assert r.account[0]["balance"] == pytest.approx(10_000.00 + profit, abs=1e-9)
+
+
+def test_t09_convert_profit_is_checked():
+    with pytest.raises(ValueError, match="convert_profit"):
+        dataclasses.replace(GBPJPY, convert_profit="by_market_rate")
+
+
+# a CFD quoted in EUR on the USD account, EURUSD replayed at 1.09990/1.10010
+DE40 = SymbolSpec("DE40", 1, 0.1, 1.0, "cfdleverage", "EUR", "EUR", "EUR", 0.1, 0.1, 100.0)
+
+
+@pytest.mark.parametrize("convert", ["by_deal", "by_market"])
+@pytest.mark.parametrize("otype,close_quote,profit", [
+    # buy 10 at ask 18 000.0, close at bid 18 100.0: +1 000 EUR x BID 1.09990 = +1 099.90
+    (OrderType.BUY, (18_100.0, 18_101.0), 1_099.90),
+    # buy, close at bid 17 900.0: -1 000 EUR x ASK 1.10010 = -1 100.10
+    (OrderType.BUY, (17_900.0, 17_901.0), -1_100.10),
+    # sell 10 at bid 17 999.0, close at ask 18 099.0: -1 000 EUR x ASK 1.10010 = -1 100.10
+    (OrderType.SELL, (18_098.0, 18_099.0), -1_100.10),
+    # sell, close at ask 17 899.0: +1 000 EUR x BID 1.09990 = +1 099.90
+    (OrderType.SELL, (17_898.0, 17_899.0), 1_099.90),
+])
+def test_cfd_profit_at_bid_loss_at_ask(convert, otype, close_quote, profit):
+    # non-Forex calc modes convert profit at the bid, loss at the ask, whatever the option (2.2)
+    quotes = {0: [(T0, 17_999.0, 18_000.0), (T0 + S, *close_quote), (T0 + 2 * S, *close_quote)],
+              1: [(T0 - S, 1.09990, 1.10010)]}
+    specs = [dataclasses.replace(DE40, convert_profit=convert), EURUSD]
+    r = run(specs, quotes, [new(T0, otype, 10.0), close(T0 + 2 * S, 1001, 10.0)])
+    d = done(r)
+    assert len(d) == 2
+    assert eq_at(r, T0 + S)["equity"] == pytest.approx(10_000.00 + profit, abs=1e-9)
+    assert d[1]["profit"] == profit
+    assert r.account[0]["balance"] == pytest.approx(10_000.00 + profit, abs=1e-9)
 
 
 # -- T10 margin and NO_MONEY --
