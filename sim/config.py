@@ -180,6 +180,7 @@ def symbol_records(specs: list[SymbolSpec], acct: AccountConfig) -> np.ndarray:
         r["swap_short"] = sp.swap_short
         r["swap_days"][:] = sp.swap_days
         r["margin_hedged"] = sp.margin_hedged
+        r["margin_hedged_use_leg"] = bool(sp.margin_hedged_use_leg)
         r["profit_digits"] = 0 if sp.currency_profit.upper() in ZERO_DECIMAL_CCY else 2
         m, k, rate = _conversion(sp.currency_profit, acct, names, "profit", sp.name)
         r["profit_conv_mode"], r["profit_conv_sym"], r["profit_conv_rate"] = m, k, rate

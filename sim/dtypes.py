@@ -35,6 +35,7 @@ symbol_dt = _dt([
     ("swap_mode", np.int32), ("swap_long", np.float64), ("swap_short", np.float64),
     ("swap_days", np.float64, (7,)),            # multipliers Sun..Sat
     ("margin_hedged", np.float64),
+    ("margin_hedged_use_leg", np.int32),        # 1: hedged margin = max(long leg, short leg)
     ("profit_digits", np.int32),                # decimals of the profit currency (N() rounding)
     ("profit_conv_mode", np.int32), ("profit_conv_sym", np.int32), ("profit_conv_rate", np.float64),
     ("profit_by_market", np.int32),             # 1: profit at bid, loss at ask (2.2); 0: by deal

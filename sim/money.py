@@ -138,10 +138,13 @@ def hedged_margin_nb(sym, long_vol, long_margin, short_vol, short_margin, conv_a
     """Margin of one symbol's positions on a hedging account, MT5 "basic" method (3.4).
 
     The uncovered volume is charged at the larger leg's average margin per lot; the covered
-    volume at ``margin_hedged`` contract size; each part rounded, then summed.
+    volume at ``margin_hedged`` contract size; each part rounded, then summed.  With
+    ``margin_hedged_use_leg`` ("larger leg") the margin is the larger of the two legs'.
     """
     if long_vol <= 0.0 or short_vol <= 0.0:
         return round_money_nb(long_margin + short_margin, acc_digits)
+    if sym["margin_hedged_use_leg"]:
+        return round_money_nb(max(long_margin, short_margin), acc_digits)
     covered = min(long_vol, short_vol)
     if long_vol >= short_vol:
         unc = round_money_nb((long_vol - covered) * long_margin / long_vol, acc_digits)

@@ -42,6 +42,7 @@ class SymbolSpec:
     swap_short: float = 0.0
     swap_days: tuple[int, ...] = (0, 1, 1, 3, 1, 1, 0)
     margin_hedged: float = 0.0
+    margin_hedged_use_leg: bool = False   # hedged margin = the larger leg's margin (3.4)
     convert_profit: str = "by_deal"     # Forex only; other calc modes are always "by market"
     dukascopy_divisor: float = 0.0
 

@@ -239,10 +239,39 @@ def test_t12b_hedge_needs_no_extra_free_margin():
     assert r.deals["retcode"].tolist() == [Retcode.DONE, Retcode.DONE]
 
 
-@pytest.mark.xfail(strict=True, reason="SYMBOL_MARGIN_HEDGED_USE_LEG ('larger leg', T12b) is not "
-                   "modelled")
 def test_t12b_larger_leg():
-    dataclasses.replace(EURUSD, margin_hedged_use_leg=True)
+    # buy 1 at ask 1.10000 -> 1 100.00; sell 1 at bid 1.10020 -> 1 100.20;
+    # larger leg: max(1 100.00, 1 100.20) = 1 100.20
+    eu = dataclasses.replace(EURUSD, margin_hedged_use_leg=True)
+    q = {0: [(T0, 1.09990, 1.10000), (T0 + S, 1.10020, 1.10030)]}
+    rows = [new(T0, OrderType.BUY, 1.0), new(T0 + S, OrderType.SELL, 1.0)]
+    r = run([eu], q, rows)
+    assert eq_at(r, T0)["margin"] == pytest.approx(1_100.00, abs=1e-9)
+    assert r.account[0]["margin"] == pytest.approx(1_100.20, abs=1e-9)
+
+
+def test_t12b_larger_leg_sums_each_side():
+    # long 1 @ 1.10000 (1 100.00) + long 0.5 @ 1.10030 (550.15) = 1 650.15 against
+    # short 1 @ 1.10020 (1 100.20): max = 1 650.15
+    eu = dataclasses.replace(EURUSD, margin_hedged_use_leg=True)
+    q = {0: [(T0, 1.09990, 1.10000), (T0 + S, 1.10020, 1.10030)]}
+    rows = [new(T0, OrderType.BUY, 1.0), new(T0 + S, OrderType.SELL, 1.0),
+            new(T0 + S, OrderType.BUY, 0.5)]
+    r = run([eu], q, rows)
+    assert r.account[0]["margin"] == pytest.approx(1_650.15, abs=1e-9)
+
+
+def test_t12b_larger_leg_free_margin_check():
+    # balance 1 150: the covering sell raises the margin by 0.20 only (accepted); a further
+    # buy 0.5 would raise it to 1 650.15 (+549.95) with free margin about 60 -> NO_MONEY
+    eu = dataclasses.replace(EURUSD, margin_hedged_use_leg=True)
+    q = {0: [(T0, 1.09990, 1.10000), (T0 + S, 1.10020, 1.10030), (T0 + 2 * S, 1.10020, 1.10030),
+             (T0 + 3 * S, 1.10020, 1.10030)]}
+    rows = [new(T0, OrderType.BUY, 1.0), new(T0 + S, OrderType.SELL, 1.0),
+            new(T0 + 2 * S, OrderType.BUY, 0.5)]
+    r = run([eu], q, rows, balance=1_150.0)
+    assert r.deals["retcode"].tolist() == [Retcode.DONE, Retcode.DONE, Retcode.NO_MONEY]
+    assert r.account[0]["margin"] == pytest.approx(1_100.20, abs=1e-9)
 
 
 # -- T13 / T14 stop-out --
