@@ -175,6 +175,9 @@ def symbol_records(specs: list[SymbolSpec], acct: AccountConfig) -> np.ndarray:
         r["stops_level"] = sp.stops_level
         r["freeze_level"] = sp.freeze_level
         r["commission_per_lot"] = sp.commission_per_lot
+        r["commission_mode"] = {"per_lot": 0, "per_million": 1}[sp.commission_mode]
+        r["commission_per_million"] = sp.commission_per_million
+        r["commission_entry"] = {"all": 0, "in": 1, "out": 2}[sp.commission_entry]
         r["swap_mode"] = _SWAP[sp.swap_mode]
         r["swap_long"] = sp.swap_long
         r["swap_short"] = sp.swap_short

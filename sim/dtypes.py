@@ -32,6 +32,9 @@ symbol_dt = _dt([
     ("vol_min", np.float64), ("vol_step", np.float64), ("vol_max", np.float64),
     ("stops_level", np.int32), ("freeze_level", np.int32),
     ("commission_per_lot", np.float64),
+    ("commission_mode", np.int32),              # 0 per lot, 1 per million of notional
+    ("commission_per_million", np.float64),
+    ("commission_entry", np.int32),             # 0 all deals, 1 entry volume, 2 exit volume
     ("swap_mode", np.int32), ("swap_long", np.float64), ("swap_short", np.float64),
     ("swap_days", np.float64, (7,)),            # multipliers Sun..Sat
     ("margin_hedged", np.float64),

@@ -93,6 +93,34 @@ def added_margin_nb(positions, acct, syms, s, side, volume, price, pos_ticket, q
     return max(after - before, 0.0)
 
 
+COMM_PER_MILLION = 1
+COMM_ENTRY_IN = 1
+COMM_ENTRY_OUT = 2
+
+
+@kernel
+def commission_nb(sym, s, volume, closing, price, qb, qa, d):
+    """Commission of a deal of ``volume`` lots that closes ``closing`` of them (5.1, 5.2).
+
+    ``commission_entry`` all charges the whole deal, in only the opened volume, out only
+    the closed volume (a netting reversal splits); per lot or per million of the deal's
+    notional (``volume * contract * price`` converted to account currency).
+    """
+    if sym["commission_entry"] == COMM_ENTRY_IN:
+        v = volume - closing
+    elif sym["commission_entry"] == COMM_ENTRY_OUT:
+        v = closing
+    else:
+        v = volume
+    if v <= 0.0:
+        return 0.0
+    if sym["commission_mode"] == COMM_PER_MILLION:
+        conv = profit_conv_nb(sym, s, False, price, qb, qa)
+        return round_money_nb(sym["commission_per_million"] * 1e-6 * v * sym["contract"] * price
+                              * conv, d)
+    return round_money_nb(sym["commission_per_lot"] * v, d)
+
+
 @kernel
 def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, order, s, side,
                volume, price, pos_ticket, sl, tp, reason, slip_points, fail_code):
@@ -113,8 +141,16 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
         reject_nb(deals, reports, acct, cfg, ts, order, s, side, Retcode.BOOK_FULL)
         return Retcode.BOOK_FULL
     comm = 0.0
+    closing = 0.0                   # volume this deal closes (exit share)
+    if acct["mode"] == AccountMode.HEDGING:
+        if pos_ticket > 0:
+            closing = volume
+    else:
+        j = net_slot_nb(positions, s)
+        if j >= 0 and positions[j]["side"] != side:
+            closing = min(volume, positions[j]["volume"])
     if cfg["commission"]:
-        comm = round_money_nb(sym["commission_per_lot"] * volume, d)
+        comm = commission_nb(sym, s, volume, closing, price, qb, qa, d)
     need = added_margin_nb(positions, acct, syms, s, side, volume, price, pos_ticket, qb, qa)
     if need > 0.0 and acct["equity"] - comm - acct["margin"] < need:
         reject_nb(deals, reports, acct, cfg, ts, order, s, side, fail_code)
@@ -133,7 +169,12 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
     for k in range(n_tr, acct["n_trades"]):
         closed += trades[k]["volume"]
     if closed > 0.0:
-        part = round_money_nb(comm * closed / volume, d)
+        if sym["commission_entry"] == COMM_ENTRY_OUT:
+            part = comm
+        elif sym["commission_entry"] == COMM_ENTRY_IN:
+            part = 0.0
+        else:
+            part = round_money_nb(comm * closed / volume, d)
         trades[acct["n_trades"] - 1]["commission"] -= part
         comm_in = comm - part
     else:

@@ -12,6 +12,8 @@ CALC_MODES = ("forex", "forex_no_leverage", "cfd", "cfdleverage", "cfdindex", "f
 NOT_MODELLED = ("cfdindex", "futures")     # refused rather than priced with the wrong formula
 SWAP_MODES = ("disabled", "points", "currency_deposit", "interest_open")
 CONVERT_PROFIT = ("by_deal", "by_market")
+COMMISSION_MODES = ("per_lot", "per_million")
+COMMISSION_ENTRIES = ("all", "in", "out")
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,8 @@ class SymbolSpec:
     """One tradable symbol, named after the MT5 symbol properties (mt-execution.md 1.1).
 
     Units: ``stops_level``/``freeze_level`` in points, ``commission_per_lot`` in account
-    currency per lot per side, ``swap_long``/``swap_short`` in points (``points``), account
+    currency per lot per charged deal (``commission_mode`` per_lot), ``commission_per_million``
+    in account currency per million of the deal's notional in account currency (per_million), ``swap_long``/``swap_short`` in points (``points``), account
     money per lot (``currency_deposit``) or annual percent (``interest_open``).
     """
 
@@ -37,6 +40,9 @@ class SymbolSpec:
     stops_level: int = 0
     freeze_level: int = 0
     commission_per_lot: float = 0.0
+    commission_mode: str = "per_lot"      # per_lot | per_million (commission_per_million)
+    commission_per_million: float = 0.0   # account money per million of deal notional
+    commission_entry: str = "all"         # all | in | out: which deals pay (COMM_ENTRY_*)
     swap_mode: str = "disabled"
     swap_long: float = 0.0
     swap_short: float = 0.0
@@ -62,6 +68,12 @@ class SymbolSpec:
         if self.convert_profit not in CONVERT_PROFIT:
             raise ValueError(f"symbol {self.name}: convert_profit {self.convert_profit!r} not in "
                              f"{CONVERT_PROFIT}")
+        if self.commission_mode not in COMMISSION_MODES:
+            raise ValueError(f"symbol {self.name}: commission_mode {self.commission_mode!r} not "
+                             f"in {COMMISSION_MODES}")
+        if self.commission_entry not in COMMISSION_ENTRIES:
+            raise ValueError(f"symbol {self.name}: commission_entry {self.commission_entry!r} "
+                             f"not in {COMMISSION_ENTRIES}")
         if len(self.swap_days) != 7:
             raise ValueError(f"symbol {self.name}: swap_days needs 7 multipliers (Sun..Sat)")
         if not (0 < self.volume_min <= self.volume_max) or self.volume_step <= 0:

@@ -498,10 +498,55 @@ def test_t20_commission_per_lot_per_side():
     assert r.account[0]["balance"] == pytest.approx(10_000.00 + 100.00 - 7.00, abs=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="commission models other than money per lot per side "
-                   "(entry-in/out only, per notional, percent; T20) are not modelled")
-def test_t20_other_commission_models():
-    dataclasses.replace(EURUSD, commission_mode="percent")
+@pytest.mark.parametrize("kw,comms", [
+    # $7 once, at entry
+    ({"commission_per_lot": 7.0, "commission_entry": "in"}, [-7.00, 0.00]),
+    # $7 once, at exit
+    ({"commission_per_lot": 7.0, "commission_entry": "out"}, [0.00, -7.00]),
+    # $30 per million notional per side: 110 000 x 0.00003 = 3.30; 110 100 x 0.00003 = 3.303
+    ({"commission_mode": "per_million", "commission_per_million": 30.0}, [-3.30, -3.30]),
+    # 0.002 % = $20 per million: 110 000 x 0.00002 = 2.20; 110 100 x 0.00002 = 2.202
+    ({"commission_mode": "per_million", "commission_per_million": 20.0}, [-2.20, -2.20]),
+])
+def test_t20_other_commission_models(kw, comms):
+    eu = plain("EURUSD", **kw)
+    q = {0: [(T0, 1.09990, 1.10000), (T0 + S, 1.10100, 1.10110)]}
+    r = run([eu], q, [new(T0, OrderType.BUY, 1.0), close(T0 + S, 1001, 1.0)], commission=True)
+    d = done(r)
+    assert d["commission"].tolist() == comms
+    assert d[1]["profit"] == 100.00
+    assert r.trades[0]["commission"] == pytest.approx(sum(comms), abs=1e-9)
+    assert r.account[0]["balance"] == pytest.approx(10_000.00 + 100.00 + sum(comms), abs=1e-9)
+
+
+def test_commission_options_are_checked():
+    with pytest.raises(ValueError, match="commission_mode"):
+        dataclasses.replace(EURUSD, commission_mode="percent")
+    with pytest.raises(ValueError, match="commission_entry"):
+        dataclasses.replace(EURUSD, commission_entry="both")
+
+
+@pytest.mark.parametrize("entry,comms,trade_comm,pos_comm", [
+    # ALL: 3.50 + 3.50 + 3 x 3.50; the closed 2.00 carry 7.00 entry + 7.00 of the reversal
+    ("all", [-3.50, -3.50, -10.50], -14.00, -3.50),
+    # IN: the reversal pays for the newly opened 1.00 only
+    ("in", [-3.50, -3.50, -3.50], -7.00, -3.50),
+    # OUT: the reversal pays for the closed 2.00 only
+    ("out", [0.00, 0.00, -7.00], -7.00, 0.00),
+])
+def test_t17_commission_entry_on_reversal(entry, comms, trade_comm, pos_comm):
+    eu = plain("EURUSD", commission_per_lot=3.5, commission_entry=entry)
+    q = {0: [(T0, 1.09990, 1.10000), (T0 + S, 1.10090, 1.10100), (T0 + 2 * S, 1.10150, 1.10160)]}
+    rows = [new(T0, OrderType.BUY, 1.0), new(T0 + S, OrderType.BUY, 1.0),
+            new(T0 + 2 * S, OrderType.SELL, 3.0)]
+    r = run([eu], q, rows, mode="netting", commission=True)
+    d = done(r)
+    assert d["commission"].tolist() == comms
+    assert d[2]["entry"] == DealEntry.INOUT
+    assert d[2]["profit"] == 200.00
+    assert r.trades[0]["commission"] == pytest.approx(trade_comm, abs=1e-9)
+    assert r.positions[0]["commission"] == pytest.approx(pos_comm, abs=1e-9)
+    assert r.account[0]["balance"] == pytest.approx(10_000.00 + 200.00 + sum(comms), abs=1e-9)
 
 
 # -- T25 pending activation without margin --
