@@ -291,12 +291,14 @@ def rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, 
 
 @kernel(inline=True)
 def sltp_hit_nb(positions, acct, sym, s, bid, ask):
-    # cheap scan: does any position of ``s`` have its SL or TP reached?
-    bp = to_points_nb(bid, sym["point"])
-    ap = to_points_nb(ask, sym["point"])
+    # cheap scan: does any position of ``s`` have its SL or TP reached? (quotes are
+    # converted to points only when a position has a level: the common no-stop case pays
+    # one pass over the slots)
     for i in range(acct["pos_hw"]):
         p = positions[i]
         if p["active"] and p["symbol"] == s and (p["sl"] > 0.0 or p["tp"] > 0.0):
+            bp = to_points_nb(bid, sym["point"])
+            ap = to_points_nb(ask, sym["point"])
             if p["side"] == Side.BUY:
                 if (p["sl"] > 0.0 and bp <= to_points_nb(p["sl"], sym["point"])) or \
                         (p["tp"] > 0.0 and bp >= to_points_nb(p["tp"], sym["point"])):
