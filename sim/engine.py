@@ -15,6 +15,7 @@ from types import ModuleType
 import numpy as np
 
 from sim.config import (
+    ZERO_DECIMAL_CCY,
     AccountConfig,
     ExecutionConfig,
     account_mode,
@@ -123,7 +124,7 @@ class Simulation:
         a["leverage"] = account.leverage
         a["so_call"] = account.margin_call
         a["so_level"] = account.stop_out
-        a["acc_digits"] = 0 if account.currency.upper() in ("JPY", "HUF", "KRW") else 2
+        a["acc_digits"] = 0 if account.currency.upper() in ZERO_DECIMAL_CCY else 2
         a["mode"] = account_mode(account)
         a["next_ticket"] = 1001
         a["next_deal"] = 1

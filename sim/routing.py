@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.accounting import VOL_EPS
 from sim.enums import AccountMode, Action, OrderType, Side
 from sim.jit_cache import kernel
-
-VOL_EPS = 1e-9
 
 
 @kernel

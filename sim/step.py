@@ -13,13 +13,12 @@ risk then routing into ``outbox``.  Nothing here does I/O or reads a clock.
 
 from __future__ import annotations
 
+from sim.accounting import VOL_EPS
 from sim.enums import AccountMode, Action, DealEntry, EventKind, OrderState, OrderType, Retcode
 from sim.jit_cache import kernel
 from sim.risk import check_intent_nb, is_risk_retcode_nb
 from sim.routing import emit_nb, route_nb
 from sim.strategy_api import on_event
-
-VOL_EPS = 1e-9
 
 
 @kernel

@@ -251,8 +251,6 @@ def stop_out_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, 
         execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, order_tmp, s,
                    side, p["volume"], price, p["ticket"], 0.0, 0.0, DealReason.SO, slip,
                    Retcode.DONE)
-    acct["margin_call"] = acct["margin"] > 0.0 and \
-        acct["equity"] * 100.0 <= acct["so_call"] * acct["margin"]
 
 
 @kernel
