@@ -164,7 +164,6 @@ def close_part_nb(positions, i, acct, syms, trades, volume, price, ts, reason, q
     acct["balance"] = round_money_nb(acct["balance"] + profit + swap, acct["acc_digits"])
     acct["swap_open"] -= swap
     record_trade_nb(trades, acct, p, volume, ts, price, profit, comm, swap, reason)
-    acct["floating"] -= p["profit"]
     if p["volume"] - volume <= VOL_EPS:
         p["active"] = False
         p["volume"] = 0.0
@@ -178,7 +177,6 @@ def close_part_nb(positions, i, acct, syms, trades, volume, price, ts, reason, q
         p["profit"] = profit_account_nb(syms[s], s, p["side"], p["volume"], p["price"],
                                         quotes_bid[s] if p["side"] == Side.BUY else quotes_ask[s],
                                         quotes_bid, quotes_ask, acct["acc_digits"])
-        acct["floating"] += p["profit"]
     return profit, swap
 
 
@@ -297,18 +295,26 @@ def recompute_margin_nb(positions, syms, acct):
 @kernel(inline=True)
 def mark_symbol_nb(positions, syms, s, acct, quotes_bid, quotes_ask):
     """Re-price the floating profit of symbol ``s``'s positions at the current quote."""
-    fl = acct["floating"]
     for i in range(acct["pos_hw"]):
         p = positions[i]
         if p["active"] and p["symbol"] == s:
             close = quotes_bid[s] if p["side"] == Side.BUY else quotes_ask[s]
-            new = profit_account_nb(syms[s], s, p["side"], p["volume"], p["price"], close,
-                                    quotes_bid, quotes_ask, acct["acc_digits"])
-            fl += new - p["profit"]
-            p["profit"] = new
-    acct["floating"] = fl
+            p["profit"] = profit_account_nb(syms[s], s, p["side"], p["volume"], p["price"], close,
+                                            quotes_bid, quotes_ask, acct["acc_digits"])
 
 
 @kernel(inline=True)
-def update_equity_nb(acct):
-    acct["equity"] = acct["balance"] + acct["floating"] + acct["swap_open"]
+def equity_of_nb(acct, floating):
+    """Equity for a floating profit: the one formula (the quiet band prices with it too)."""
+    return acct["balance"] + floating + acct["swap_open"]
+
+
+@kernel(inline=True)
+def update_equity_nb(positions, acct):
+    """Floating = the sum of the open positions' marks (in slot order, so it never drifts)."""
+    fl = 0.0
+    for i in range(acct["pos_hw"]):
+        if positions[i]["active"]:
+            fl += positions[i]["profit"]
+    acct["floating"] = fl
+    acct["equity"] = equity_of_nb(acct, fl)

@@ -58,6 +58,9 @@ class ExecutionConfig:
     swaps: bool = True
     stop_out: bool = True
     seed: int = 12345
+    # re-price open positions on every tick instead of only when a tick can change
+    # something (sim/band.py); the results are identical, only slower: a reference switch
+    mark_every_tick: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,10 @@ def exec_record(ex: ExecutionConfig, acct: AccountConfig) -> np.ndarray:
     r["commission"] = ex.commission
     r["swaps"] = ex.swaps
     r["stop_out"] = ex.stop_out
+    if int(acct.equity_bucket_s) < 1:
+        raise ValueError(f"account.equity_bucket_s must be >= 1 second, got {acct.equity_bucket_s}")
     r["eq_bucket_ns"] = int(acct.equity_bucket_s) * 1_000_000_000
+    r["band"] = not ex.mark_every_tick
     r["seed"] = ex.seed
     return rec
 

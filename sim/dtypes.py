@@ -120,9 +120,18 @@ account_dt = _dt([
     ("pos_hw", np.int64), ("n_olog", np.int64),
     ("overflow", np.bool_),                     # a journal write found no room (run is void)
     ("need_room", np.int64),                    # rows every journal must have free for a tick
-    ("rng", np.int64),                          # the run's latency/slippage random stream                       # slots [0, pos_hw) may hold positions
+    ("rng", np.int64),                          # the run's latency/slippage random stream
     ("next_expiry", np.int64),                  # earliest pending expiry (0 = none; may be stale-early)
     ("day_end", np.int64),                      # next server-midnight rollover (ORDER_TIME_DAY expiry)
+    ("eq_next", np.int64),                      # first ts of the next equity bucket
+    # quiet band (sim/band.py): while ``band``, the one open position is not re-priced per
+    # tick; x = its closing quote signed so equity rises with x (bid if long, -ask if short)
+    ("band", np.bool_), ("band_pos", np.int64), ("band_sym", np.int64),
+    ("band_sign", np.float64),                  # +1 long, -1 short
+    ("band_lo", np.float64), ("band_hi", np.float64),   # x strictly inside: nothing can happen
+    ("band_xmin", np.float64), ("band_xmax", np.float64),  # x range of the ticks since entry
+    ("band_retry", np.int64),                   # no band before this tick index (refused)
+    ("band_spans", np.int64),                   # bands left after covering >= 1 tick (a statistic)
 ])
 
 # -- EXECUTION MODEL (venue config, one row) --
@@ -134,6 +143,7 @@ exec_dt = _dt([
     ("slip_kind", np.int32), ("slip_a", np.float64), ("slip_b", np.float64),
     ("commission", np.bool_), ("swaps", np.bool_), ("stop_out", np.bool_),
     ("eq_bucket_ns", np.int64), ("seed", np.int64),
+    ("band", np.bool_),                         # allow the quiet band (False: re-price every tick)
 ])
 
 # -- DECISION SIDE (shared with live): per-symbol view and scalars --

@@ -194,10 +194,11 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
     record_deal_nb(deals, acct, ts, order, s, side, entry, reason, Retcode.DONE, volume, price,
                    profit, -comm, swap, pos_id, spread_cost, slip_cost)
     recompute_margin_nb(positions, syms, acct)
+    acct["band_retry"] = 0                  # a new position may qualify for the quiet band
     if acct["margin"] <= 0.0:
         acct["margin_call"] = False
     mark_symbol_nb(positions, syms, s, acct, qb, qa)
-    update_equity_nb(acct)
+    update_equity_nb(positions, acct)
     push_report_nb(reports, acct, cfg, ts, EventKind.FILL, order, s, side, volume, price,
                    Retcode.DONE, entry, reason, profit, pos_id)
     return Retcode.DONE

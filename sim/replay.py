@@ -20,6 +20,7 @@ ns per call (measured), which would dominate a ~20 ns tick.
 
 from __future__ import annotations
 
+from sim.band import band_end_tick_nb, enter_band_nb, leave_band_nb
 from sim.enums import EventKind, FillOn, Status
 from sim.jit_cache import kernel
 from sim.pending import expire_due_nb
@@ -62,6 +63,8 @@ def timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trade
     # timers (rollovers, pending-order expiries) and (arrival mode) requests arriving
     # strictly before ts, in time order; timers go first at the same instant.  Timers at
     # exactly ts run after the tick's quote (timers_at_nb, mt-execution.md 10)
+    if acct["band"]:
+        leave_band_nb(positions, acct, syms, qb, qa, equity)
     while True:
         r = acct["roll_i"]
         rts = roll_ts[r] if r < roll_ts.shape[0] else NO_TS
@@ -87,6 +90,8 @@ def timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trade
 @kernel
 def timers_at_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog):
     # step 2 of mt-execution.md 10: timers due at this tick's instant, after its quote
+    if acct["band"]:
+        leave_band_nb(positions, acct, syms, qb, qa, equity)
     while True:
         r = acct["roll_i"]
         if r < roll_ts.shape[0] and roll_ts[r] <= ts:
@@ -109,12 +114,14 @@ def begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, de
     the replay again: all state lives in the arrays, so the run resumes exactly).
     """
     i = acct["tick_i"]
-    if i >= tts.shape[0]:
-        return -1 - Status.DONE
-    if not has_space_nb(orders, deals, trades, reports, equity, olog, acct,
-                        HEADROOM + positions.shape[0]):
-        return -1 - Status.NEED_SPACE
+    if i >= tts.shape[0] or not has_space_nb(orders, deals, trades, reports, equity, olog, acct,
+                                             HEADROOM + positions.shape[0]):
+        if acct["band"]:      # the caller reads (or grows) the arrays: price the band first
+            leave_band_nb(positions, acct, syms, qb, qa, equity)
+        return -1 - (Status.DONE if i >= tts.shape[0] else Status.NEED_SPACE)
     ts = tts[i]
+    if acct["band"] and ts >= acct["eq_next"]:
+        leave_band_nb(positions, acct, syms, qb, qa, equity)     # close the bucket's row
     r = acct["roll_i"]
     if (r < roll_ts.shape[0] and roll_ts[r] < ts) or acct["n_inflight"] > 0 or \
             (acct["n_pending"] > 0 and 0 < acct["next_expiry"] < ts):
@@ -171,6 +178,8 @@ def drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms, 
     In ``next_tick`` mode only orders of the current tick's symbol ``s`` execute now; the
     others wait for the first tick of their own symbol.
     """
+    if acct["band"]:
+        leave_band_nb(positions, acct, syms, qb, qa, equity)
     n = dstate["n_out"]
     for k in range(n):
         accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, outbox[k], now)
@@ -184,15 +193,24 @@ def drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms, 
 
 
 @kernel(inline=True)
-def end_tick_nb(tts, acct, cfg, equity):
-    """Sample the equity curve (one row per bucket, with its min and max) and advance."""
+def end_tick_nb(tts, positions, acct, cfg, syms, qb, qa, equity):
+    """Sample the equity curve (one row per bucket, with its min and max) and advance.
+
+    Inside the quiet band (sim/band.py) only the x range and the row's time move.
+    """
     i = acct["tick_i"]
     ts = tts[i]
-    b = ts // cfg["eq_bucket_ns"]
+    if acct["band"]:
+        band_end_tick_nb(acct, qb, qa)
+        equity[acct["n_eq"] - 1]["ts"] = ts
+        acct["tick_i"] = i + 1
+        return
     eq = acct["equity"]
-    if b != acct["eq_bucket"] or acct["n_eq"] == 0:
+    if ts >= acct["eq_next"] or acct["n_eq"] == 0:
+        b = ts // cfg["eq_bucket_ns"]
         acct["n_eq"] += 1
         acct["eq_bucket"] = b
+        acct["eq_next"] = (b + 1) * cfg["eq_bucket_ns"]
         acct["eq_min"] = eq
         acct["eq_max"] = eq
     k = acct["n_eq"] - 1
@@ -207,6 +225,9 @@ def end_tick_nb(tts, acct, cfg, equity):
     row["min_equity"] = acct["eq_min"]
     row["max_equity"] = acct["eq_max"]
     row["margin"] = acct["margin"]
+    if cfg["band"] and acct["n_positions"] == 1 and acct["n_inflight"] == 0 and \
+            acct["n_pending"] == 0 and acct["band_retry"] <= i:
+        enter_band_nb(positions, acct, cfg, syms, qb, qa)
     acct["tick_i"] = i + 1
 
 
@@ -239,6 +260,6 @@ def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
                                     symbol_at_nb(tsym, i))
                 if phase == 1 or not pop_report_nb(reports, acct, now, ev):
                     break
-        end_tick_nb(tts, acct, cfg, equity)
+        end_tick_nb(tts, positions, acct, cfg, syms, qb, qa, equity)
         if acct["overflow"]:
             return Status.OVERFLOW

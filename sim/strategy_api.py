@@ -32,7 +32,17 @@ def register(params_dt: np.dtype, on_event_nb) -> None:
             f"params_dt of {on_event_nb.__module__} has the same layout as that of "
             f"{other.__module__}; give each strategy's params_dt a distinct field set")
     _BY_DTYPE[np.dtype(params_dt)] = on_event_nb
-    _BY_NBTYPE[key] = on_event_nb
+    _BY_NBTYPE[key] = _inlined(on_event_nb)
+
+
+def _inlined(on_event_nb):
+    # the replay loop calls the strategy on every tick: inline it at numba IR level, as the
+    # loop's own per-tick kernels are (a call passing five arrays costs ~35 words of
+    # arguments); the caller's cache holds the inlined code
+    py = getattr(on_event_nb, "py_func", None)
+    if py is None:                      # NUMBA_DISABLE_JIT: a plain function
+        return on_event_nb
+    return numba.njit(_nrt=False, inline="always")(py)
 
 
 def on_event(sstate, params, data, e, dsym, intents):

@@ -16,6 +16,7 @@ from sim.accounting import (
     mark_symbol_nb,
     update_equity_nb,
 )
+from sim.band import band_holds_nb, leave_band_nb
 from sim.checks import (
     check_new_nb,
     is_buy_type_nb,
@@ -282,7 +283,7 @@ def rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, 
         p["swap"] += amt
         acct["swap_open"] += amt
         acct["swap_total"] += amt
-    update_equity_nb(acct)
+    update_equity_nb(positions, acct)
 
 
 # -- ONE QUOTE --
@@ -334,6 +335,10 @@ def apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, q
     part (re-pricing open positions, SL/TP and stop-out checks) is inlined into the loop;
     everything that executes stays out of line behind cheap counters.
     """
+    if acct["band"]:        # sim/band.py: nothing in flight or pending, one position
+        if band_holds_nb(acct, qb, qa, s):
+            return
+        leave_band_nb(positions, acct, syms, qb, qa, equity)
     if acct["n_inflight"] > 0 or acct["n_pending"] > 0:
         orders_at_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp,
                            equity, olog, s, ts)
@@ -344,7 +349,7 @@ def apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, q
     for k in range(syms.shape[0]):
         if k != s and syms[k]["profit_conv_sym"] == s:
             mark_symbol_nb(positions, syms, k, acct, qb, qa)
-    update_equity_nb(acct)
+    update_equity_nb(positions, acct)
     if sltp_hit_nb(positions, acct, syms[s], s, qb[s], qa[s]):
         check_sltp_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts)
     # 6.-7. stop-out and margin call
