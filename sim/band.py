@@ -104,6 +104,7 @@ def enter_band_nb(positions, acct, cfg, syms, qb, qa):
 def leave_band_nb(positions, acct, syms, qb, qa, equity):
     """Price the ticks spent in the band into the equity row, then mark at the current quote."""
     acct["band"] = False
+    acct["quiet"] = False           # quiet ticks need the band (or no position)
     p = positions[acct["band_pos"]]
     s = acct["band_sym"]
     sym = syms[s]

@@ -132,7 +132,18 @@ account_dt = _dt([
     ("band_xmin", np.float64), ("band_xmax", np.float64),  # x range of the ticks since entry
     ("band_retry", np.int64),                   # no band before this tick index (refused)
     ("band_spans", np.int64),                   # bands left after covering >= 1 tick (a statistic)
+    # quiet ticks (sim/replay.py): nothing in flight or pending, no position or a band, so a
+    # tick before ``quiet_until`` (next timer, bucket or report) only needs its quote stored
+    ("quiet", np.bool_), ("quiet_until", np.int64),
 ])
+
+# account fields that are the replay loop's own bookkeeping (its shortcuts, sim/band.py and
+# the quiet path, and the order table's occupancy, compacted on full ticks only), not
+# results: a per-event drive of the same ticks may leave them different
+ACCOUNT_LOOP_FIELDS = ("band", "band_pos", "band_sym", "band_sign", "band_lo", "band_hi",
+                       "band_xmin", "band_xmax", "band_retry", "band_spans", "quiet",
+                       "quiet_until", "n_orders", "need_room")
+ACCOUNT_RESULT_FIELDS = [f for f in account_dt.names if f not in ACCOUNT_LOOP_FIELDS]
 
 # -- EXECUTION MODEL (venue config, one row) --
 exec_dt = _dt([

@@ -238,7 +238,7 @@ class Simulation:
             step()
             while pop_report_nb(V[4], acct, now, ev):
                 step()
-            end_tick_nb(tts, V[0], acct, V[6], V[7], V[8], V[9], V[11])
+            end_tick_nb(tts, self.T[4], V[0], V[4], acct, V[6], V[7], V[8], V[9], V[11])
             if acct["overflow"]:
                 raise RuntimeError(self._overflow_message())
 

@@ -4,10 +4,15 @@
 params record type (``sim.strategy_api``), so the compile cache holds per strategy:
 
     while True:
-        i = begin_tick_nb(ticks..., venue...)   # space check, timers/arrivals due, the quote
+        i = quiet_tick_nb(...)                  # a quiet tick: only its quote is stored
+        if i < 0: i = begin_tick_nb(...)        # space check, timers/arrivals due, the quote
         if i < 0: return -i - 1                 # Status.DONE or Status.NEED_SPACE
         deliver reports due, then the TICK event, to step_nb, feeding each outbox to the venue
-        end_tick_nb(...)                        # equity sample, next tick
+        quiet_end_tick_nb(...) if still quiet else end_tick_nb(...)   # equity sample, next tick
+
+The quiet path is a shortcut, not a second model: it is taken only when every step it
+skips would do nothing (``set_quiet_nb``), and the per-event drive in ``sim.engine``,
+which never takes it, gives identical results (tests/sim/test_parity.py).
 
 Ticks are ``(ts, sym, bid, ask, roll_ts, roll_wd)``: the merged stream (``sym`` may be
 empty for one symbol) and the server-midnight rollover instants with the weekday
@@ -178,6 +183,7 @@ def drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms, 
     In ``next_tick`` mode only orders of the current tick's symbol ``s`` execute now; the
     others wait for the first tick of their own symbol.
     """
+    acct["quiet"] = False
     if acct["band"]:
         leave_band_nb(positions, acct, syms, qb, qa, equity)
     n = dstate["n_out"]
@@ -193,18 +199,63 @@ def drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms, 
 
 
 @kernel(inline=True)
-def end_tick_nb(tts, positions, acct, cfg, syms, qb, qa, equity):
-    """Sample the equity curve (one row per bucket, with its min and max) and advance.
+def quiet_tick_nb(tts, tsym, tbid, task, acct, qb, qa):
+    """Start tick ``acct.tick_i`` on the quiet path (store its quote) or return -1.
 
-    Inside the quiet band (sim/band.py) only the x range and the row's time move.
+    A quiet tick comes before the next timer, equity bucket and report (``quiet_until``),
+    with nothing in flight or pending and no position outside the band: every step of
+    ``begin_tick_nb`` but the quote store is then a no-op, and so is the journal space
+    check (a quiet tick appends nothing).
     """
     i = acct["tick_i"]
-    ts = tts[i]
+    if not acct["quiet"] or i >= tts.shape[0] or tts[i] >= acct["quiet_until"]:
+        return -1
+    s = symbol_at_nb(tsym, i)
+    if acct["band"] and s == acct["band_sym"]:
+        x = tbid[i] if acct["band_sign"] > 0.0 else -task[i]
+        if not (acct["band_lo"] < x < acct["band_hi"]):
+            return -1
+    qb[s] = tbid[i]
+    qa[s] = task[i]
+    return i
+
+
+@kernel(inline=True)
+def quiet_end_tick_nb(tts, acct, qb, qa, equity):
+    """End a tick that changed no money: widen the band's x range, move the row's time."""
+    i = acct["tick_i"]
     if acct["band"]:
         band_end_tick_nb(acct, qb, qa)
-        equity[acct["n_eq"] - 1]["ts"] = ts
-        acct["tick_i"] = i + 1
+    equity[acct["n_eq"] - 1]["ts"] = tts[i]
+    acct["tick_i"] = i + 1
+
+
+@kernel(inline=True)
+def set_quiet_nb(roll_ts, reports, acct):
+    """After a full tick: may the next ticks take the quiet path, and until when?"""
+    q = acct["n_inflight"] == 0 and acct["n_pending"] == 0 and \
+        (acct["band"] or acct["n_positions"] == 0)
+    acct["quiet"] = q
+    if q:
+        until = acct["eq_next"]
+        r = acct["roll_i"]
+        if r < roll_ts.shape[0] and roll_ts[r] < until:
+            until = roll_ts[r]
+        for k in range(acct["n_reports"]):
+            if reports[k]["ts"] < until:
+                until = reports[k]["ts"]
+        acct["quiet_until"] = until
+
+
+@kernel(inline=True)
+def end_tick_nb(tts, roll_ts, positions, reports, acct, cfg, syms, qb, qa, equity):
+    """Sample the equity curve (one row per bucket, with its min and max) and advance."""
+    if acct["band"]:
+        quiet_end_tick_nb(tts, acct, qb, qa, equity)
+        set_quiet_nb(roll_ts, reports, acct)
         return
+    i = acct["tick_i"]
+    ts = tts[i]
     eq = acct["equity"]
     if ts >= acct["eq_next"] or acct["n_eq"] == 0:
         b = ts // cfg["eq_bucket_ns"]
@@ -228,6 +279,7 @@ def end_tick_nb(tts, positions, acct, cfg, syms, qb, qa, equity):
     if cfg["band"] and acct["n_positions"] == 1 and acct["n_inflight"] == 0 and \
             acct["n_pending"] == 0 and acct["band_retry"] <= i:
         enter_band_nb(positions, acct, cfg, syms, qb, qa)
+    set_quiet_nb(roll_ts, reports, acct)
     acct["tick_i"] = i + 1
 
 
@@ -241,10 +293,13 @@ def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
     dstate = dstate_a[0]
     limits = limits_a[0]
     while True:
-        i = begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
-                          trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog)
-        if i < 0:
-            return -i - 1
+        i = quiet_tick_nb(tts, tsym, tbid, task, acct, qb, qa)
+        quiet = i >= 0
+        if not quiet:
+            i = begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
+                              trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog)
+            if i < 0:
+                return -i - 1
         now = tts[i]
         for phase in range(3):   # reports due, the tick, reports of zero-latency fills
             if phase == 1:
@@ -260,6 +315,9 @@ def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
                                     symbol_at_nb(tsym, i))
                 if phase == 1 or not pop_report_nb(reports, acct, now, ev):
                     break
-        end_tick_nb(tts, positions, acct, cfg, syms, qb, qa, equity)
+        if quiet and acct["quiet"]:         # the strategy sent nothing: still quiet
+            quiet_end_tick_nb(tts, acct, qb, qa, equity)
+            continue
+        end_tick_nb(tts, roll_ts, positions, reports, acct, cfg, syms, qb, qa, equity)
         if acct["overflow"]:
             return Status.OVERFLOW

@@ -17,6 +17,7 @@ import strategies.scripted as sc
 from sim.config import AccountConfig, Dist, ExecutionConfig, Slippage
 from sim.data import load_ticks
 from sim.data.symbols import load_symbol
+from sim.dtypes import ACCOUNT_RESULT_FIELDS
 from sim.engine import Simulation
 from sim.enums import Action, DealReason, OrderType
 from tests.conftest import SAMPLE
@@ -37,7 +38,7 @@ def assert_identical(a, b):
         x, y = getattr(a, name), getattr(b, name)
         assert x.shape == y.shape, name
         for f in x.dtype.names:
-            if name == "account" and f.startswith("band"):
+            if name == "account" and f not in ACCOUNT_RESULT_FIELDS:
                 continue
             np.testing.assert_array_equal(x[f], y[f], err_msg=f"{name}.{f}")
 

@@ -8,6 +8,7 @@ import strategies.ema_cross as ec
 from sim.config import AccountConfig, Dist, ExecutionConfig, Slippage
 from sim.data import load_ticks
 from sim.data.symbols import load_symbol
+from sim.dtypes import ACCOUNT_RESULT_FIELDS
 from sim.engine import Simulation
 
 N_TICKS = 12_000
@@ -56,7 +57,9 @@ def test_replay_batch_vs_per_event_identical(ticks, name, mode):
     assert np.array_equal(batch.deals, per_event.deals)
     assert np.array_equal(batch.trades, per_event.trades)
     assert np.array_equal(batch.equity, per_event.equity)
-    assert np.array_equal(batch.account, per_event.account)
+    # the account's results; the loop's own bookkeeping (its shortcuts) may differ
+    assert np.array_equal(batch.account[ACCOUNT_RESULT_FIELDS],
+                          per_event.account[ACCOUNT_RESULT_FIELDS])
 
 
 def test_replay_resumed_after_growth_equals_uninterrupted(ticks):
@@ -80,7 +83,7 @@ def test_replay_resumed_after_growth_equals_uninterrupted(ticks):
     assert np.array_equal(a.deals, b.deals)
     assert np.array_equal(a.orders, b.orders)
     assert np.array_equal(a.equity, b.equity)
-    assert np.array_equal(a.account, b.account)
+    assert np.array_equal(a.account[ACCOUNT_RESULT_FIELDS], b.account[ACCOUNT_RESULT_FIELDS])
 
 
 def test_two_simulations_interleaved_keep_their_own_random_streams(ticks):
