@@ -162,7 +162,7 @@ class Simulation:
             arr = self.V[k]
             size = len(arr)
             while size < int(a[used]) + room:
-                size *= 2
+                size *= 4                   # few regrowths (each is a copy and a re-entry)
             if size != len(arr):
                 new = self._orders(size) if k == 1 else np.zeros(size, arr.dtype)
                 new[: len(arr)] = arr
@@ -243,14 +243,15 @@ class Simulation:
                 raise RuntimeError(self._overflow_message())
 
     def result(self) -> RunResult:
+        """The records of the run: views of the journals (a Simulation runs once)."""
         a = self.V[5][0]
         pos = self.V[0]
         return RunResult(
             names=self.names,
-            deals=self.V[2][: a["n_deals"]].copy(),
-            trades=self.V[3][: a["n_trades"]].copy(),
-            equity=self.V[11][: a["n_eq"]].copy(),
-            orders=self.V[12][: a["n_olog"]].copy(),
+            deals=self.V[2][: a["n_deals"]],
+            trades=self.V[3][: a["n_trades"]],
+            equity=self.V[11][: a["n_eq"]],
+            orders=self.V[12][: a["n_olog"]],
             positions=pos[pos["active"]].copy(),
             account=self.V[5].copy(),
             decision=self.D[0].copy(),
