@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from backtest_throughput import FAST, LOTS, SLOW, full_model, synth_ticks  # noqa: E402
+from backtest_throughput import FAST, LOTS, SLOW, full_model, synth_ticks
 
 
 def best_ns(make, n, repeat=3):

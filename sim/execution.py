@@ -32,13 +32,16 @@ from sim.money import (
 
 @kernel
 def push_report_nb(reports, acct, cfg, ts, kind, order, s, side, volume, price, retcode, entry,
-                   reason, profit, position_id):
+                   reason, profit, position_id, local=False):
+    """Queue a report to the decision side, due after the report latency (``local``: at
+    once, for what the decision side decided itself, e.g. a risk denial)."""
     k = acct["n_reports"]
     if k >= reports.shape[0]:
         acct["overflow"] = True
         return
     e = reports[k]
-    e["ts"] = ts + draw_ns_nb(acct, cfg["lat_report_kind"], cfg["lat_report_a"], cfg["lat_report_b"])
+    e["ts"] = ts if local else \
+        ts + draw_ns_nb(acct, cfg["lat_report_kind"], cfg["lat_report_a"], cfg["lat_report_b"])
     e["kind"] = kind
     e["symbol"] = s
     e["cid"] = order["cid"]
@@ -57,12 +60,12 @@ def push_report_nb(reports, acct, cfg, ts, kind, order, s, side, volume, price, 
 
 
 @kernel
-def reject_nb(deals, reports, acct, cfg, ts, order, s, side, retcode):
-    """Journal and report a rejected request."""
+def reject_nb(deals, reports, acct, cfg, ts, order, s, side, retcode, local=False):
+    """Journal and report a rejected request (``local``: a risk denial, reported at once)."""
     record_deal_nb(deals, acct, ts, order, s, side, DealEntry.IN, 0, retcode, order["volume"],
                    order["price"], 0.0, 0.0, 0.0, 0, 0.0, 0.0)
     push_report_nb(reports, acct, cfg, ts, EventKind.REJECT, order, s, side, order["volume"],
-                   order["price"], retcode, DealEntry.IN, 0, 0.0, order["pos_ticket"])
+                   order["price"], retcode, DealEntry.IN, 0, 0.0, order["pos_ticket"], local)
 
 
 @kernel

@@ -373,7 +373,8 @@ def accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, 
         olog[acct["n_olog"]] = o
         acct["n_olog"] += 1
         side = Side.BUY if o["type"] == OrderType.BUY else Side.SELL
-        reject_nb(deals, reports, acct, cfg, ts, o, o["symbol"], side, o["retcode"])
+        # the decision side denied it itself: it knows at once, as in live (no round trip)
+        reject_nb(deals, reports, acct, cfg, ts, o, o["symbol"], side, o["retcode"], True)
         return
     k = acct["n_orders"]
     orders[k] = o

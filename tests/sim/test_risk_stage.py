@@ -4,7 +4,7 @@ import numpy as np
 
 import strategies.ema_cross as ec
 import strategies.scripted as sc
-from sim.config import AccountConfig, ExecutionConfig, limits_record
+from sim.config import AccountConfig, Dist, ExecutionConfig, limits_record
 from sim.data.symbols import load_symbol
 from sim.engine import Simulation
 from sim.enums import Action, OrderType, Retcode
@@ -53,3 +53,18 @@ def test_risk_max_order_lots_denies_only_large_orders():
     assert len(done) == 1 and done[0]["volume"] == 0.5
     assert len(denied) == 1 and denied[0]["volume"] == 2.0 and denied[0]["ts"] == ts[2]
     assert sim.D[2][0]["net"] == 0.5 and sim.D[2][0]["working"] == 0.0
+
+
+def test_risk_denial_reaches_the_strategy_in_the_same_tick():
+    # a denial is the decision side's own decision: no report latency, unlike a venue reply
+    ts, bid, ask = _ticks(3)
+    p = sc.Params(rows=(sc.row(ts[2], Action.NEW, OrderType.BUY, 2.0),))
+    slow = ExecutionConfig(submit_latency=Dist("constant", 50.0),
+                           report_latency=Dist("constant", 50.0))
+    sim = Simulation([load_symbol("EURUSD")], [(ts, bid, ask)], sc, sc.make_params(p), slow,
+                     AccountConfig(), limits=limits_record(max_order_lots=1.0),
+                     data=sc.make_data(p))
+    r = sim.run()
+    assert r.deals[0]["retcode"] == Retcode.RISK_MAX_LOTS and r.deals[0]["ts"] == ts[2]
+    assert r.decision[0]["n_rejected"] == 1         # delivered before the data ended at ts[2]
+    assert sim.D[2][0]["working"] == 0.0
