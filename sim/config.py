@@ -193,6 +193,16 @@ def symbol_records(specs: list[SymbolSpec], acct: AccountConfig) -> np.ndarray:
                                  or sp.calc_mode not in ("forex", "forex_no_leverage"))
         m, k, rate = _conversion(sp.currency_margin, acct, names, "margin", sp.name)
         r["margin_conv_mode"], r["margin_conv_sym"], r["margin_conv_rate"] = m, k, rate
+        r["tick_value"] = sp.tick_value
+        # profit per 1.0 price move per lot (2.1): futures price it by tick value / tick size
+        r["price_value"] = (sp.tick_value / sp.tick_size if sp.calc_mode == "futures"
+                            else sp.contract_size)
+        r["margin_initial"] = sp.margin_initial
+        r["margin_maintenance"] = sp.margin_maintenance
+        for side in ("buy", "sell"):
+            for kind in ("initial", "maintenance"):
+                name = f"margin_rate_{kind}_{side}"
+                r[name] = getattr(sp, name)
     return recs
 
 

@@ -43,6 +43,13 @@ symbol_dt = _dt([
     ("profit_conv_mode", np.int32), ("profit_conv_sym", np.int32), ("profit_conv_rate", np.float64),
     ("profit_by_market", np.int32),             # 1: profit at bid, loss at ask (2.2); 0: by deal
     ("margin_conv_mode", np.int32), ("margin_conv_sym", np.int32), ("margin_conv_rate", np.float64),
+    ("tick_value", np.float64),                 # profit ccy per tick_size move per lot (futures, cfdindex)
+    ("price_value", np.float64),                # profit ccy per 1.0 price move per lot: contract,
+                                                # or tick_value / tick_size (futures)
+    ("margin_initial", np.float64),             # fixed margin per lot, margin ccy (0: formula)
+    ("margin_maintenance", np.float64),         # fixed margin per lot while held (0: initial)
+    ("margin_rate_initial_buy", np.float64), ("margin_rate_initial_sell", np.float64),
+    ("margin_rate_maintenance_buy", np.float64), ("margin_rate_maintenance_sell", np.float64),
 ])
 
 # -- STRATEGY OUTPUT --

@@ -22,7 +22,7 @@ from sim.enums import AccountMode, DealEntry, EventKind, Retcode, Side, TriggerF
 from sim.jit_cache import kernel
 from sim.latency import draw_ns_nb, slippage_points_nb
 from sim.money import (
-    margin_ccy_per_lot_nb,
+    deal_margin_nb,
     margin_conv_nb,
     profit_conv_nb,
     round_money_nb,
@@ -67,22 +67,26 @@ def reject_nb(deals, reports, acct, cfg, ts, order, s, side, retcode):
 
 @kernel
 def added_margin_nb(positions, acct, syms, s, side, volume, price, pos_ticket, qb, qa):
-    """Extra account margin a deal would need (0 for a pure close or reduction)."""
+    """Extra account margin a deal would need (0 for a pure close or reduction).
+
+    The deal's own volume is priced at the initial margin and initial margin rate (3.1:
+    "initial rate for the entry check").
+    """
     sym = syms[s]
     if pos_ticket > 0:
         return 0.0
-    per_lot = margin_ccy_per_lot_nb(sym["calc_mode"], sym["contract"], price, acct["leverage"])
     conv = margin_conv_nb(sym, s, side, price, qb, qa)
     if acct["mode"] == AccountMode.NETTING:
         i = net_slot_nb(positions, s)
         add = volume
         if i >= 0 and positions[i]["side"] != side:
             add = volume - positions[i]["volume"]
-        return max(add, 0.0) * per_lot * conv
-    # hedging: symbol margin after minus before, with the hedged rule
+        return deal_margin_nb(sym, side, max(add, 0.0), price, conv, acct["leverage"], True)
+    # hedging: symbol margin after minus before, with the hedged rule; the new volume at
+    # the initial margin and rate (held positions are at maintenance)
     lv, lm, sv, sm, cw, pw = symbol_legs_nb(positions, acct, s)
     before = legs_margin_nb(sym, lv, lm, sv, sm, cw, pw, acct)
-    m = volume * per_lot * conv
+    m = deal_margin_nb(sym, side, volume, price, conv, acct["leverage"], True)
     if side == Side.BUY:
         lv += volume
         lm += m
@@ -186,7 +190,7 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
             positions[j]["commission"] -= comm_in
     # costs: half the spread and the slippage, both in account money
     conv = profit_conv_nb(sym, s, False, price, qb, qa)
-    units = volume * sym["contract"] * conv
+    units = volume * sym["price_value"] * conv
     spread_cost = round_money_nb(0.5 * (qa[s] - qb[s]) * units, d)
     slip_cost = round_money_nb(slip_points * sym["point"] * units, d)
     acct["spread_total"] += spread_cost

@@ -273,7 +273,7 @@ def rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, 
             close = qb[s] if p["side"] == Side.BUY else qa[s]
             conv = profit_conv_nb(sym, s, p["side"] == Side.BUY, close, qb, qa)
             if sym["swap_mode"] == SwapMode.POINTS:
-                amt = rate * sym["point"] * sym["contract"] * p["volume"] * conv
+                amt = rate * sym["point"] * sym["price_value"] * p["volume"] * conv
             elif sym["calc_mode"] == CalcMode.FOREX or sym["calc_mode"] == CalcMode.FOREX_NO_LEVERAGE:
                 amt = rate / 100.0 / 360.0 * sym["contract"] * p["volume"] * p["conv"]
             else:
