@@ -199,6 +199,7 @@ def symbol_records(specs: list[SymbolSpec], acct: AccountConfig) -> np.ndarray:
                             else sp.contract_size)
         r["margin_initial"] = sp.margin_initial
         r["margin_maintenance"] = sp.margin_maintenance
+        r["close_by"] = bool(sp.close_by)
         for side in ("buy", "sell"):
             for kind in ("initial", "maintenance"):
                 name = f"margin_rate_{kind}_{side}"

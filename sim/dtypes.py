@@ -50,6 +50,7 @@ symbol_dt = _dt([
     ("margin_maintenance", np.float64),         # fixed margin per lot while held (0: initial)
     ("margin_rate_initial_buy", np.float64), ("margin_rate_initial_sell", np.float64),
     ("margin_rate_maintenance_buy", np.float64), ("margin_rate_maintenance_sell", np.float64),
+    ("close_by", np.int32),                     # 1: Close By allowed (SYMBOL_ORDER_CLOSEBY)
 ])
 
 # -- STRATEGY OUTPUT --
@@ -60,6 +61,7 @@ intent_dt = _dt([
     ("expiry", np.int64), ("ticket", np.int64),
     ("stoplimit", np.float64),                  # limit price placed when a stop-limit triggers
     ("type_time", np.int32),                    # OrderTime: GTC, DAY (server day end), SPECIFIED
+    ("by_ticket", np.int64),                    # Action.CLOSE_BY: the opposite position
 ])
 
 # -- ORDERS: the outbox of step_nb and the venue's in-flight / pending book --
@@ -71,6 +73,7 @@ order_dt = _dt([
     ("retcode", np.int32),
     ("stoplimit", np.float64),                  # BUY/SELL_STOP_LIMIT: the limit price
     ("type_time", np.int32),                    # OrderTime; DAY sets ``expiry`` when placed
+    ("by_ticket", np.int64),                    # Action.CLOSE_BY: the opposite position
 ])
 
 # -- POSITIONS (the venue's truth in the sim; the decision side keeps a mirror) --

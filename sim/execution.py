@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sim.accounting import (
     apply_deal_nb,
+    close_part_nb,
     find_position_nb,
     legs_margin_nb,
     mark_symbol_nb,
@@ -18,7 +19,17 @@ from sim.accounting import (
     symbol_legs_nb,
     update_equity_nb,
 )
-from sim.enums import AccountMode, DealEntry, EventKind, Retcode, Side, TriggerFill
+from sim.checks import position_frozen_nb
+from sim.enums import (
+    AccountMode,
+    DealEntry,
+    DealReason,
+    EventKind,
+    OrderState,
+    Retcode,
+    Side,
+    TriggerFill,
+)
 from sim.jit_cache import kernel
 from sim.latency import draw_ns_nb, slippage_points_nb
 from sim.money import (
@@ -204,6 +215,89 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
     update_equity_nb(acct)
     push_report_nb(reports, acct, cfg, ts, EventKind.FILL, order, s, side, volume, price,
                    Retcode.DONE, entry, reason, profit, pos_id)
+    return Retcode.DONE
+
+
+# -- CLOSE BY --
+
+@kernel
+def close_by_check_nb(positions, acct, sym, s, i, j, bid, ask):
+    # retcode of a Close By of positions i by j (indices, -1 = not open)
+    if acct["mode"] != AccountMode.HEDGING or not sym["close_by"]:
+        return Retcode.INVALID_ORDER
+    if i < 0 or j < 0:
+        return Retcode.POSITION_CLOSED
+    a = positions[i]
+    b = positions[j]
+    if i == j or a["symbol"] != s or b["symbol"] != s or a["side"] == b["side"]:
+        return Retcode.INVALID
+    if position_frozen_nb(sym, a["side"], a["sl"], a["tp"], bid, ask) or \
+            position_frozen_nb(sym, b["side"], b["sl"], b["tp"], bid, ask):
+        return Retcode.FROZEN
+    return Retcode.DONE
+
+
+@kernel
+def close_by_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o):
+    """Close position ``o.pos_ticket`` by the opposite ``o.by_ticket`` (7.3, T19).
+
+    Hedging accounts only, same symbol, opposite sides.  The smaller position closes fully,
+    the larger is reduced by as much (keeping its open price).  Two ``DealEntry.OUT_BY``
+    deals: the named position closes at the opposite one's open price and carries the whole
+    profit, ``(sell open - buy open) x volume x contract``; the opposite one closes at its own
+    open price (profit 0; MT5 shows the result in one deal only).  No spread or slippage is
+    paid.  Commission: none with ``commission_entry`` all or in (MT5 charges no Close By deals
+    under COMM_ENTRY_ALL); with ``out`` both deals' volume, written to the first deal.
+    Returns the retcode.
+    """
+    s = o["symbol"]
+    sym = syms[s]
+    d = acct["acc_digits"]
+    i = find_position_nb(positions, o["pos_ticket"])
+    j = find_position_nb(positions, o["by_ticket"])
+    rc = close_by_check_nb(positions, acct, sym, s, i, j, qb[s], qa[s])
+    if rc != Retcode.DONE:
+        o["state"] = OrderState.REJECTED
+        side = -positions[i]["side"] if i >= 0 else Side.SELL
+        reject_nb(deals, reports, acct, cfg, ts, o, s, side, rc)
+        return rc
+    o["ticket"] = acct["next_ticket"]
+    acct["next_ticket"] += 1
+    volume = min(positions[i]["volume"], positions[j]["volume"])
+    o["volume"] = volume
+    price = positions[j]["price"]           # both deals at the opposite position's open price
+    side_a = -positions[i]["side"]
+    side_b = -positions[j]["side"]
+    id_a = positions[i]["ident"]
+    id_b = positions[j]["ident"]
+    comm = 0.0
+    if cfg["commission"] and sym["commission_entry"] == COMM_ENTRY_OUT:
+        comm = commission_nb(sym, s, volume, volume, price, qb, qa, d) \
+            + commission_nb(sym, s, volume, volume, price, qb, qa, d)
+    n_tr = acct["n_trades"]
+    profit_a, swap_a = close_part_nb(positions, i, acct, syms, trades, volume, price, ts,
+                                     DealReason.EXPERT, qb, qa)
+    if comm != 0.0:
+        acct["balance"] = round_money_nb(acct["balance"] - comm, d)
+        acct["commission_total"] += comm
+        if acct["n_trades"] > n_tr:
+            trades[n_tr]["commission"] -= comm
+    record_deal_nb(deals, acct, ts, o, s, side_a, DealEntry.OUT_BY, DealReason.EXPERT,
+                   Retcode.DONE, volume, price, profit_a, -comm, swap_a, id_a, 0.0, 0.0)
+    profit_b, swap_b = close_part_nb(positions, j, acct, syms, trades, volume, price, ts,
+                                     DealReason.EXPERT, qb, qa)
+    record_deal_nb(deals, acct, ts, o, s, side_b, DealEntry.OUT_BY, DealReason.EXPERT,
+                   Retcode.DONE, volume, price, profit_b, 0.0, swap_b, id_b, 0.0, 0.0)
+    recompute_margin_nb(positions, syms, acct)
+    if acct["margin"] <= 0.0:
+        acct["margin_call"] = False
+    mark_symbol_nb(positions, syms, s, acct, qb, qa)
+    update_equity_nb(acct)
+    push_report_nb(reports, acct, cfg, ts, EventKind.FILL, o, s, side_a, volume, price,
+                   Retcode.DONE, DealEntry.OUT_BY, DealReason.EXPERT, profit_a, id_a)
+    push_report_nb(reports, acct, cfg, ts, EventKind.FILL, o, s, side_b, volume, price,
+                   Retcode.DONE, DealEntry.OUT_BY, DealReason.EXPERT, profit_b, id_b)
+    o["state"] = OrderState.FILLED
     return Retcode.DONE
 
 

@@ -35,7 +35,13 @@ from sim.enums import (
     Side,
     SwapMode,
 )
-from sim.execution import execute_nb, market_price_nb, reject_nb, triggered_price_nb
+from sim.execution import (
+    close_by_nb,
+    execute_nb,
+    market_price_nb,
+    reject_nb,
+    triggered_price_nb,
+)
 from sim.jit_cache import kernel
 from sim.latency import draw_ns_nb
 from sim.money import profit_conv_nb, round_money_nb, to_points_nb
@@ -60,6 +66,9 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
         reject_nb(deals, reports, acct, cfg, ts, o, s, side, Retcode.PRICE_OFF)
         return
     act = o["action"]
+    if act == Action.CLOSE_BY:
+        close_by_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o)
+        return
     if act == Action.NEW:
         rc = check_new_nb(sym, o["type"], o["volume"], o["price"], o["sl"], o["tp"], o["expiry"],
                           ts, bid, ask, o["stoplimit"])

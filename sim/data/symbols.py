@@ -61,6 +61,7 @@ class SymbolSpec:
     margin_rate_initial_sell: float = 1.0
     margin_rate_maintenance_buy: float = 1.0
     margin_rate_maintenance_sell: float = 1.0
+    close_by: bool = True                 # SYMBOL_ORDER_CLOSEBY: Close By allowed (hedging)
     convert_profit: str = "by_deal"     # Forex only; other calc modes are always "by market"
     dukascopy_divisor: float = 0.0
 

@@ -17,6 +17,7 @@ from venue_cases import (  # tests/sim is on sys.path (pytest rootdir-less impor
     USDJPY,
     S,
     close,
+    close_by,
     done,
     eq_at,
     make,
@@ -26,7 +27,7 @@ from venue_cases import (  # tests/sim is on sys.path (pytest rootdir-less impor
 )
 
 from sim.data.symbols import SymbolSpec
-from sim.enums import Action, DealEntry, DealReason, OrderState, OrderType, Retcode
+from sim.enums import DealEntry, DealReason, OrderState, OrderType, Retcode
 
 # -- T09 GBPJPY: profit converted by deal, margin through GBPUSD --
 
@@ -501,10 +502,115 @@ def test_t18_partial_close():
     assert p[0]["margin"] == pytest.approx(660.00, abs=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="Close By (TRADE_ACTION_CLOSE_BY, OUT_BY deals, T19) is not "
-                   "modelled")
+# -- T19 Close By (hedging): two OUT_BY deals, no spread --
+
+# buy 1.00 at ask 1.10000 (ticket 1001), sell 0.60 at bid 1.10020 (ticket 1002)
+T19_Q = {0: [(T0, 1.09990, 1.10000), (T0 + S, 1.10020, 1.10030), (T0 + 2 * S, 1.10050, 1.10060)]}
+T19_OPEN = [new(T0, OrderType.BUY, 1.0), new(T0 + S, OrderType.SELL, 0.6)]
+
+
 def test_t19_close_by():
-    assert hasattr(Action, "CLOSE_BY")
+    # close 1001 by 1002 on quote 1.10050/1.10060 (the quote plays no part): two OUT_BY
+    # deals of 0.60 at 1.10020 (the opposite position's open price); the whole profit on the
+    # first: (1.10020 - 1.10000) x 60 000 = +12.00 USD, the second 0.00; sum +12.00
+    sim = make([EURUSD], T19_Q, T19_OPEN + [close_by(T0 + 2 * S, 1001, 1002)])
+    r = sim.run()
+    d = done(r)
+    assert d["entry"].tolist() == [DealEntry.IN, DealEntry.IN, DealEntry.OUT_BY, DealEntry.OUT_BY]
+    by = d[2:]
+    assert by["order"].tolist() == [1003, 1003]
+    assert by["position_id"].tolist() == [1001, 1002]
+    assert by["type"].tolist() == [1, 0]                  # a sell closes the buy, and back
+    assert by["volume"].tolist() == [0.6, 0.6]
+    assert by["price"].tolist() == [1.10020, 1.10020]
+    assert by["profit"].tolist() == [12.00, 0.00]
+    assert by["spread_cost"].tolist() == [0.0, 0.0]
+    assert by["ts"].tolist() == [T0 + 2 * S] * 2
+    # remaining buy 0.40 at 1.10000 under its own ticket; margin 0.4 x 1 100.00 = 440.00
+    p = r.positions
+    assert len(p) == 1 and p[0]["ticket"] == 1001 and p[0]["side"] == 1
+    assert p[0]["volume"] == pytest.approx(0.4) and p[0]["price"] == 1.10000
+    a = r.account[0]
+    assert a["balance"] == pytest.approx(10_012.00, abs=1e-9)
+    assert a["margin"] == pytest.approx(440.00, abs=1e-9)
+    # floating of 0.40 at bid 1.10050: 44 020.00 - 44 000.00 = 20.00
+    assert a["equity"] == pytest.approx(10_032.00, abs=1e-9)
+    assert [t["profit"] for t in r.trades] == [12.00, 0.00]
+    # the decision side mirrors it: one position of 0.40, net +0.40, nothing in flight
+    book = sim.D[3][sim.D[3]["active"]]
+    assert len(book) == 1 and book[0]["ident"] == 1001
+    assert book[0]["volume"] == pytest.approx(0.4)
+    assert sim.D[2][0]["net"] == pytest.approx(0.4) and sim.D[2][0]["working"] == 0.0
+    assert sim.D[0][0]["n_fills"] == 4
+
+
+def test_t19_close_by_the_smaller_named_position():
+    # close the sell 1002 by the buy 1001: the sell closes at 1.10000 (the buy's open price),
+    # profit (1.10020 - 1.10000) x 60 000 = +12.00; 0.60 of the buy closes at its own 1.10000
+    r = run([EURUSD], T19_Q, T19_OPEN + [close_by(T0 + 2 * S, 1002, 1001)])
+    by = done(r)[2:]
+    assert by["position_id"].tolist() == [1002, 1001]
+    assert by["price"].tolist() == [1.10000, 1.10000]
+    assert by["profit"].tolist() == [12.00, 0.00]
+    p = r.positions
+    assert len(p) == 1 and p[0]["ticket"] == 1001 and p[0]["volume"] == pytest.approx(0.4)
+    assert r.account[0]["balance"] == pytest.approx(10_012.00, abs=1e-9)
+
+
+@pytest.mark.parametrize("entry,comms,balance", [
+    # ENTRY_ALL: 3.50 and 0.6 x 3.50 = 2.10 on the entries, no commission on Close By deals;
+    # 10 000 - 3.50 - 2.10 + 12.00 = 10 006.40
+    ("all", [-3.50, -2.10, 0.00, 0.00], 10_006.40),
+    # ENTRY_IN: the entries only
+    ("in", [-3.50, -2.10, 0.00, 0.00], 10_006.40),
+    # ENTRY_OUT: both out-by deals, 2 x 0.60 x 3.50 = 4.20, on the first; 10 012.00 - 4.20
+    ("out", [0.00, 0.00, -4.20, 0.00], 10_007.80),
+])
+def test_t19_close_by_commission(entry, comms, balance):
+    eu = plain("EURUSD", commission_per_lot=3.5, commission_entry=entry)
+    r = run([eu], T19_Q, T19_OPEN + [close_by(T0 + 2 * S, 1001, 1002)], commission=True)
+    d = done(r)
+    assert d["commission"].tolist() == comms
+    assert d["balance"].tolist()[-2:] == [pytest.approx(balance, abs=1e-9)] * 2
+    assert r.account[0]["balance"] == pytest.approx(balance, abs=1e-9)
+    assert r.account[0]["commission_total"] == pytest.approx(-sum(comms), abs=1e-9)
+
+
+@pytest.mark.parametrize("case,retcode", [
+    ("netting", Retcode.INVALID_ORDER),      # Close By needs a hedging account
+    ("not_allowed", Retcode.INVALID_ORDER),  # symbol without SYMBOL_ORDER_CLOSEBY
+    ("same_side", Retcode.INVALID),
+    ("same_ticket", Retcode.INVALID),
+    ("other_symbol", Retcode.INVALID),
+    ("unknown", Retcode.POSITION_CLOSED),
+])
+def test_t19_close_by_rejections(case, retcode):
+    specs, quotes, mode = [EURUSD], T19_Q, "hedging"
+    rows = T19_OPEN + [close_by(T0 + 2 * S, 1001, 1002)]
+    if case == "netting":
+        mode = "netting"
+    elif case == "not_allowed":
+        specs = [dataclasses.replace(EURUSD, close_by=False)]
+    elif case == "same_side":
+        rows = [new(T0, OrderType.BUY, 1.0), new(T0 + S, OrderType.BUY, 0.6),
+                close_by(T0 + 2 * S, 1001, 1002)]
+    elif case == "same_ticket":
+        rows = T19_OPEN + [close_by(T0 + 2 * S, 1001, 1001)]
+    elif case == "other_symbol":
+        specs = [EURUSD, GBPUSD]
+        quotes = {**T19_Q, 1: [(T0 - S, 1.27000, 1.27010)]}
+        rows = [new(T0, OrderType.BUY, 1.0), new(T0 + S, OrderType.SELL, 0.6, symbol=1),
+                close_by(T0 + 2 * S, 1001, 1002)]
+    else:
+        rows = T19_OPEN + [close_by(T0 + 2 * S, 1001, 1005)]
+    sim = make(specs, quotes, rows, mode=mode)
+    r = sim.run()
+    # journaled like every rejection, reported to the decision side; nothing closed
+    assert r.deals["retcode"].tolist()[-1] == retcode
+    assert r.deals[-1]["ts"] == T0 + 2 * S
+    assert len(done(r)) == 2
+    assert sim.D[0][0]["n_rejected"] == 1
+    assert all(sim.D[2]["working"] == 0.0)
 
 
 # -- T20 commission per lot per side --

@@ -67,3 +67,7 @@ def eq_at(r, ts):
     row = r.equity[r.equity["ts"] == ts]
     assert len(row) == 1
     return row[0]
+
+
+def close_by(ts, ticket, by_ticket, symbol=0):
+    return sc.close_by(ts, ticket, by_ticket, symbol=symbol)
