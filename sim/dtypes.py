@@ -144,6 +144,8 @@ exec_dt = _dt([
     ("slip_kind", np.int32), ("slip_a", np.float64), ("slip_b", np.float64),
     ("commission", np.bool_), ("swaps", np.bool_), ("stop_out", np.bool_),
     ("eq_bucket_ns", np.int64), ("seed", np.int64),
+    ("exe_mode", np.int32),                     # ExeMode: MARKET, or INSTANT/REQUEST (requotes)
+    ("deviation", np.int64),                    # points a requested price may move (instant)
 ])
 
 # -- DECISION SIDE (shared with live): per-symbol view and scalars --

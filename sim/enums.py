@@ -212,6 +212,16 @@ class TriggerFillT(NamedTuple):
 TriggerFill = TriggerFillT()
 
 
+class ExeModeT(NamedTuple):
+    """MT5 ``SYMBOL_TRADE_EXECUTION_*`` (mt-execution.md 6.1-6.2)."""
+    REQUEST: int = 0     # like INSTANT: the requested price must hold within the deviation
+    INSTANT: int = 1     # fill at the current price within ``deviation`` points, else requote
+    MARKET: int = 2      # the broker's price, no requotes (the default)
+
+
+ExeMode = ExeModeT()
+
+
 class FillOnT(NamedTuple):
     ARRIVAL: int = 0     # quote in force when the request reaches the venue
     NEXT_TICK: int = 1   # first tick at or after the arrival

@@ -25,6 +25,7 @@ from sim.enums import (
     DealEntry,
     DealReason,
     EventKind,
+    ExeMode,
     OrderState,
     Retcode,
     Side,
@@ -299,6 +300,35 @@ def close_by_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, 
                    Retcode.DONE, DealEntry.OUT_BY, DealReason.EXPERT, profit_b, id_b)
     o["state"] = OrderState.FILLED
     return Retcode.DONE
+
+
+# -- INSTANT / REQUEST EXECUTION --
+
+@kernel
+def requote_nb(deals, reports, acct, cfg, ts, o, s, sym, side, price, bid, ask):
+    """Instant/request execution (6.2): requote a market deal whose price moved too far.
+
+    ``price`` is what the deal would fill at now (the quote plus any modelled slippage);
+    the requested price is the quote the strategy saw, ``o.signal_price``.  When they are
+    more than ``deviation`` points apart, either way (one symmetric deviation, as the spec
+    chooses), the request is journaled as a ``Retcode.REQUOTE`` row at ``price`` and
+    reported with the current ``bid``/``ask``; returns True.  Market execution never
+    requotes.
+    """
+    if cfg["exe_mode"] == ExeMode.MARKET:
+        return False
+    dev = abs(to_points_nb(price, sym["point"]) - to_points_nb(o["signal_price"], sym["point"]))
+    if dev <= cfg["deviation"]:
+        return False
+    record_deal_nb(deals, acct, ts, o, s, side, DealEntry.IN, 0, Retcode.REQUOTE, o["volume"],
+                   price, 0.0, 0.0, 0.0, 0, 0.0, 0.0)
+    k = acct["n_reports"]
+    push_report_nb(reports, acct, cfg, ts, EventKind.REJECT, o, s, side, o["volume"], price,
+                   Retcode.REQUOTE, DealEntry.IN, 0, 0.0, o["pos_ticket"])
+    if acct["n_reports"] == k + 1:      # the requote carries the new prices
+        reports[k]["bid"] = bid
+        reports[k]["ask"] = ask
+    return True
 
 
 # -- PRICES --

@@ -40,6 +40,7 @@ from sim.execution import (
     execute_nb,
     market_price_nb,
     reject_nb,
+    requote_nb,
     triggered_price_nb,
 )
 from sim.jit_cache import kernel
@@ -76,15 +77,20 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
             o["state"] = OrderState.REJECTED
             reject_nb(deals, reports, acct, cfg, ts, o, s, side, rc)
             return
-        o["ticket"] = acct["next_ticket"]
-        acct["next_ticket"] += 1
         if o["type"] == OrderType.BUY or o["type"] == OrderType.SELL:
             price, slip = market_price_nb(acct, cfg, sym, side, bid, ask)
+            if requote_nb(deals, reports, acct, cfg, ts, o, s, sym, side, price, bid, ask):
+                o["state"] = OrderState.REJECTED
+                return
+            o["ticket"] = acct["next_ticket"]
+            acct["next_ticket"] += 1
             rc = execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o, s,
                             side, o["volume"], price, 0, o["sl"], o["tp"], DealReason.EXPERT,
                             slip, Retcode.NO_MONEY)
             o["state"] = OrderState.FILLED if rc == Retcode.DONE else OrderState.REJECTED
             return
+        o["ticket"] = acct["next_ticket"]
+        acct["next_ticket"] += 1
         place_pending_nb(acct, o)
         return
     if act == Action.CLOSE:
@@ -108,9 +114,12 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
             o["state"] = OrderState.REJECTED
             reject_nb(deals, reports, acct, cfg, ts, o, s, side, rc)
             return
+        price, slip = market_price_nb(acct, cfg, sym, side, bid, ask)
+        if requote_nb(deals, reports, acct, cfg, ts, o, s, sym, side, price, bid, ask):
+            o["state"] = OrderState.REJECTED
+            return
         o["ticket"] = acct["next_ticket"]
         acct["next_ticket"] += 1
-        price, slip = market_price_nb(acct, cfg, sym, side, bid, ask)
         execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o, s, side,
                    o["volume"], price, p["ticket"], 0.0, 0.0, DealReason.EXPERT, slip,
                    Retcode.NO_MONEY)

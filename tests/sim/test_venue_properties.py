@@ -142,6 +142,8 @@ def scenarios(draw):
         balance=draw(st.sampled_from([1_000.0, 3_000.0, 10_000.0, 100_000.0])),
         latency=draw(st.sampled_from([0.0, 0.0, 700.0, 1700.0])),
         fill_on=draw(st.sampled_from(["arrival", "next_tick"])),
+        exe_mode=draw(st.sampled_from(["market", "market", "instant"])),
+        deviation=draw(st.sampled_from([0, 3, 20])),
     )
     return n_sym, ticks, rows, cfg
 
@@ -157,6 +159,8 @@ def simulate(n_sym, ticks, rows, cfg):
                         np.array([round(x[3] * PT, 5) for x in tk])))
     ex = ExecutionConfig(trigger_fill=cfg["trigger_fill"], commission=cfg["commission"],
                          swaps=False, fill_on=cfg["fill_on"],
+                         exe_mode=cfg.get("exe_mode", "market"),
+                         deviation=cfg.get("deviation", 0),
                          submit_latency=Dist("constant", cfg["latency"]),
                          slippage=Slippage("fixed", cfg["slip"]) if cfg["slip"] else Slippage())
     acct = AccountConfig(mode=cfg["mode"], balance=cfg["balance"], equity_bucket_s=1)
