@@ -3,8 +3,9 @@
 Netting accounts keep one position per symbol (weighted average price, reversal
 as one ``DealEntry.INOUT`` deal that keeps the position identifier); hedging
 accounts open a position per deal and close by ticket (mt-execution.md 7).
-Margin is frozen per position at open (3.1) and summed per symbol with the
-hedged-margin rule (3.4).
+Margin is frozen per position at open (3.1: formula or fixed margin, times the
+maintenance margin rate of its side) and summed per symbol with the hedged-margin
+rule (3.4).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 from sim.enums import AccountMode, DealEntry, Retcode, Side
 from sim.jit_cache import kernel
 from sim.money import (
+    deal_margin_nb,
     hedged_margin_nb,
-    margin_ccy_per_lot_nb,
     margin_conv_nb,
     profit_account_nb,
     round_money_nb,
@@ -140,8 +141,7 @@ def open_position_nb(positions, acct, syms, s, side, volume, price, ts, ticket, 
     p["swap"] = 0.0
     p["commission"] = 0.0
     p["conv"] = conv
-    per_lot = margin_ccy_per_lot_nb(sym["calc_mode"], sym["contract"], price, acct["leverage"])
-    p["margin"] = volume * per_lot * conv
+    p["margin"] = deal_margin_nb(sym, side, volume, price, conv, acct["leverage"], False)
     p["profit"] = 0.0
     acct["n_positions"] += 1
     return i
@@ -188,9 +188,8 @@ def add_to_position_nb(p, acct, syms, volume, price, quotes_bid, quotes_ask):
     total = p["volume"] + volume
     p["price"] = (p["price"] * p["volume"] + price * volume) / total
     conv = margin_conv_nb(sym, s, p["side"], price, quotes_bid, quotes_ask)
-    per_lot = margin_ccy_per_lot_nb(sym["calc_mode"], sym["contract"], price, acct["leverage"])
     p["conv"] = (p["conv"] * p["volume"] + conv * volume) / total
-    p["margin"] += volume * per_lot * conv
+    p["margin"] += deal_margin_nb(sym, p["side"], volume, price, conv, acct["leverage"], False)
     p["volume"] = total
 
 

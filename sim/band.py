@@ -20,21 +20,11 @@ from __future__ import annotations
 import numpy as np
 
 from sim.accounting import equity_of_nb, mark_symbol_nb, update_equity_nb
-from sim.enums import CalcMode, ConvMode, Side
+from sim.enums import ConvMode, Side
 from sim.jit_cache import kernel
-from sim.money import POW10, profit_account_nb
+from sim.money import POW10, profit_account_nb, profit_slope_nb
 
 NO_RETRY = np.iinfo(np.int64).max
-
-
-@kernel
-def slope_nb(sym, volume):
-    """Account money per unit of price of a same-currency position (0: no band for it)."""
-    m = sym["calc_mode"]
-    if m == CalcMode.FOREX or m == CalcMode.FOREX_NO_LEVERAGE or m == CalcMode.CFD or \
-            m == CalcMode.CFDLEVERAGE:
-        return sym["contract"] * volume
-    return 0.0
 
 
 @kernel
@@ -51,7 +41,7 @@ def enter_band_nb(positions, acct, cfg, syms, qb, qa):
     p = positions[k]
     s = p["symbol"]
     sym = syms[s]
-    cv = slope_nb(sym, p["volume"])
+    cv = profit_slope_nb(sym, p["volume"])
     if sym["profit_conv_mode"] != ConvMode.SAME or cv <= 0.0:
         acct["band_retry"] = NO_RETRY          # until the next deal changes the position
         return

@@ -17,6 +17,7 @@ from sim.enums import (
     CalcMode,
     ConvMode,
     DistKind,
+    ExeMode,
     FillOn,
     SlippageKind,
     SwapMode,
@@ -50,6 +51,8 @@ class ExecutionConfig:
     name: str = "custom"
     fill_on: str = "arrival"            # arrival | next_tick   (mt-execution.md 8.2)
     trigger_fill: str = "mt5"           # mt5 | order_price | no_positive_slippage (1.5)
+    exe_mode: str = "market"            # market | instant | request (6.1, 6.2)
+    deviation: int = 0                  # points; instant/request: beyond it a requote (10004)
     submit_latency: Dist = field(default_factory=Dist)
     venue_latency: Dist = field(default_factory=Dist)
     report_latency: Dist = field(default_factory=Dist)
@@ -123,6 +126,12 @@ def exec_record(ex: ExecutionConfig, acct: AccountConfig) -> np.ndarray:
                              "execution.slippage.kind")
     r["slip_a"] = ex.slippage.a
     r["slip_b"] = ex.slippage.b
+    r["exe_mode"] = _choice(ex.exe_mode, {"market": ExeMode.MARKET, "instant": ExeMode.INSTANT,
+                                          "request": ExeMode.REQUEST}, "execution.exe_mode")
+    if int(ex.deviation) != ex.deviation or ex.deviation < 0:
+        raise ValueError(f"execution.deviation must be a whole number of points >= 0, got "
+                         f"{ex.deviation!r}")
+    r["deviation"] = int(ex.deviation)
     r["commission"] = ex.commission
     r["swaps"] = ex.swaps
     r["stop_out"] = ex.stop_out
@@ -199,6 +208,17 @@ def symbol_records(specs: list[SymbolSpec], acct: AccountConfig) -> np.ndarray:
                                  or sp.calc_mode not in ("forex", "forex_no_leverage"))
         m, k, rate = _conversion(sp.currency_margin, acct, names, "margin", sp.name)
         r["margin_conv_mode"], r["margin_conv_sym"], r["margin_conv_rate"] = m, k, rate
+        r["tick_value"] = sp.tick_value
+        # profit per 1.0 price move per lot (2.1): futures price it by tick value / tick size
+        r["price_value"] = (sp.tick_value / sp.tick_size if sp.calc_mode == "futures"
+                            else sp.contract_size)
+        r["margin_initial"] = sp.margin_initial
+        r["margin_maintenance"] = sp.margin_maintenance
+        r["close_by"] = bool(sp.close_by)
+        for side in ("buy", "sell"):
+            for kind in ("initial", "maintenance"):
+                name = f"margin_rate_{kind}_{side}"
+                r[name] = getattr(sp, name)
     return recs
 
 

@@ -43,6 +43,14 @@ symbol_dt = _dt([
     ("profit_conv_mode", np.int32), ("profit_conv_sym", np.int32), ("profit_conv_rate", np.float64),
     ("profit_by_market", np.int32),             # 1: profit at bid, loss at ask (2.2); 0: by deal
     ("margin_conv_mode", np.int32), ("margin_conv_sym", np.int32), ("margin_conv_rate", np.float64),
+    ("tick_value", np.float64),                 # profit ccy per tick_size move per lot (futures, cfdindex)
+    ("price_value", np.float64),                # profit ccy per 1.0 price move per lot: contract,
+                                                # or tick_value / tick_size (futures)
+    ("margin_initial", np.float64),             # fixed margin per lot, margin ccy (0: formula)
+    ("margin_maintenance", np.float64),         # fixed margin per lot while held (0: initial)
+    ("margin_rate_initial_buy", np.float64), ("margin_rate_initial_sell", np.float64),
+    ("margin_rate_maintenance_buy", np.float64), ("margin_rate_maintenance_sell", np.float64),
+    ("close_by", np.int32),                     # 1: Close By allowed (SYMBOL_ORDER_CLOSEBY)
 ])
 
 # -- STRATEGY OUTPUT --
@@ -53,6 +61,7 @@ intent_dt = _dt([
     ("expiry", np.int64), ("ticket", np.int64),
     ("stoplimit", np.float64),                  # limit price placed when a stop-limit triggers
     ("type_time", np.int32),                    # OrderTime: GTC, DAY (server day end), SPECIFIED
+    ("by_ticket", np.int64),                    # Action.CLOSE_BY: the opposite position
 ])
 
 # -- ORDERS: the outbox of step_nb and the venue's in-flight / pending book --
@@ -64,6 +73,7 @@ order_dt = _dt([
     ("retcode", np.int32),
     ("stoplimit", np.float64),                  # BUY/SELL_STOP_LIMIT: the limit price
     ("type_time", np.int32),                    # OrderTime; DAY sets ``expiry`` when placed
+    ("by_ticket", np.int64),                    # Action.CLOSE_BY: the opposite position
 ])
 
 # -- POSITIONS (the venue's truth in the sim; the decision side keeps a mirror) --
@@ -155,6 +165,8 @@ exec_dt = _dt([
     ("commission", np.bool_), ("swaps", np.bool_), ("stop_out", np.bool_),
     ("eq_bucket_ns", np.int64), ("seed", np.int64),
     ("band", np.bool_),                         # allow the quiet band (False: re-price every tick)
+    ("exe_mode", np.int32),                     # ExeMode: MARKET, or INSTANT/REQUEST (requotes)
+    ("deviation", np.int64),                    # points a requested price may move (instant)
 ])
 
 # -- DECISION SIDE (shared with live): per-symbol view and scalars --

@@ -37,6 +37,7 @@ class OrderTypeT(NamedTuple):
     SELL_STOP: int = 5
     BUY_STOP_LIMIT: int = 6    # at ask >= price a BUY_LIMIT is placed at ``stoplimit``
     SELL_STOP_LIMIT: int = 7   # at bid <= price a SELL_LIMIT is placed at ``stoplimit``
+    CLOSE_BY: int = 8          # the order of a Close By request (Action.CLOSE_BY)
 
 
 OrderType = OrderTypeT()
@@ -60,6 +61,7 @@ class ActionT(NamedTuple):
     CLOSE: int = 2     # close (part of) position ``ticket``
     MODIFY: int = 3    # change SL/TP of position ``ticket`` or price/SL/TP of pending ``ticket``
     CANCEL: int = 4    # delete pending order ``ticket``
+    CLOSE_BY: int = 10  # close position ``ticket`` by the opposite ``by_ticket`` (MT5 TRADE_ACTION_CLOSE_BY)
 
 
 Action = ActionT()
@@ -108,6 +110,7 @@ class RetcodeT(NamedTuple):
     REQUOTE: int = 10004
     REJECT: int = 10006
     CANCEL: int = 10007
+    INVALID: int = 10013
     INVALID_VOLUME: int = 10014
     INVALID_PRICE: int = 10015
     INVALID_STOPS: int = 10016
@@ -117,6 +120,7 @@ class RetcodeT(NamedTuple):
     INVALID_EXPIRATION: int = 10022
     FROZEN: int = 10029
     LIMIT_ORDERS: int = 10033
+    INVALID_ORDER: int = 10035
     POSITION_CLOSED: int = 10036
     INVALID_CLOSE_VOLUME: int = 10038
     REJECT_CANCEL: int = 10041
@@ -133,6 +137,7 @@ RETCODE_DESC: dict[int, str] = {
     Retcode.REQUOTE: "requote: price moved beyond the deviation",
     Retcode.REJECT: "rejected",
     Retcode.CANCEL: "canceled by the trader",
+    Retcode.INVALID: "invalid request (Close By: same position, same side or another symbol)",
     Retcode.INVALID_VOLUME: "invalid volume (min/max/step)",
     Retcode.INVALID_PRICE: "invalid price (not a tick multiple or wrong side)",
     Retcode.INVALID_STOPS: "invalid stops: SL/TP/pending price inside the stops level or on the wrong side",
@@ -142,6 +147,8 @@ RETCODE_DESC: dict[int, str] = {
     Retcode.INVALID_EXPIRATION: "invalid expiration (in the past)",
     Retcode.FROZEN: "inside the freeze level: cannot modify, delete or close",
     Retcode.LIMIT_ORDERS: "too many pending orders",
+    Retcode.INVALID_ORDER: "order type not allowed (Close By: netting account or symbol without "
+                           "close-by)",
     Retcode.POSITION_CLOSED: "position or order already closed",
     Retcode.INVALID_CLOSE_VOLUME: "close volume exceeds the position",
     Retcode.REJECT_CANCEL: "pending order activation rejected (no margin) and canceled",
@@ -203,6 +210,16 @@ class TriggerFillT(NamedTuple):
 
 
 TriggerFill = TriggerFillT()
+
+
+class ExeModeT(NamedTuple):
+    """MT5 ``SYMBOL_TRADE_EXECUTION_*`` (mt-execution.md 6.1-6.2)."""
+    REQUEST: int = 0     # like INSTANT: the requested price must hold within the deviation
+    INSTANT: int = 1     # fill at the current price within ``deviation`` points, else requote
+    MARKET: int = 2      # the broker's price, no requotes (the default)
+
+
+ExeMode = ExeModeT()
 
 
 class FillOnT(NamedTuple):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sim.accounting import (
     apply_deal_nb,
+    close_part_nb,
     find_position_nb,
     legs_margin_nb,
     mark_symbol_nb,
@@ -18,11 +19,22 @@ from sim.accounting import (
     symbol_legs_nb,
     update_equity_nb,
 )
-from sim.enums import AccountMode, DealEntry, EventKind, Retcode, Side, TriggerFill
+from sim.checks import position_frozen_nb
+from sim.enums import (
+    AccountMode,
+    DealEntry,
+    DealReason,
+    EventKind,
+    ExeMode,
+    OrderState,
+    Retcode,
+    Side,
+    TriggerFill,
+)
 from sim.jit_cache import kernel
 from sim.latency import draw_ns_nb, slippage_points_nb
 from sim.money import (
-    margin_ccy_per_lot_nb,
+    deal_margin_nb,
     margin_conv_nb,
     profit_conv_nb,
     round_money_nb,
@@ -70,22 +82,26 @@ def reject_nb(deals, reports, acct, cfg, ts, order, s, side, retcode, local=Fals
 
 @kernel
 def added_margin_nb(positions, acct, syms, s, side, volume, price, pos_ticket, qb, qa):
-    """Extra account margin a deal would need (0 for a pure close or reduction)."""
+    """Extra account margin a deal would need (0 for a pure close or reduction).
+
+    The deal's own volume is priced at the initial margin and initial margin rate (3.1:
+    "initial rate for the entry check").
+    """
     sym = syms[s]
     if pos_ticket > 0:
         return 0.0
-    per_lot = margin_ccy_per_lot_nb(sym["calc_mode"], sym["contract"], price, acct["leverage"])
     conv = margin_conv_nb(sym, s, side, price, qb, qa)
     if acct["mode"] == AccountMode.NETTING:
         i = net_slot_nb(positions, s)
         add = volume
         if i >= 0 and positions[i]["side"] != side:
             add = volume - positions[i]["volume"]
-        return max(add, 0.0) * per_lot * conv
-    # hedging: symbol margin after minus before, with the hedged rule
+        return deal_margin_nb(sym, side, max(add, 0.0), price, conv, acct["leverage"], True)
+    # hedging: symbol margin after minus before, with the hedged rule; the new volume at
+    # the initial margin and rate (held positions are at maintenance)
     lv, lm, sv, sm, cw, pw = symbol_legs_nb(positions, acct, s)
     before = legs_margin_nb(sym, lv, lm, sv, sm, cw, pw, acct)
-    m = volume * per_lot * conv
+    m = deal_margin_nb(sym, side, volume, price, conv, acct["leverage"], True)
     if side == Side.BUY:
         lv += volume
         lm += m
@@ -189,7 +205,7 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
             positions[j]["commission"] -= comm_in
     # costs: half the spread and the slippage, both in account money
     conv = profit_conv_nb(sym, s, False, price, qb, qa)
-    units = volume * sym["contract"] * conv
+    units = volume * sym["price_value"] * conv
     spread_cost = round_money_nb(0.5 * (qa[s] - qb[s]) * units, d)
     slip_cost = round_money_nb(slip_points * sym["point"] * units, d)
     acct["spread_total"] += spread_cost
@@ -205,6 +221,118 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
     push_report_nb(reports, acct, cfg, ts, EventKind.FILL, order, s, side, volume, price,
                    Retcode.DONE, entry, reason, profit, pos_id)
     return Retcode.DONE
+
+
+# -- CLOSE BY --
+
+@kernel
+def close_by_check_nb(positions, acct, sym, s, i, j, bid, ask):
+    # retcode of a Close By of positions i by j (indices, -1 = not open)
+    if acct["mode"] != AccountMode.HEDGING or not sym["close_by"]:
+        return Retcode.INVALID_ORDER
+    if i < 0 or j < 0:
+        return Retcode.POSITION_CLOSED
+    a = positions[i]
+    b = positions[j]
+    if i == j or a["symbol"] != s or b["symbol"] != s or a["side"] == b["side"]:
+        return Retcode.INVALID
+    if position_frozen_nb(sym, a["side"], a["sl"], a["tp"], bid, ask) or \
+            position_frozen_nb(sym, b["side"], b["sl"], b["tp"], bid, ask):
+        return Retcode.FROZEN
+    return Retcode.DONE
+
+
+@kernel
+def close_by_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o):
+    """Close position ``o.pos_ticket`` by the opposite ``o.by_ticket`` (7.3, T19).
+
+    Hedging accounts only, same symbol, opposite sides.  The smaller position closes fully,
+    the larger is reduced by as much (keeping its open price).  Two ``DealEntry.OUT_BY``
+    deals: the named position closes at the opposite one's open price and carries the whole
+    profit, ``(sell open - buy open) x volume x contract``; the opposite one closes at its own
+    open price (profit 0; MT5 shows the result in one deal only).  No spread or slippage is
+    paid.  Commission: none with ``commission_entry`` all or in (MT5 charges no Close By deals
+    under COMM_ENTRY_ALL); with ``out`` both deals' volume, written to the first deal.
+    Returns the retcode.
+    """
+    s = o["symbol"]
+    sym = syms[s]
+    d = acct["acc_digits"]
+    i = find_position_nb(positions, o["pos_ticket"])
+    j = find_position_nb(positions, o["by_ticket"])
+    rc = close_by_check_nb(positions, acct, sym, s, i, j, qb[s], qa[s])
+    if rc != Retcode.DONE:
+        o["state"] = OrderState.REJECTED
+        side = -positions[i]["side"] if i >= 0 else Side.SELL
+        reject_nb(deals, reports, acct, cfg, ts, o, s, side, rc)
+        return rc
+    o["ticket"] = acct["next_ticket"]
+    acct["next_ticket"] += 1
+    volume = min(positions[i]["volume"], positions[j]["volume"])
+    o["volume"] = volume
+    price = positions[j]["price"]           # both deals at the opposite position's open price
+    side_a = -positions[i]["side"]
+    side_b = -positions[j]["side"]
+    id_a = positions[i]["ident"]
+    id_b = positions[j]["ident"]
+    comm = 0.0
+    if cfg["commission"] and sym["commission_entry"] == COMM_ENTRY_OUT:
+        comm = commission_nb(sym, s, volume, volume, price, qb, qa, d) \
+            + commission_nb(sym, s, volume, volume, price, qb, qa, d)
+    n_tr = acct["n_trades"]
+    profit_a, swap_a = close_part_nb(positions, i, acct, syms, trades, volume, price, ts,
+                                     DealReason.EXPERT, qb, qa)
+    if comm != 0.0:
+        acct["balance"] = round_money_nb(acct["balance"] - comm, d)
+        acct["commission_total"] += comm
+        if acct["n_trades"] > n_tr:
+            trades[n_tr]["commission"] -= comm
+    record_deal_nb(deals, acct, ts, o, s, side_a, DealEntry.OUT_BY, DealReason.EXPERT,
+                   Retcode.DONE, volume, price, profit_a, -comm, swap_a, id_a, 0.0, 0.0)
+    profit_b, swap_b = close_part_nb(positions, j, acct, syms, trades, volume, price, ts,
+                                     DealReason.EXPERT, qb, qa)
+    record_deal_nb(deals, acct, ts, o, s, side_b, DealEntry.OUT_BY, DealReason.EXPERT,
+                   Retcode.DONE, volume, price, profit_b, 0.0, swap_b, id_b, 0.0, 0.0)
+    recompute_margin_nb(positions, syms, acct)
+    if acct["margin"] <= 0.0:
+        acct["margin_call"] = False
+    mark_symbol_nb(positions, syms, s, acct, qb, qa)
+    update_equity_nb(acct)
+    push_report_nb(reports, acct, cfg, ts, EventKind.FILL, o, s, side_a, volume, price,
+                   Retcode.DONE, DealEntry.OUT_BY, DealReason.EXPERT, profit_a, id_a)
+    push_report_nb(reports, acct, cfg, ts, EventKind.FILL, o, s, side_b, volume, price,
+                   Retcode.DONE, DealEntry.OUT_BY, DealReason.EXPERT, profit_b, id_b)
+    o["state"] = OrderState.FILLED
+    return Retcode.DONE
+
+
+# -- INSTANT / REQUEST EXECUTION --
+
+@kernel
+def requote_nb(deals, reports, acct, cfg, ts, o, s, sym, side, price, bid, ask):
+    """Instant/request execution (6.2): requote a market deal whose price moved too far.
+
+    ``price`` is what the deal would fill at now (the quote plus any modelled slippage);
+    the requested price is the quote the strategy saw, ``o.signal_price``.  When they are
+    more than ``deviation`` points apart, either way (one symmetric deviation, as the spec
+    chooses), the request is journaled as a ``Retcode.REQUOTE`` row at ``price`` and
+    reported with the current ``bid``/``ask``; returns True.  Market execution never
+    requotes.
+    """
+    if cfg["exe_mode"] == ExeMode.MARKET:
+        return False
+    dev = abs(to_points_nb(price, sym["point"]) - to_points_nb(o["signal_price"], sym["point"]))
+    if dev <= cfg["deviation"]:
+        return False
+    record_deal_nb(deals, acct, ts, o, s, side, DealEntry.IN, 0, Retcode.REQUOTE, o["volume"],
+                   price, 0.0, 0.0, 0.0, 0, 0.0, 0.0)
+    k = acct["n_reports"]
+    push_report_nb(reports, acct, cfg, ts, EventKind.REJECT, o, s, side, o["volume"], price,
+                   Retcode.REQUOTE, DealEntry.IN, 0, 0.0, o["pos_ticket"])
+    if acct["n_reports"] == k + 1:      # the requote carries the new prices
+        reports[k]["bid"] = bid
+        reports[k]["ask"] = ask
+    return True
 
 
 # -- PRICES --

@@ -83,7 +83,7 @@ def fills_frame(result) -> pd.DataFrame:
     """Executed deals (``retcode == 10009``), one row per deal.
 
     ``type`` is MT5 DEAL_TYPE (0 buy, 1 sell), ``entry`` DEAL_ENTRY (0 in, 1 out,
-    2 in/out), ``slippage`` and ``spread_cost`` are money paid (positive = cost),
+    2 in/out, 3 out by: a Close By), ``slippage`` and ``spread_cost`` are money paid (positive = cost),
     ``signal_ts`` is when the strategy decided (UTC), ``balance`` is after the deal.
     """
     d = result.deals
@@ -104,7 +104,7 @@ def orders_frame(result) -> pd.DataFrame:
     """Every order the decision side sent (``result.orders``, send order) and its outcome.
 
     Request columns: ``cid``, ``ticket`` (venue ticket), ``action`` (1 new, 2
-    close, 3 modify, 4 cancel), ``type`` (MT5 ORDER_TYPE), ``symbol``, ``lots``,
+    close, 3 modify, 4 cancel, 10 close by), ``type`` (MT5 ORDER_TYPE), ``symbol``, ``lots``,
     ``price``/``sl``/``tp`` (0 = none), ``expiry`` (int ns UTC, 0 = none),
     ``pos_ticket``, ``signal_ts``/``arrive_ts`` (UTC: decided / reaches the venue),
     ``signal_price``.  Outcome from the deal journal: ``retcode`` (10009 if any

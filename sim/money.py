@@ -57,16 +57,32 @@ def conv_rate_nb(mode, conv_sym, fixed_rate, quotes_bid, quotes_ask, use_ask):
 
 
 @kernel(inline=True)
-def profit_ccy_nb(calc_mode, side, volume, open_price, close_price, contract, profit_digits):
-    """Profit of closing ``volume`` lots in the symbol's profit currency (MT5 formulas).
+def profit_ccy_nb(calc_mode, side, volume, open_price, close_price, price_value, profit_digits):
+    """Profit of closing ``volume`` lots in the symbol's profit currency (MT5 formulas, 2.1).
 
-    FOREX normalises each leg separately: ``N(close*contract*lots) - N(open*contract*lots)``.
+    ``price_value`` is the profit-currency value of a price move of 1.0 for one lot
+    (``symbol_dt.price_value``): the contract size, or ``tick_value / tick_size`` for
+    FUTURES, whose MT5 formula ``(close - open) * lots * tick_value / tick_size`` is then the
+    CFD one.  FOREX normalises each leg separately: ``N(close*contract*lots) -
+    N(open*contract*lots)``.
     """
     if calc_mode == CalcMode.FOREX or calc_mode == CalcMode.FOREX_NO_LEVERAGE:
-        c = round_money_nb(close_price * contract * volume, profit_digits)
-        o = round_money_nb(open_price * contract * volume, profit_digits)
+        c = round_money_nb(close_price * price_value * volume, profit_digits)
+        o = round_money_nb(open_price * price_value * volume, profit_digits)
         return (c - o) if side == Side.BUY else (o - c)
-    return round_money_nb((close_price - open_price) * contract * volume * side, profit_digits)
+    return round_money_nb((close_price - open_price) * price_value * volume * side, profit_digits)
+
+
+@kernel(inline=True)
+def profit_slope_nb(sym, volume):
+    """Slope of a position's profit in the profit currency per unit of price (unsigned).
+
+    ``contract * volume`` for the Forex and CFD modes, ``volume * tick_value / tick_size``
+    for FUTURES.  Multiply by the position's side (``Side``) and a price change to get the
+    change of its (unrounded) profit; for a symbol whose profit currency is the account
+    currency that is the change of its floating profit in account money.
+    """
+    return sym["price_value"] * volume
 
 
 @kernel(inline=True)
@@ -81,7 +97,7 @@ def profit_account_nb(sym, s, side, volume, open_price, close_price, quotes_bid,
     side was closed.
     """
     p = profit_ccy_nb(sym["calc_mode"], side, volume, open_price, close_price,
-                      sym["contract"], sym["profit_digits"])
+                      sym["price_value"], sym["profit_digits"])
     if sym["profit_conv_mode"] == ConvMode.SAME:
         return round_money_nb(p, acc_digits)
     if sym["profit_by_market"]:
@@ -108,8 +124,13 @@ def profit_conv_nb(sym, s, use_ask, price, quotes_bid, quotes_ask):
 
 
 @kernel
-def margin_ccy_per_lot_nb(calc_mode, contract, price, leverage):
-    """Margin of one lot in the margin currency, before conversion (mt-execution.md 3.1)."""
+def margin_formula_nb(sym, contract, price, leverage):
+    """Margin of one lot by the calc-mode formula with contract size ``contract`` (3.1).
+
+    In the margin currency, before conversion and rates; ``price`` is the market price
+    (ask for buys, bid for sells: the deal price).
+    """
+    calc_mode = sym["calc_mode"]
     if calc_mode == CalcMode.FOREX:
         return contract / leverage
     if calc_mode == CalcMode.FOREX_NO_LEVERAGE:
@@ -118,7 +139,54 @@ def margin_ccy_per_lot_nb(calc_mode, contract, price, leverage):
         return contract * price
     if calc_mode == CalcMode.CFDLEVERAGE:
         return contract * price / leverage
-    return contract * price / leverage   # CFDINDEX/FUTURES: not modelled beyond CFD leverage
+    if calc_mode == CalcMode.CFDINDEX:
+        return contract * price * sym["tick_value"] / sym["tick_size"]
+    return 0.0      # FUTURES: fixed margin only (``margin_initial`` > 0 is required at load)
+
+
+@kernel
+def fixed_margin_nb(sym, amount, leverage):
+    """A fixed per-lot margin ``amount``; Forex and CFD-leverage divide it by the leverage."""
+    if sym["calc_mode"] == CalcMode.FOREX or sym["calc_mode"] == CalcMode.CFDLEVERAGE:
+        return amount / leverage
+    return amount
+
+
+@kernel
+def margin_ccy_per_lot_nb(sym, price, leverage, initial):
+    """Margin of one lot in the margin currency, before conversion and rates (3.1).
+
+    A symbol with ``margin_initial`` > 0 has fixed margin (FUTURES always): ``initial``
+    selects ``margin_initial`` (the entry check), else ``margin_maintenance`` (held
+    positions; the initial margin when it is 0).  Otherwise the calc-mode formula.
+    """
+    if sym["margin_initial"] > 0.0:
+        amount = sym["margin_initial"]
+        if not initial and sym["margin_maintenance"] > 0.0:
+            amount = sym["margin_maintenance"]
+        return fixed_margin_nb(sym, amount, leverage)
+    return margin_formula_nb(sym, sym["contract"], price, leverage)
+
+
+@kernel
+def margin_rate_nb(sym, side, initial):
+    """MT5 ``SymbolInfoMarginRate`` multiplier for a market deal of ``side`` (3.1 step 2).
+
+    ``initial`` for the entry check, else the maintenance rate (held positions).
+    """
+    if side == Side.BUY:
+        return sym["margin_rate_initial_buy"] if initial else sym["margin_rate_maintenance_buy"]
+    return sym["margin_rate_initial_sell"] if initial else sym["margin_rate_maintenance_sell"]
+
+
+@kernel
+def deal_margin_nb(sym, side, volume, price, conv, leverage, initial):
+    """Margin of ``volume`` lots of a deal at ``price`` in account currency, with its rate.
+
+    ``conv`` turns the margin currency into account currency (``margin_conv_nb``).
+    """
+    return volume * margin_ccy_per_lot_nb(sym, price, leverage, initial) * conv \
+        * margin_rate_nb(sym, side, initial)
 
 
 @kernel
@@ -138,8 +206,10 @@ def hedged_margin_nb(sym, long_vol, long_margin, short_vol, short_margin, conv_a
     """Margin of one symbol's positions on a hedging account, MT5 "basic" method (3.4).
 
     The uncovered volume is charged at the larger leg's average margin per lot; the covered
-    volume at ``margin_hedged`` contract size; each part rounded, then summed.  With
-    ``margin_hedged_use_leg`` ("larger leg") the margin is the larger of the two legs'.
+    volume at ``margin_hedged`` contract size (an absolute amount per lot when the symbol has
+    fixed margin, ``margin_initial`` > 0) and the average of the buy and sell maintenance
+    margin rates; each part rounded, then summed.  With ``margin_hedged_use_leg`` ("larger
+    leg") the margin is the larger of the two legs'.
     """
     if long_vol <= 0.0 or short_vol <= 0.0:
         return round_money_nb(long_margin + short_margin, acc_digits)
@@ -150,6 +220,10 @@ def hedged_margin_nb(sym, long_vol, long_margin, short_vol, short_margin, conv_a
         unc = round_money_nb((long_vol - covered) * long_margin / long_vol, acc_digits)
     else:
         unc = round_money_nb((short_vol - covered) * short_margin / short_vol, acc_digits)
-    per_lot = margin_ccy_per_lot_nb(sym["calc_mode"], sym["margin_hedged"], price_avg, leverage)
-    cov = round_money_nb(covered * per_lot * conv_avg, acc_digits)
+    if sym["margin_initial"] > 0.0:
+        per_lot = fixed_margin_nb(sym, sym["margin_hedged"], leverage)
+    else:
+        per_lot = margin_formula_nb(sym, sym["margin_hedged"], price_avg, leverage)
+    rate = 0.5 * (sym["margin_rate_maintenance_buy"] + sym["margin_rate_maintenance_sell"])
+    cov = round_money_nb(covered * per_lot * conv_avg * rate, acc_digits)
     return unc + cov

@@ -16,7 +16,8 @@ def check_intent_nb(intent, dstate, limits, dsym):
     """Return ``Retcode.DONE`` to let ``intent`` through, else the risk retcode."""
     if limits["bypass"]:
         return Retcode.DONE
-    reduces = intent["action"] == Action.CLOSE or intent["action"] == Action.CANCEL
+    reduces = intent["action"] == Action.CLOSE or intent["action"] == Action.CANCEL \
+        or intent["action"] == Action.CLOSE_BY
     if intent["action"] == Action.TARGET:
         cur = dsym["net"] + dsym["working"]
         reduces = abs(intent["volume"]) < abs(cur) and intent["volume"] * cur >= 0.0

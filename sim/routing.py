@@ -2,8 +2,8 @@
 
 Normalises volumes to the symbol's lot step, turns a TARGET net position into
 market orders (one net order on netting accounts; closes of opposite tickets,
-oldest first, then an opening order on hedging accounts) and stamps each order
-with a client id.  A-book/B-book routing plugs in here later.
+oldest first, then an opening order on hedging accounts), passes Close By requests
+through (``ticket`` by ``by_ticket``) and stamps each order with a client id.  A-book/B-book routing plugs in here later.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def emit_nb(outbox, dstate, ts, sig_price, action, otype, s, volume, price, sl, 
     o["retcode"] = 0
     o["stoplimit"] = 0.0
     o["type_time"] = 0
+    o["by_ticket"] = 0
     dstate["n_out"] = k + 1
     dstate["n_sent"] += 1
     return 1
@@ -95,6 +96,29 @@ def route_target_nb(intent, ts, dstate, mode, dsym, book, sym, outbox):
 
 
 @kernel
+def route_close_by_nb(intent, ts, dstate, book, outbox):
+    """A Close By order: position ``ticket`` closed by the opposite ``by_ticket``.
+
+    Its volume (for the journal) is the smaller of the two positions as the book knows
+    them; the venue closes the smaller one fully at execution.  Net exposure does not
+    change, so neither ``working`` nor ``closing`` is touched.
+    """
+    va = 0.0
+    vb = 0.0
+    for i in range(book.shape[0]):
+        if book[i]["active"]:
+            if book[i]["ticket"] == intent["ticket"]:
+                va = book[i]["volume"]
+            elif book[i]["ticket"] == intent["by_ticket"]:
+                vb = book[i]["volume"]
+    n = emit_nb(outbox, dstate, ts, 0.0, Action.CLOSE_BY, OrderType.CLOSE_BY, intent["symbol"],
+                min(va, vb), 0.0, 0.0, 0.0, 0, intent["ticket"])
+    if n == 1:
+        outbox[dstate["n_out"] - 1]["by_ticket"] = intent["by_ticket"]
+    return n
+
+
+@kernel
 def route_nb(intent, ts, dstate, mode, dsym, book, syms, outbox):
     """Turn one intent into zero or more orders in ``outbox``; return how many."""
     s = intent["symbol"]
@@ -102,6 +126,8 @@ def route_nb(intent, ts, dstate, mode, dsym, book, syms, outbox):
     act = intent["action"]
     if act == Action.TARGET:
         return route_target_nb(intent, ts, dstate, mode, dsym, book, sym, outbox)
+    if act == Action.CLOSE_BY:
+        return route_close_by_nb(intent, ts, dstate, book, outbox)
     d = dsym[s]
     vol = norm_volume_nb(sym, intent["volume"]) if act == Action.NEW or act == Action.CLOSE else 0.0
     t = intent["type"]

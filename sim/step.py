@@ -32,7 +32,14 @@ def book_fill_nb(book, dsym, mode, e):
         if book[i]["active"] and book[i]["ident"] == pid:
             found = i
             break
-    if e["entry"] == DealEntry.IN and (found < 0 or mode == AccountMode.HEDGING):
+    if e["entry"] == DealEntry.OUT_BY:
+        # Close By: the deal closes (part of) its own position only, never opens or reverses
+        if found >= 0:
+            p = book[found]
+            p["volume"] -= min(vol, p["volume"])
+            if p["volume"] <= VOL_EPS:
+                p["active"] = False
+    elif e["entry"] == DealEntry.IN and (found < 0 or mode == AccountMode.HEDGING):
         for i in range(book.shape[0]):
             if not book[i]["active"]:
                 p = book[i]
@@ -132,6 +139,7 @@ def deny_nb(it, ts, rc, dstate, dsym, outbox):
         o = outbox[dstate["n_out"] - 1]
         o["state"] = OrderState.REJECTED
         o["retcode"] = rc
+        o["by_ticket"] = it["by_ticket"]
         dstate["n_sent"] -= 1
     return n
 

@@ -36,7 +36,14 @@ from sim.enums import (
     Side,
     SwapMode,
 )
-from sim.execution import execute_nb, market_price_nb, reject_nb, triggered_price_nb
+from sim.execution import (
+    close_by_nb,
+    execute_nb,
+    market_price_nb,
+    reject_nb,
+    requote_nb,
+    triggered_price_nb,
+)
 from sim.jit_cache import kernel
 from sim.latency import draw_ns_nb
 from sim.money import profit_conv_nb, round_money_nb, to_points_nb
@@ -61,6 +68,9 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
         reject_nb(deals, reports, acct, cfg, ts, o, s, side, Retcode.PRICE_OFF)
         return
     act = o["action"]
+    if act == Action.CLOSE_BY:
+        close_by_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o)
+        return
     if act == Action.NEW:
         rc = check_new_nb(sym, o["type"], o["volume"], o["price"], o["sl"], o["tp"], o["expiry"],
                           ts, bid, ask, o["stoplimit"])
@@ -68,15 +78,20 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
             o["state"] = OrderState.REJECTED
             reject_nb(deals, reports, acct, cfg, ts, o, s, side, rc)
             return
-        o["ticket"] = acct["next_ticket"]
-        acct["next_ticket"] += 1
         if o["type"] == OrderType.BUY or o["type"] == OrderType.SELL:
             price, slip = market_price_nb(acct, cfg, sym, side, bid, ask)
+            if requote_nb(deals, reports, acct, cfg, ts, o, s, sym, side, price, bid, ask):
+                o["state"] = OrderState.REJECTED
+                return
+            o["ticket"] = acct["next_ticket"]
+            acct["next_ticket"] += 1
             rc = execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o, s,
                             side, o["volume"], price, 0, o["sl"], o["tp"], DealReason.EXPERT,
                             slip, Retcode.NO_MONEY)
             o["state"] = OrderState.FILLED if rc == Retcode.DONE else OrderState.REJECTED
             return
+        o["ticket"] = acct["next_ticket"]
+        acct["next_ticket"] += 1
         place_pending_nb(acct, o)
         return
     if act == Action.CLOSE:
@@ -100,9 +115,12 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
             o["state"] = OrderState.REJECTED
             reject_nb(deals, reports, acct, cfg, ts, o, s, side, rc)
             return
+        price, slip = market_price_nb(acct, cfg, sym, side, bid, ask)
+        if requote_nb(deals, reports, acct, cfg, ts, o, s, sym, side, price, bid, ask):
+            o["state"] = OrderState.REJECTED
+            return
         o["ticket"] = acct["next_ticket"]
         acct["next_ticket"] += 1
-        price, slip = market_price_nb(acct, cfg, sym, side, bid, ask)
         execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o, s, side,
                    o["volume"], price, p["ticket"], 0.0, 0.0, DealReason.EXPERT, slip,
                    Retcode.NO_MONEY)
@@ -274,7 +292,7 @@ def rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, 
             close = qb[s] if p["side"] == Side.BUY else qa[s]
             conv = profit_conv_nb(sym, s, p["side"] == Side.BUY, close, qb, qa)
             if sym["swap_mode"] == SwapMode.POINTS:
-                amt = rate * sym["point"] * sym["contract"] * p["volume"] * conv
+                amt = rate * sym["point"] * sym["price_value"] * p["volume"] * conv
             elif sym["calc_mode"] == CalcMode.FOREX or sym["calc_mode"] == CalcMode.FOREX_NO_LEVERAGE:
                 amt = rate / 100.0 / 360.0 * sym["contract"] * p["volume"] * p["conv"]
             else:

@@ -19,7 +19,7 @@ script_dt = np.dtype([("ts", np.int64), ("action", np.int32), ("symbol", np.int3
                       ("type", np.int32), ("volume", np.float64), ("price", np.float64),
                       ("sl", np.float64), ("tp", np.float64), ("expiry", np.int64),
                       ("ticket", np.int64), ("stoplimit", np.float64),
-                      ("type_time", np.int32)], align=True)
+                      ("type_time", np.int32), ("by_ticket", np.int64)], align=True)
 params_dt = np.dtype([("script_rows", np.int64)], align=True)
 state_dt = np.dtype([("cursor", np.int64)], align=True)
 
@@ -35,10 +35,16 @@ class Params:
 
 def row(ts: int, action: int = Action.NEW, type: int = OrderType.BUY, volume: float = 0.0,
         price: float = 0.0, sl: float = 0.0, tp: float = 0.0, expiry: int = 0, ticket: int = 0,
-        symbol: int = 0, stoplimit: float = 0.0, type_time: int = 0) -> tuple:
+        symbol: int = 0, stoplimit: float = 0.0, type_time: int = 0, by_ticket: int = 0) -> tuple:
     """One script row (times int64 ns UTC, prices, lots; ``type_time`` an ``OrderTime``)."""
     return (ts, action, symbol, type, volume, price, sl, tp, expiry, ticket, stoplimit,
-            type_time)
+            type_time, by_ticket)
+
+
+def close_by(ts: int, ticket: int, by_ticket: int, symbol: int = 0) -> tuple:
+    """A row closing position ``ticket`` by the opposite position ``by_ticket`` (hedging)."""
+    return row(ts, Action.CLOSE_BY, OrderType.CLOSE_BY, ticket=ticket, by_ticket=by_ticket,
+               symbol=symbol)
 
 
 def target(ts: int, volume: float, symbol: int = 0) -> tuple:
@@ -85,6 +91,7 @@ def on_event_nb(sstate, params, data, e, dsym, intents):
         it["ticket"] = r["ticket"]
         it["stoplimit"] = r["stoplimit"]
         it["type_time"] = r["type_time"]
+        it["by_ticket"] = r["by_ticket"]
         st["cursor"] += 1
         n += 1
     return n

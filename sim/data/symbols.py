@@ -9,7 +9,6 @@ from omegaconf import OmegaConf
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf" / "symbol"
 CALC_MODES = ("forex", "forex_no_leverage", "cfd", "cfdleverage", "cfdindex", "futures")
-NOT_MODELLED = ("cfdindex", "futures")     # refused rather than priced with the wrong formula
 SWAP_MODES = ("disabled", "points", "currency_deposit", "interest_open")
 CONVERT_PROFIT = ("by_deal", "by_market")
 COMMISSION_MODES = ("per_lot", "per_million")
@@ -20,10 +19,14 @@ COMMISSION_ENTRIES = ("all", "in", "out")
 class SymbolSpec:
     """One tradable symbol, named after the MT5 symbol properties (mt-execution.md 1.1).
 
-    Units: ``stops_level``/``freeze_level`` in points, ``commission_per_lot`` in account
-    currency per lot per charged deal (``commission_mode`` per_lot), ``commission_per_million``
-    in account currency per million of the deal's notional in account currency (per_million), ``swap_long``/``swap_short`` in points (``points``), account
-    money per lot (``currency_deposit``) or annual percent (``interest_open``).
+    Units: ``stops_level``/``freeze_level`` in points; ``tick_value`` in the profit currency
+    per ``tick_size`` price move per lot; ``margin_initial``/``margin_maintenance`` and, for
+    fixed-margin symbols, ``margin_hedged`` in the margin currency per lot; margin rates are
+    plain multipliers; ``commission_per_lot`` in account currency per lot per charged deal
+    (``commission_mode`` per_lot), ``commission_per_million`` in account currency per million
+    of the deal's notional in account currency (per_million); ``swap_long``/``swap_short`` in
+    points (``points``), account money per lot (``currency_deposit``) or annual percent
+    (``interest_open``).
     """
 
     name: str
@@ -47,8 +50,18 @@ class SymbolSpec:
     swap_long: float = 0.0
     swap_short: float = 0.0
     swap_days: tuple[int, ...] = (0, 1, 1, 3, 1, 1, 0)
-    margin_hedged: float = 0.0
+    margin_hedged: float = 0.0            # covered volume: contract size (fixed margin: per lot)
     margin_hedged_use_leg: bool = False   # hedged margin = the larger leg's margin (3.4)
+    tick_value: float = 0.0               # profit ccy per tick_size move per lot (futures, cfdindex)
+    margin_initial: float = 0.0           # SYMBOL_MARGIN_INITIAL: fixed margin per lot (0: formula)
+    margin_maintenance: float = 0.0       # SYMBOL_MARGIN_MAINTENANCE: while held (0: initial)
+    # SymbolInfoMarginRate multipliers of market deals (3.1 step 2): the initial rate prices
+    # the entry check, the maintenance rate the held position
+    margin_rate_initial_buy: float = 1.0
+    margin_rate_initial_sell: float = 1.0
+    margin_rate_maintenance_buy: float = 1.0
+    margin_rate_maintenance_sell: float = 1.0
+    close_by: bool = True                 # SYMBOL_ORDER_CLOSEBY: Close By allowed (hedging)
     convert_profit: str = "by_deal"     # Forex only; other calc modes are always "by market"
     dukascopy_divisor: float = 0.0
 
@@ -59,10 +72,23 @@ class SymbolSpec:
     def __post_init__(self):
         if self.calc_mode not in CALC_MODES:
             raise ValueError(f"symbol {self.name}: calc_mode {self.calc_mode!r} not in {CALC_MODES}")
-        if self.calc_mode in NOT_MODELLED:
-            raise ValueError(f"symbol {self.name}: calc_mode {self.calc_mode!r} is not modelled yet "
-                             f"(its tick-value profit and margin formulas); use one of "
-                             f"{[m for m in CALC_MODES if m not in NOT_MODELLED]}")
+        if self.calc_mode == "futures" and not (self.tick_value > 0 and self.margin_initial > 0):
+            raise ValueError(f"symbol {self.name}: calc_mode 'futures' needs tick_value > 0 (profit "
+                             f"per tick_size per lot) and margin_initial > 0 (margin per lot)")
+        if self.calc_mode == "cfdindex" and not self.tick_value > 0:
+            raise ValueError(f"symbol {self.name}: calc_mode 'cfdindex' needs tick_value > 0 "
+                             f"(its margin is lots x contract x price x tick_value / tick_size)")
+        if not self.tick_size > 0:
+            raise ValueError(f"symbol {self.name}: tick_size must be > 0")
+        if self.margin_maintenance > 0 and not self.margin_initial > 0:
+            raise ValueError(f"symbol {self.name}: margin_maintenance needs margin_initial > 0 "
+                             f"(fixed margin); with formula margin use the margin rates")
+        money = ("tick_value", "margin_initial", "margin_maintenance", "margin_hedged",
+                 "margin_rate_initial_buy", "margin_rate_initial_sell",
+                 "margin_rate_maintenance_buy", "margin_rate_maintenance_sell")
+        for name in money:
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"symbol {self.name}: {name} must be >= 0")
         if self.swap_mode not in SWAP_MODES:
             raise ValueError(f"symbol {self.name}: swap_mode {self.swap_mode!r} not in {SWAP_MODES}")
         if self.convert_profit not in CONVERT_PROFIT:

@@ -68,8 +68,8 @@ def test_hundreds_of_stops_triggered_on_one_tick_all_fill():
     assert r.positions[0]["volume"] == pytest.approx(n * 0.01)
 
 
-def test_futures_calc_mode_refused_until_modelled():
-    with pytest.raises(ValueError, match="not modelled"):
+def test_futures_calc_mode_refused_without_its_tick_value_and_margin():
+    with pytest.raises(ValueError, match="futures"):
         SymbolSpec("ES", 2, 0.25, 50, "futures", "USD", "USD", "USD", 1, 1, 100)
 
 

@@ -17,7 +17,7 @@ import strategies.scripted as sc
 from sim.config import AccountConfig, Dist, ExecutionConfig
 from sim.data.symbols import load_symbol
 from sim.engine import Simulation
-from sim.enums import Action, DealEntry, DealReason, OrderType, Retcode
+from sim.enums import Action, DealEntry, DealReason, EventKind, OrderType, Retcode
 
 MS = 1_000_000
 S = 1_000_000_000
@@ -28,7 +28,7 @@ EURUSD = dataclasses.replace(load_symbol("EURUSD"), commission_per_lot=0.0, stop
                              freeze_level=0, swap_mode="disabled")
 
 
-def run(quotes, rows, mode="hedging", spec=EURUSD, balance=10_000.0, **ex):
+def make(quotes, rows, mode="hedging", spec=EURUSD, balance=10_000.0, **ex):
     """quotes: [(ts, bid, ask)] of one symbol; rows: scripted rows."""
     ts = np.array([q[0] for q in quotes], dtype=np.int64)
     bid = np.array([q[1] for q in quotes])
@@ -36,10 +36,13 @@ def run(quotes, rows, mode="hedging", spec=EURUSD, balance=10_000.0, **ex):
     ex.setdefault("commission", False)
     ex.setdefault("swaps", False)
     p = sc.Params(rows=tuple(rows))
-    sim = Simulation([spec], [(ts, bid, ask)], sc, sc.make_params(p), ExecutionConfig(**ex),
-                     AccountConfig(mode=mode, balance=balance, equity_bucket_s=1),
-                     data=sc.make_data(p))
-    return sim.run()
+    return Simulation([spec], [(ts, bid, ask)], sc, sc.make_params(p), ExecutionConfig(**ex),
+                      AccountConfig(mode=mode, balance=balance, equity_bucket_s=1),
+                      data=sc.make_data(p))
+
+
+def run(*a, **kw):
+    return make(*a, **kw).run()
 
 
 def done(r):
@@ -338,10 +341,123 @@ def test_fill_on_next_tick_zero_latency_other_symbol():
     assert len(d) == 1 and d[0]["ts"] == T0 + S and d[0]["price"] == 1.27025
 
 
-@pytest.mark.xfail(strict=True, reason="instant execution with deviation/requote (6.2) is not "
-                   "modelled: ExecutionConfig has no exe_mode/deviation")
-def test_t21_instant_execution_requote():
-    ExecutionConfig(exe_mode="instant", deviation=1)   # the field does not exist yet
+# -- T21 instant / request execution: deviation and requotes (6.1, 6.2) --
+
+LAT50 = {"submit_latency": Dist("constant", 50.0)}
+
+
+@pytest.mark.parametrize("exe_mode", ["instant", "request"])
+def test_t21_instant_execution_requote(exe_mode):
+    # buy requested at 1.10010 (the ask seen at t = 0), 50 ms latency: at arrival the quote
+    # in force is 1.10002/1.10012.  Deviation 3: |1.10012 - 1.10010| = 2 points <= 3 ->
+    # fill at 1.10012
+    d = done(run(T21_Q, [buy(T0, 1.0)], exe_mode=exe_mode, deviation=3, **LAT50))
+    assert len(d) == 1
+    assert d[0]["ts"] == T0 + 50 * MS and d[0]["price"] == 1.10012
+    assert d[0]["signal_price"] == 1.10010
+    # deviation 1: 2 > 1 -> 10004 requote carrying 1.10002/1.10012; no order, no position.
+    # (a long report latency keeps the requote report in the queue to inspect it)
+    sim = make(T21_Q, [buy(T0, 1.0)], exe_mode=exe_mode, deviation=1,
+               report_latency=Dist("constant", 10_000.0), **LAT50)
+    r = sim.run()
+    assert r.deals["retcode"].tolist() == [Retcode.REQUOTE]
+    rq = r.deals[0]
+    assert rq["ts"] == T0 + 50 * MS and rq["price"] == 1.10012
+    assert rq["signal_price"] == 1.10010 and rq["order"] == 0
+    assert len(r.positions) == 0 and r.account[0]["balance"] == 10_000.00
+    rep = sim.V[4][0]
+    assert rep["kind"] == EventKind.REJECT and rep["retcode"] == Retcode.REQUOTE
+    assert (rep["bid"], rep["ask"]) == (1.10002, 1.10012)
+
+
+def test_t21_requote_reaches_the_decision_side():
+    sim = make(T21_Q, [buy(T0, 1.0)], exe_mode="instant", deviation=1, **LAT50)
+    r = sim.run()
+    assert r.deals["retcode"].tolist() == [Retcode.REQUOTE]
+    assert sim.D[0][0]["n_rejected"] == 1
+    assert sim.D[2][0]["working"] == 0.0 and sim.D[2][0]["net"] == 0.0
+    assert r.orders[0]["state"] == 0 and len(r.orders) == 1     # the order journal keeps it
+
+
+@pytest.mark.parametrize("deviation,retcodes,price", [
+    # sell requested at bid 1.10000; at arrival bid 1.10002: 2 points *better*, yet outside a
+    # deviation of 1 it is requoted too (one symmetric deviation, 6.2)
+    (1, [Retcode.REQUOTE], 1.10002),
+    (2, [Retcode.DONE], 1.10002),
+])
+def test_t21_deviation_is_symmetric(deviation, retcodes, price):
+    r = run(T21_Q, [sell(T0, 1.0)], exe_mode="instant", deviation=deviation, **LAT50)
+    assert r.deals["retcode"].tolist() == retcodes
+    assert r.deals[0]["price"] == price
+
+
+@pytest.mark.parametrize("deviation,retcodes,n_open", [
+    # close of the long requested at bid 1.10005 (seen at 70 ms), arrives at 120 ms on
+    # 1.10009/1.10019: 4 points -> requoted with deviation 3, the position stays open
+    (3, [Retcode.DONE, Retcode.REQUOTE], 1),
+    # deviation 5: closed at 1.10009; profit 110 009.00 - 110 012.00 = -3.00
+    (5, [Retcode.DONE, Retcode.DONE], 0),
+])
+def test_t21_instant_close_is_requoted_too(deviation, retcodes, n_open):
+    q = T21_Q + [(T0 + 100 * MS, 1.10009, 1.10019), (T0 + 200 * MS, 1.10009, 1.10019)]
+    rows = [buy(T0, 1.0), close(T0 + 70 * MS, 1001, 1.0)]
+    r = run(q, rows, exe_mode="instant", deviation=deviation, **LAT50)
+    assert r.deals["retcode"].tolist() == retcodes
+    assert r.deals[1]["ts"] == T0 + 120 * MS and r.deals[1]["price"] == 1.10009
+    assert r.deals[1]["signal_price"] == 1.10005
+    assert len(r.positions) == n_open
+    if n_open == 0:
+        assert r.deals[1]["profit"] == -3.00
+
+
+def test_instant_execution_bounds_modelled_slippage():
+    # zero latency, fixed slippage 2 points: the fill would be 1.10012 against the requested
+    # 1.10010, outside a deviation of 1 (requote) and inside a deviation of 2 (fill)
+    from sim.config import Slippage
+    q = [(T0, 1.10000, 1.10010)]
+    slip = Slippage("fixed", 2.0)
+    r = run(q, [buy(T0, 1.0)], exe_mode="instant", deviation=1, slippage=slip)
+    assert r.deals["retcode"].tolist() == [Retcode.REQUOTE]
+    r = run(q, [buy(T0, 1.0)], exe_mode="instant", deviation=2, slippage=slip)
+    assert done(r)[0]["price"] == pytest.approx(1.10012, abs=1e-12)
+
+
+def test_instant_execution_leaves_triggered_orders_alone():
+    # pending orders and SL/TP are executed by the server: no requote (T03 b, T04 in
+    # instant mode with deviation 0)
+    q = [(T0, 1.10000, 1.10010), (T0 + S, 1.10092, 1.10103), (T0 + 2 * S, 1.10085, 1.10202)]
+    rows = [sc.row(T0, Action.NEW, OrderType.BUY_STOP, 1.0, price=1.10100),
+            sell(T0, 1.0, sl=1.10200)]
+    d = done(run(q, rows, exe_mode="instant", deviation=0))
+    assert d["price"].tolist() == [1.10000, 1.10103, 1.10202]
+    assert d[2]["reason"] == DealReason.SL
+
+
+def test_market_execution_ignores_deviation():
+    r = run(T21_Q, [buy(T0, 1.0)], exe_mode="market", deviation=0, **LAT50)
+    assert done(r)[0]["price"] == 1.10012
+
+
+@pytest.mark.parametrize("preset", ["ideal", "realistic", "pessimistic"])
+def test_execution_presets_use_market_execution(preset):
+    from omegaconf import OmegaConf
+
+    from sim.api import compose
+    from sim.config import from_mapping
+    cfg = compose([f"execution={preset}"])
+    ex = from_mapping(ExecutionConfig, OmegaConf.to_container(cfg.execution, resolve=True))
+    assert (ex.exe_mode, ex.deviation) == ("market", 0)
+    cfg = compose([f"execution={preset}", "execution.exe_mode=instant", "execution.deviation=3"])
+    ex = from_mapping(ExecutionConfig, OmegaConf.to_container(cfg.execution, resolve=True))
+    assert (ex.exe_mode, ex.deviation) == ("instant", 3)
+
+
+def test_execution_mode_is_checked():
+    from sim.config import exec_record
+    with pytest.raises(ValueError, match="exe_mode"):
+        exec_record(ExecutionConfig(exe_mode="exchange"), AccountConfig())
+    with pytest.raises(ValueError, match="deviation"):
+        exec_record(ExecutionConfig(deviation=-1), AccountConfig())
 
 
 def test_fixed_slippage_on_market_and_stop_not_on_limit():

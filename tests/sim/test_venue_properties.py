@@ -9,7 +9,8 @@ Invariants checked on every run (mt-execution.md 1.4-1.5, 2, 3.2, 7, 10):
   (adverse) slippage; triggered fills follow the ``trigger_fill`` rule; no SL/TP fill
   better than its level except by the gap rule of the ``mt5`` mode;
 * SL/TP trigger on the correct side and not later than the first tick that reached them;
-* positions rebuilt from the deals journal equal the venue's open positions;
+* positions rebuilt from the deals journal (Close By's OUT_BY deals included) equal the
+  venue's open positions;
 * the decision-side book and net exposure equal the venue positions (reconciliation).
 """
 
@@ -82,7 +83,7 @@ def scenarios(draw):
         last = [x for x in ticks[: i + 1] if x[1] == k]
         bp, ap = (last[-1][2], last[-1][3]) if last else (mid[k], mid[k] + 10)
         kind = draw(st.sampled_from(["market", "market", "pending", "close", "modify",
-                                     "cancel", "target"]))
+                                     "cancel", "target", "close_by"]))
         vol = draw(st.integers(1, 200)) / 100.0
 
         def off():
@@ -123,6 +124,10 @@ def scenarios(draw):
                                price=round((ap - draw(st.integers(-20, 300))) * PT, 5),
                                sl=lvl(ref, -1 if buy else 1), tp=lvl(ref, 1 if buy else -1),
                                ticket=tk, symbol=k))
+        elif kind == "close_by":
+            # low tickets: the first few orders, so that opposite pairs do occur
+            tk = draw(st.integers(1001, 1004))
+            rows.append(sc.close_by(ts, tk, draw(st.integers(1001, 1004)), symbol=k))
         elif kind == "cancel":
             tk = draw(st.integers(1001, 1001 + 2 * n_rows))
             rows.append(sc.row(ts, Action.CANCEL, OrderType.BUY_LIMIT, 0.0, ticket=tk, symbol=k))
@@ -137,6 +142,8 @@ def scenarios(draw):
         balance=draw(st.sampled_from([1_000.0, 3_000.0, 10_000.0, 100_000.0])),
         latency=draw(st.sampled_from([0.0, 0.0, 700.0, 1700.0])),
         fill_on=draw(st.sampled_from(["arrival", "next_tick"])),
+        exe_mode=draw(st.sampled_from(["market", "market", "instant"])),
+        deviation=draw(st.sampled_from([0, 3, 20])),
     )
     return n_sym, ticks, rows, cfg
 
@@ -152,6 +159,8 @@ def simulate(n_sym, ticks, rows, cfg):
                         np.array([round(x[3] * PT, 5) for x in tk])))
     ex = ExecutionConfig(trigger_fill=cfg["trigger_fill"], commission=cfg["commission"],
                          swaps=False, fill_on=cfg["fill_on"],
+                         exe_mode=cfg.get("exe_mode", "market"),
+                         deviation=cfg.get("deviation", 0),
                          submit_latency=Dist("constant", cfg["latency"]),
                          slippage=Slippage("fixed", cfg["slip"]) if cfg["slip"] else Slippage())
     acct = AccountConfig(mode=cfg["mode"], balance=cfg["balance"], equity_bucket_s=1)
@@ -199,10 +208,10 @@ def rebuild_positions(deals, mode, upto=None):
                 assert mode == "netting" and d["entry"] == DealEntry.INOUT
                 pos[key] = [p[0], side, rest, float(d["price"])]
             elif p[2] <= 1e-9:
-                assert d["entry"] == DealEntry.OUT
+                assert d["entry"] in (DealEntry.OUT, DealEntry.OUT_BY)
                 del pos[key]
             else:
-                assert d["entry"] == DealEntry.OUT
+                assert d["entry"] in (DealEntry.OUT, DealEntry.OUT_BY)
     return pos
 
 
@@ -269,6 +278,9 @@ def check_run(sim, r, streams, cfg):
             continue                                 # checked below with the levels
         o = by_cid[int(d["cid"])]
         t = int(o["type"])
+        if o["action"] == Action.CLOSE_BY:          # at an open price, not at the quote
+            assert mode == "hedging" and d["entry"] == DealEntry.OUT_BY, d
+            continue
         if o["action"] == Action.CLOSE or t in (OrderType.BUY, OrderType.SELL):
             assert -1e-12 <= adverse <= slip_max, (d, b, k)
             continue
@@ -326,7 +338,7 @@ def check_sltp(r, streams, ords, cfg):
                                              1 if d["type"] == 0 else -1, int(d["symbol"]))
     ends = {}
     for d in done:
-        if d["entry"] == DealEntry.OUT and d["volume"] > 0:
+        if d["entry"] in (DealEntry.OUT, DealEntry.OUT_BY) and d["volume"] > 0:
             pid = int(d["position_id"])
             if pid not in ends or d["reason"] in (DealReason.SL, DealReason.TP):
                 ends[pid] = d
@@ -385,6 +397,58 @@ def test_venue_invariants(sc_):
     n_sym, ticks, rows, cfg = sc_
     sim, r, streams = simulate(n_sym, ticks, rows, cfg)
     check_run(sim, r, streams, cfg)
+
+
+@st.composite
+def close_by_scenarios(draw):
+    """Hedging, one symbol: a few market positions both ways, then Close By of random pairs."""
+    n_ticks = draw(st.integers(6, 30))
+    ticks = []
+    mid = 110_000
+    t = T0
+    for _ in range(n_ticks):
+        t += draw(st.integers(1, 3)) * S
+        mid += draw(st.integers(-60, 60))
+        ticks.append((t, 0, mid, mid + draw(st.integers(0, 25))))
+    n_open = draw(st.integers(2, 6))
+    rows = []
+    for _ in range(n_open):
+        ts = ticks[draw(st.integers(0, n_ticks // 2))][0]
+        otype = draw(st.sampled_from([OrderType.BUY, OrderType.SELL]))
+        rows.append(sc.row(ts, Action.NEW, otype, draw(st.integers(1, 200)) / 100.0))
+    for _ in range(draw(st.integers(1, 4))):
+        ts = ticks[draw(st.integers(0, n_ticks - 1))][0]
+        a = draw(st.integers(1001, 1000 + n_open))
+        rows.append(sc.close_by(ts, a, draw(st.integers(1001, 1000 + n_open))))
+    rows.sort(key=lambda r: r[0])
+    cfg = dict(mode="hedging", trigger_fill="mt5", slip=0.0, commission=draw(st.booleans()),
+               balance=100_000.0, latency=draw(st.sampled_from([0.0, 700.0, 1700.0])),
+               fill_on="arrival")
+    return 1, ticks, rows, cfg
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(close_by_scenarios())
+def test_venue_invariants_close_by(sc_):
+    n_sym, ticks, rows, cfg = sc_
+    sim, r, streams = simulate(n_sym, ticks, rows, cfg)
+    check_run(sim, r, streams, cfg)
+    # every Close By that executed: two OUT_BY deals of one order, opposite sides, equal
+    # volumes, one price; their profits sum to (sell open - buy open) x volume x contract
+    done = r.deals[r.deals["retcode"] == Retcode.DONE]
+    opened = {int(d["position_id"]): d for d in done if d["entry"] == DealEntry.IN}
+    by = done[done["entry"] == DealEntry.OUT_BY]
+    assert len(by) % 2 == 0
+    for k in range(0, len(by), 2):
+        a, b = by[k], by[k + 1]
+        assert a["order"] == b["order"] and a["type"] != b["type"]
+        assert a["volume"] == b["volume"] and a["price"] == b["price"]
+        assert b["profit"] == 0.0 and a["swap"] == 0.0 and b["swap"] == 0.0
+        sell = opened[int(a["position_id"] if a["type"] == 0 else b["position_id"])]
+        buy = opened[int(b["position_id"] if a["type"] == 0 else a["position_id"])]
+        assert a["price"] == opened[int(b["position_id"])]["price"]
+        expect = n_round((sell["price"] - buy["price"]) * CONTRACT * a["volume"])
+        assert abs(a["profit"] + b["profit"] - expect) < 0.011, (a, b, expect)
 
 
 def test_per_event_run_matches_replay():

@@ -31,7 +31,7 @@ USDJPY = plain("USDJPY")
 
 
 def make(specs, quotes, rows, mode="hedging", balance=10_000.0, rates=None, server_tz="NY+7",
-         **ex):
+         leverage=100.0, **ex):
     """quotes: {symbol index: [(ts, bid, ask), ...]}."""
     streams = []
     for k in range(len(specs)):
@@ -42,7 +42,7 @@ def make(specs, quotes, rows, mode="hedging", balance=10_000.0, rates=None, serv
     ex.setdefault("swaps", False)
     p = sc.Params(rows=tuple(rows))
     acct = AccountConfig(mode=mode, balance=balance, equity_bucket_s=1, rates=rates or {},
-                         server_tz=server_tz)
+                         server_tz=server_tz, leverage=leverage)
     return Simulation(specs, streams, sc, sc.make_params(p), ExecutionConfig(**ex), acct,
                       data=sc.make_data(p))
 
@@ -67,3 +67,7 @@ def eq_at(r, ts):
     row = r.equity[r.equity["ts"] == ts]
     assert len(row) == 1
     return row[0]
+
+
+def close_by(ts, ticket, by_ticket, symbol=0):
+    return sc.close_by(ts, ticket, by_ticket, symbol=symbol)
