@@ -294,10 +294,11 @@ def close_by_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, 
     record_deal_nb(deals, acct, ts, o, s, side_b, DealEntry.OUT_BY, DealReason.EXPERT,
                    Retcode.DONE, volume, price, profit_b, 0.0, swap_b, id_b, 0.0, 0.0)
     recompute_margin_nb(positions, syms, acct)
+    acct["band_retry"] = 0                  # the position left may qualify for the quiet band
     if acct["margin"] <= 0.0:
         acct["margin_call"] = False
     mark_symbol_nb(positions, syms, s, acct, qb, qa)
-    update_equity_nb(acct)
+    update_equity_nb(positions, acct)
     push_report_nb(reports, acct, cfg, ts, EventKind.FILL, o, s, side_a, volume, price,
                    Retcode.DONE, DealEntry.OUT_BY, DealReason.EXPERT, profit_a, id_a)
     push_report_nb(reports, acct, cfg, ts, EventKind.FILL, o, s, side_b, volume, price,
