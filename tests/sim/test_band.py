@@ -16,12 +16,12 @@ import strategies.ema_cross as ec
 import strategies.scripted as sc
 from sim.config import AccountConfig, Dist, ExecutionConfig, Slippage
 from sim.data import load_ticks
-from sim.data.symbols import load_symbol
+from sim.data.symbols import SymbolSpec, load_symbol
 from sim.dtypes import ACCOUNT_RESULT_FIELDS
 from sim.engine import Simulation
 from sim.enums import Action, DealReason, OrderType
 from tests.conftest import SAMPLE
-from tests.sim.venue_cases import EURUSD, GBPUSD, T0, USDJPY
+from tests.sim.venue_cases import EURUSD, GBPUSD, T0, USDJPY, plain
 
 FULL = ExecutionConfig(submit_latency=Dist("constant", 20.0), venue_latency=Dist("constant", 5.0),
                        report_latency=Dist("constant", 20.0),
@@ -153,3 +153,34 @@ def test_equity_bucket_of_less_than_a_second_is_refused():
     with pytest.raises(ValueError, match="equity_bucket_s"):
         Simulation([EURUSD], [walk(10, 1)], ec, ec.make_params(ec.Params()), FULL,
                    AccountConfig(equity_bucket_s=0))
+
+
+ES = SymbolSpec("ES", 2, 0.25, 1.0, "futures", "USD", "USD", "USD", 1.0, 1.0, 100.0,
+                tick_value=12.5, margin_initial=1_000.0)
+
+
+@pytest.mark.parametrize("spec,start,lots,balance,drift", [
+    (ES, 4_500.00, 3.0, 4_500.0, 0.004),             # futures: 50 USD per point per lot
+    (plain("XAUUSD"), 2_000.00, 0.5, 1_700.0, 0.1),  # CFD leverage
+])
+def test_other_calc_modes_identical(spec, start, lots, balance, drift):
+    # a held position on a sliding market: margin call, then stop-out, priced lazily
+    n = 30_000
+    rng = np.random.default_rng(4)
+    ts = T0 + np.cumsum(rng.integers(1, 500, n)) * 1_000_000
+    ticks = np.round(start / spec.tick_size) + np.cumsum(rng.integers(-2, 3, n)) \
+        - np.round(drift * np.arange(n))
+    bid = ticks * spec.tick_size
+    ask = bid + rng.integers(1, 4, n) * spec.tick_size
+    q = (ts.astype(np.int64), bid, ask)
+    p = sc.Params(rows=(sc.row(int(ts[3]), Action.NEW, OrderType.BUY, lots),))
+
+    def make(every):
+        return Simulation([spec], [q], sc, sc.make_params(p),
+                          dataclasses.replace(FULL, mark_every_tick=every, commission=False),
+                          AccountConfig(balance=balance, equity_bucket_s=1),
+                          data=sc.make_data(p))
+    a, b = both(make)
+    assert_identical(a, b)
+    assert a.account[0]["band_spans"] > 10
+    assert a.account[0]["n_stopouts"] == 1
