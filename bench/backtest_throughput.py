@@ -13,7 +13,8 @@ Prints side by side, in one run, ticks/s of:
               model latency).
 
 Every numba function (ours, ticklab's, vectorbt's) is run once on a small slice before
-timing, so compilation is excluded; each figure is the best of 3 ``time.perf_counter``
+timing, so compilation is excluded; the ceiling and the two ticklab runs are interleaved
+over 5 rounds and each keeps its best ``time.perf_counter`` time (vectorbt: best of 3)
 runs.  Prints figures only, no asserts.
 
     .venv/bin/python bench/backtest_throughput.py [--ticks 10000000] [--vbt-ticks N]
@@ -32,6 +33,7 @@ from numba import njit
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 FAST, SLOW, LOTS = 50, 200, 0.1
+ROUNDS = 5
 T0_NS = 1_704_067_200_000_000_000          # 2024-01-01 00:00 UTC
 
 
@@ -131,7 +133,7 @@ def bench_ticklab(ts, bid, ask):
         return Simulation([spec], [(ts[s], bid[s], ask[s])], ec, params, ex, acct).run()
 
     run(20_000)                                       # compile (or load the numba cache)
-    return best_of(run)
+    return run
 
 
 def bench_ticklab_ideal(ts, bid, ask):
@@ -151,7 +153,7 @@ def bench_ticklab_ideal(ts, bid, ask):
         return Simulation([spec], [(ts[s], bid[s], ask[s])], ec, params, ex, acct).run()
 
     run(20_000)
-    return best_of(run)
+    return run
 
 
 def pandas_signals(bid, ask):
@@ -204,16 +206,26 @@ def main() -> None:
     ts, bid, ask = synth_ticks(n)
     print(f"{n:,} synthetic EURUSD ticks generated in {time.perf_counter() - t:.1f} s "
           f"({(ts.nbytes + bid.nbytes + ask.nbytes) / 1e6:.0f} MB); ema_cross fast {FAST} "
-          f"slow {SLOW}, {LOTS} lots; best of 3, compile excluded")
+          f"slow {SLOW}, {LOTS} lots; best of {ROUNDS} interleaved rounds, compile excluded")
     units = LOTS * 100_000
 
     af, a_s = 2.0 / (FAST + 1.0), 2.0 / (SLOW + 1.0)
     ceiling_nb(bid[:1000], ask[:1000], af, a_s, units)
-    t_ceil, (c_pnl, c_sig) = best_of(lambda: ceiling_nb(bid, ask, af, a_s, units))
+    # the machine is noisy (other tenants): interleave the engines over ROUNDS rounds and
+    # keep each one's best, so a slow spell hits all of them alike
+    engines = {"ceil": lambda: ceiling_nb(bid, ask, af, a_s, units),
+               "full": bench_ticklab(ts, bid, ask), "ideal": bench_ticklab_ideal(ts, bid, ask)}
+    best = {k: (float("inf"), None) for k in engines}
+    for _ in range(ROUNDS):
+        for k, fn in engines.items():
+            t, res = best_of(fn, 1)
+            if t < best[k][0]:
+                best[k] = (t, res)
+    t_ceil, (c_pnl, c_sig) = best["ceil"]
     print(f"(a) ceiling  numba loop        {n / t_ceil:>14,.0f} ticks/s  {t_ceil:8.3f} s  "
           f"signals {c_sig:,}  P&L {c_pnl:,.2f} USD (no costs)")
 
-    t_tl, r = bench_ticklab(ts, bid, ask)
+    t_tl, r = best["full"]
     a = r.account[0]
     print(f"(b) ticklab  Simulation.run()  {n / t_tl:>14,.0f} ticks/s  {t_tl:8.3f} s  "
           f"signals {int(r.sstate[0]['signals']):,}  deals {len(r.deals):,}  trades "
@@ -221,7 +233,7 @@ def main() -> None:
           f"{a['commission_total']:,.2f}, swaps {a['swap_total']:,.2f}, slippage "
           f"{a['slippage_total']:,.2f}, stop-outs {int(a['n_stopouts'])})")
 
-    t_id, r = bench_ticklab_ideal(ts, bid, ask)
+    t_id, r = best["ideal"]
     print(f"    ticklab  ideal model       {n / t_id:>14,.0f} ticks/s  {t_id:8.3f} s  "
           f"(zero latency and costs, for context) closed P&L "
           f"{r.account[0]['balance'] - 1e6:+,.2f} USD")
