@@ -4,11 +4,13 @@
 params record type (``sim.strategy_api``), so the compile cache holds per strategy:
 
     while True:
-        i = quiet_tick_nb(...)                  # a quiet tick: only its quote is stored
-        if i < 0: i = begin_tick_nb(...)        # space check, timers/arrivals due, the quote
-        if i < 0: return -i - 1                 # Status.DONE or Status.NEED_SPACE
-        deliver reports due, then the TICK event, to step_nb, feeding each outbox to the venue
-        quiet_end_tick_nb(...) if still quiet else end_tick_nb(...)   # equity sample, next tick
+        if the tick is quiet: store its quote     # quiet state in registers (replay_nb)
+        else: i = begin_tick_nb(...)            # space check, timers/arrivals due, the quote
+              (i < 0: return Status.DONE or NEED_SPACE), then deliver the reports due
+        the TICK event to step_nb
+        if quiet and no order was sent: next tick
+        feed the outbox to the venue, deliver reports of zero-latency fills
+        end_tick_nb(...)                        # equity sample, next tick
 
 The quiet path is a shortcut, not a second model: it is taken only when every step it
 skips would do nothing (``set_quiet_nb``), and the per-event drive in ``sim.engine``,
@@ -29,7 +31,7 @@ from sim.band import band_end_tick_nb, enter_band_nb, leave_band_nb
 from sim.enums import EventKind, FillOn, Status
 from sim.jit_cache import kernel
 from sim.pending import expire_due_nb
-from sim.step import step_nb
+from sim.step import step_nb, step_out_of_line_nb
 from sim.venue import (
     NO_TS,
     accept_order_nb,
@@ -199,38 +201,6 @@ def drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms, 
 
 
 @kernel(inline=True)
-def quiet_tick_nb(tts, tsym, tbid, task, acct, qb, qa):
-    """Start tick ``acct.tick_i`` on the quiet path (store its quote) or return -1.
-
-    A quiet tick comes before the next timer, equity bucket and report (``quiet_until``),
-    with nothing in flight or pending and no position outside the band: every step of
-    ``begin_tick_nb`` but the quote store is then a no-op, and so is the journal space
-    check (a quiet tick appends nothing).
-    """
-    i = acct["tick_i"]
-    if not acct["quiet"] or i >= tts.shape[0] or tts[i] >= acct["quiet_until"]:
-        return -1
-    s = symbol_at_nb(tsym, i)
-    if acct["band"] and s == acct["band_sym"]:
-        x = tbid[i] if acct["band_sign"] > 0.0 else -task[i]
-        if not (acct["band_lo"] < x < acct["band_hi"]):
-            return -1
-    qb[s] = tbid[i]
-    qa[s] = task[i]
-    return i
-
-
-@kernel(inline=True)
-def quiet_end_tick_nb(tts, acct, qb, qa, equity):
-    """End a tick that changed no money: widen the band's x range, move the row's time."""
-    i = acct["tick_i"]
-    if acct["band"]:
-        band_end_tick_nb(acct, qb, qa)
-    equity[acct["n_eq"] - 1]["ts"] = tts[i]
-    acct["tick_i"] = i + 1
-
-
-@kernel(inline=True)
 def set_quiet_nb(roll_ts, reports, acct):
     """After a full tick: may the next ticks take the quiet path, and until when?"""
     q = acct["n_inflight"] == 0 and acct["n_pending"] == 0 and \
@@ -250,8 +220,10 @@ def set_quiet_nb(roll_ts, reports, acct):
 @kernel(inline=True)
 def end_tick_nb(tts, roll_ts, positions, reports, acct, cfg, syms, qb, qa, equity):
     """Sample the equity curve (one row per bucket, with its min and max) and advance."""
-    if acct["band"]:
-        quiet_end_tick_nb(tts, acct, qb, qa, equity)
+    if acct["band"]:        # only the band's x range and the row's time move
+        band_end_tick_nb(acct, qb, qa)
+        equity[acct["n_eq"] - 1]["ts"] = tts[acct["tick_i"]]
+        acct["tick_i"] += 1
         set_quiet_nb(roll_ts, reports, acct)
         return
     i = acct["tick_i"]
@@ -283,41 +255,108 @@ def end_tick_nb(tts, roll_ts, positions, reports, acct, cfg, syms, qb, qa, equit
     acct["tick_i"] = i + 1
 
 
+@kernel(inline=True)
+def deliver_due_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity,
+                   olog, ev, sstate, params, data, dstate, limits, dsym, book, mode, intents,
+                   outbox, now, s):
+    """Hand every report due at ``now`` to the step, each step's orders to the venue."""
+    while pop_report_nb(reports, acct, now, ev):
+        step_out_of_line_nb(ev, sstate, params, data, dstate, limits, dsym, book, syms, mode,
+                            intents, outbox)
+        if dstate["n_out"] > 0:
+            drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa,
+                            tmp, equity, olog, dstate, outbox, now, s)
+
+
+@kernel(inline=True)
+def sync_quiet_nb(tts, acct, equity, i, start, band, xmin, xmax):
+    """Write the quiet ticks' register state back: tick index, band x range, row time."""
+    acct["tick_i"] = i
+    if band:
+        acct["band_xmin"] = xmin
+        acct["band_xmax"] = xmax
+    if i > start:
+        equity[acct["n_eq"] - 1]["ts"] = tts[i - 1]
+
+
 @kernel
 def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals, trades, reports,
               acct_a, cfg_a, syms, qb, qa, tmp, equity, olog, dstate_a, limits_a, dsym, book, mode,
               intents, outbox, sstate, params, data, ev):
-    """Replay the ticks from ``acct.tick_i`` on; return ``Status.DONE`` or ``NEED_SPACE``."""
+    """Replay the ticks from ``acct.tick_i`` on; return ``Status.DONE`` or ``NEED_SPACE``.
+
+    A quiet tick (``set_quiet_nb``: before ``quiet_until``, and inside the band if a
+    position is open) only stores its quote and runs the strategy; the quiet state lives
+    in local variables between full ticks, and is written back before any full tick
+    (``acct.tick_i``, the band's x range, the equity row's time).  The TICK step is
+    inlined at this one site (with the strategy); reports go through an out-of-line step.
+    """
     acct = acct_a[0]
     cfg = cfg_a[0]
     dstate = dstate_a[0]
     limits = limits_a[0]
+    n = tts.shape[0]
+    reload = True
+    i = start = 0
+    quiet = band = long = False
+    until = bs = 0
+    lo = hi = xmin = xmax = 0.0
     while True:
-        i = quiet_tick_nb(tts, tsym, tbid, task, acct, qb, qa)
-        quiet = i >= 0
-        if not quiet:
+        if reload:                      # quiet state into registers, after a full tick
+            i = start = acct["tick_i"]
+            quiet = acct["quiet"]
+            until = acct["quiet_until"]
+            band = acct["band"]
+            bs = acct["band_sym"]
+            long = acct["band_sign"] > 0.0
+            lo = acct["band_lo"]
+            hi = acct["band_hi"]
+            xmin = acct["band_xmin"]
+            xmax = acct["band_xmax"]
+            reload = False
+        fast = False
+        mine = False
+        s = 0
+        x = 0.0
+        if quiet and i < n and tts[i] < until:
+            s = symbol_at_nb(tsym, i)
+            x = tbid[i] if long else -task[i]
+            mine = band and s == bs
+            fast = not mine or lo < x < hi
+        if fast:
+            qb[s] = tbid[i]
+            qa[s] = task[i]
+        else:
+            sync_quiet_nb(tts, acct, equity, i, start, band, xmin, xmax)
             i = begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
                               trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog)
             if i < 0:
                 return -i - 1
-        now = tts[i]
-        for phase in range(3):   # reports due, the tick, reports of zero-latency fills
-            if phase == 1:
-                tick_event_nb(tts, tsym, tbid, task, i, ev)
-            elif not pop_report_nb(reports, acct, now, ev):
-                continue
-            while True:
-                step_nb(ev, sstate, params, data, dstate, limits, dsym, book, syms, mode,
-                        intents, outbox)
-                if dstate["n_out"] > 0:
-                    drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms,
-                                    qb, qa, tmp, equity, olog, dstate, outbox, now,
-                                    symbol_at_nb(tsym, i))
-                if phase == 1 or not pop_report_nb(reports, acct, now, ev):
-                    break
-        if quiet and acct["quiet"]:         # the strategy sent nothing: still quiet
-            quiet_end_tick_nb(tts, acct, qb, qa, equity)
+            s = symbol_at_nb(tsym, i)
+            deliver_due_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp,
+                           equity, olog, ev, sstate, params, data, dstate, limits, dsym, book,
+                           mode, intents, outbox, tts[i], s)
+        tick_event_nb(tts, tsym, tbid, task, i, ev)
+        step_nb(ev, sstate, params, data, dstate, limits, dsym, book, syms, mode, intents, outbox)
+        if fast and dstate["n_out"] == 0:
+            if mine:
+                xmin = min(xmin, x)
+                xmax = max(xmax, x)
+            i += 1
             continue
+        # the rest of a full tick (or of a quiet one whose strategy sent orders)
+        if fast:
+            sync_quiet_nb(tts, acct, equity, i, start, band, xmin, xmax)
+        now = tts[i]
+        if dstate["n_out"] > 0:
+            drain_outbox_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa,
+                            tmp, equity, olog, dstate, outbox, now, s)
+        # reports of zero-latency fills come back within the tick
+        deliver_due_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp,
+                       equity, olog, ev, sstate, params, data, dstate, limits, dsym, book, mode,
+                       intents, outbox, now, s)
         end_tick_nb(tts, roll_ts, positions, reports, acct, cfg, syms, qb, qa, equity)
         if acct["overflow"]:
             return Status.OVERFLOW
+        reload = True
+

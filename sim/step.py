@@ -152,3 +152,16 @@ def step_nb(ev, sstate, params, data, dstate, limits, dsym, book, syms, mode, in
     if n == 0:
         return 0
     return end_step_nb(ev, dstate, limits, dsym, book, syms, mode, intents, outbox, n)
+
+
+@kernel
+def step_out_of_line_nb(ev, sstate, params, data, dstate, limits, dsym, book, syms, mode, intents,
+                        outbox):
+    """``step_nb`` as a call, for the replay loop's rarer paths (full ticks, reports).
+
+    The loop inlines ``step_nb`` (and with it the strategy) at one site only, its quiet
+    ticks: numba's inliner mishandles the strategy's inlined overload at several sites of
+    one function (variables out of scope), and the quiet ticks are where a call costs.
+    """
+    return step_nb(ev, sstate, params, data, dstate, limits, dsym, book, syms, mode, intents,
+                   outbox)
