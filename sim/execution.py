@@ -141,6 +141,17 @@ def commission_nb(sym, s, volume, closing, price, qb, qa, d):
 
 
 @kernel
+def positions_changed_nb(positions, syms, acct, s, qb, qa):
+    """After deals on symbol ``s``: margin, margin-call flag, marks and equity anew."""
+    recompute_margin_nb(positions, syms, acct)
+    acct["band_retry"] = 0                  # a new position may qualify for the quiet band
+    if acct["margin"] <= 0.0:
+        acct["margin_call"] = False
+    mark_symbol_nb(positions, syms, s, acct, qb, qa)
+    update_equity_nb(positions, acct)
+
+
+@kernel
 def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, order, s, side,
                volume, price, pos_ticket, sl, tp, reason, slip_points, fail_code):
     """Execute a deal at ``price``; on insufficient margin reject with ``fail_code``.
@@ -212,12 +223,7 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
     acct["slippage_total"] += slip_cost
     record_deal_nb(deals, acct, ts, order, s, side, entry, reason, Retcode.DONE, volume, price,
                    profit, -comm, swap, pos_id, spread_cost, slip_cost)
-    recompute_margin_nb(positions, syms, acct)
-    acct["band_retry"] = 0                  # a new position may qualify for the quiet band
-    if acct["margin"] <= 0.0:
-        acct["margin_call"] = False
-    mark_symbol_nb(positions, syms, s, acct, qb, qa)
-    update_equity_nb(positions, acct)
+    positions_changed_nb(positions, syms, acct, s, qb, qa)
     push_report_nb(reports, acct, cfg, ts, EventKind.FILL, order, s, side, volume, price,
                    Retcode.DONE, entry, reason, profit, pos_id)
     return Retcode.DONE
@@ -293,12 +299,7 @@ def close_by_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, 
                                      DealReason.EXPERT, qb, qa)
     record_deal_nb(deals, acct, ts, o, s, side_b, DealEntry.OUT_BY, DealReason.EXPERT,
                    Retcode.DONE, volume, price, profit_b, 0.0, swap_b, id_b, 0.0, 0.0)
-    recompute_margin_nb(positions, syms, acct)
-    acct["band_retry"] = 0                  # the position left may qualify for the quiet band
-    if acct["margin"] <= 0.0:
-        acct["margin_call"] = False
-    mark_symbol_nb(positions, syms, s, acct, qb, qa)
-    update_equity_nb(positions, acct)
+    positions_changed_nb(positions, syms, acct, s, qb, qa)
     push_report_nb(reports, acct, cfg, ts, EventKind.FILL, o, s, side_a, volume, price,
                    Retcode.DONE, DealEntry.OUT_BY, DealReason.EXPERT, profit_a, id_a)
     push_report_nb(reports, acct, cfg, ts, EventKind.FILL, o, s, side_b, volume, price,
