@@ -358,5 +358,10 @@ def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
         end_tick_nb(tts, roll_ts, positions, reports, acct, cfg, syms, qb, qa, equity)
         if acct["overflow"]:
             return Status.OVERFLOW
+        # a quiet tick whose strategy sends orders appends rows without begin_tick_nb's
+        # space check: let the next tick be quiet only while one tick's room is left
+        if acct["quiet"] and not has_space_nb(orders, deals, trades, reports, equity, olog, acct,
+                                              HEADROOM + positions.shape[0]):
+            acct["quiet"] = False
         reload = True
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import strategies.ema_cross as ec
 import strategies.scripted as sc
-from sim.config import AccountConfig, Dist, ExecutionConfig, Slippage
+from sim.config import AccountConfig, Dist, ExecutionConfig, Slippage, limits_record
 from sim.data import load_ticks
 from sim.data.symbols import SymbolSpec, load_symbol
 from sim.dtypes import ACCOUNT_RESULT_FIELDS
@@ -184,3 +184,24 @@ def test_other_calc_modes_identical(spec, start, lots, balance, drift):
     assert_identical(a, b)
     assert a.account[0]["band_spans"] > 10
     assert a.account[0]["n_stopouts"] == 1
+
+
+def test_orders_on_quiet_ticks_grow_the_journals():
+    # 1 490 orders within one bucket and no rollover: after each, the next tick is quiet
+    # again; the journals must still grow in time (found by an adversarial review)
+    q = walk(1_500, 1, dt_ms=5)
+    rows = [sc.target(int(q[0][i]), 0.1 if i % 2 else -0.1) for i in range(5, 1_495)]
+    p = sc.Params(rows=tuple(rows))
+
+    def make(every, limits=None):
+        return Simulation([EURUSD], [q], sc, sc.make_params(p),
+                          ExecutionConfig(commission=False, swaps=False, mark_every_tick=every),
+                          AccountConfig(), limits=limits, data=sc.make_data(p))
+    a = make(False).run()
+    assert_identical(a, make(True).run())
+    assert_identical(a, make(False).run_per_event())
+    assert len(a.deals) == 1_490
+    # risk denials on every tick, never a position: quiet even with mark_every_tick
+    k = make(True, limits_record(kill=True)).run()
+    assert_identical(k, make(True, limits_record(kill=True)).run_per_event())
+    assert len(k.deals) == 1_490
