@@ -121,7 +121,7 @@ account_dt = _dt([
     ("mode", np.int32), ("margin_call", np.bool_),
     ("next_ticket", np.int64), ("next_deal", np.int64),
     ("n_deals", np.int64), ("n_trades", np.int64), ("n_eq", np.int64), ("n_reports", np.int64),
-    ("n_positions", np.int64), ("eq_bucket", np.int64), ("eq_min", np.float64),
+    ("n_positions", np.int64), ("eq_min", np.float64),
     ("eq_max", np.float64),
     ("commission_total", np.float64), ("swap_total", np.float64),
     ("spread_total", np.float64), ("slippage_total", np.float64),

@@ -128,7 +128,6 @@ class Simulation:
         a["mode"] = account_mode(account)
         a["next_ticket"] = 1001
         a["next_deal"] = 1
-        a["eq_bucket"] = -1
         a["rng"] = rng_seed(execution.seed)
         a["day_end"] = roll_ts[0] if len(roll_ts) else np.iinfo(np.int64).max
         span = (int(ts[-1]) - int(ts[0])) if len(ts) else 0

@@ -232,7 +232,6 @@ def end_tick_nb(tts, roll_ts, positions, reports, acct, cfg, syms, qb, qa, equit
     if ts >= acct["eq_next"] or acct["n_eq"] == 0:
         b = ts // cfg["eq_bucket_ns"]
         acct["n_eq"] += 1
-        acct["eq_bucket"] = b
         acct["eq_next"] = (b + 1) * cfg["eq_bucket_ns"]
         acct["eq_min"] = eq
         acct["eq_max"] = eq
