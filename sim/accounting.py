@@ -173,10 +173,7 @@ def close_part_nb(positions, i, acct, syms, trades, volume, price, ts, reason, q
         p["swap"] -= swap
         p["commission"] -= comm
         p["margin"] *= 1.0 - frac
-        p["volume"] -= volume
-        p["profit"] = profit_account_nb(syms[s], s, p["side"], p["volume"], p["price"],
-                                        quotes_bid[s] if p["side"] == Side.BUY else quotes_ask[s],
-                                        quotes_bid, quotes_ask, acct["acc_digits"])
+        p["volume"] -= volume       # re-priced by the caller (positions_changed_nb)
     return profit, swap
 
 

@@ -66,6 +66,16 @@ def symbol_at_nb(sym, i):
 
 
 @kernel
+def roll_nb(roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog):
+    """Pass the next server midnight: swaps (if charged), then the next day's end."""
+    r = acct["roll_i"]
+    if cfg["swaps"]:
+        rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, roll_wd[r])
+    acct["roll_i"] = r + 1
+    acct["day_end"] = roll_ts[r + 1] if r + 1 < roll_ts.shape[0] else NO_TS
+
+
+@kernel
 def timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog):
     # timers (rollovers, pending-order expiries) and (arrival mode) requests arriving
     # strictly before ts, in time order; timers go first at the same instant.  Timers at
@@ -82,10 +92,7 @@ def timers_and_arrivals_nb(ts, roll_ts, roll_wd, positions, orders, deals, trade
             j = next_arrival_nb(orders, acct)
             ats = orders[j]["arrive_ts"]
         if rts < ts and rts <= ats and rts <= ets:
-            if cfg["swaps"]:
-                rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, roll_wd[r])
-            acct["roll_i"] = r + 1
-            acct["day_end"] = roll_ts[r + 1] if r + 1 < roll_ts.shape[0] else NO_TS
+            roll_nb(roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog)
         elif ets < ts and ets <= ats:
             expire_due_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, ets)
         elif ats < ts:
@@ -102,10 +109,7 @@ def timers_at_nb(ts, roll_ts, roll_wd, positions, orders, deals, trades, reports
     while True:
         r = acct["roll_i"]
         if r < roll_ts.shape[0] and roll_ts[r] <= ts:
-            if cfg["swaps"]:
-                rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, roll_wd[r])
-            acct["roll_i"] = r + 1
-            acct["day_end"] = roll_ts[r + 1] if r + 1 < roll_ts.shape[0] else NO_TS
+            roll_nb(roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog)
         elif acct["n_pending"] > 0 and 0 < acct["next_expiry"] <= ts:
             expire_due_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, ts)
         else:

@@ -79,15 +79,8 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
             reject_nb(deals, reports, acct, cfg, ts, o, s, side, rc)
             return
         if o["type"] == OrderType.BUY or o["type"] == OrderType.SELL:
-            price, slip = market_price_nb(acct, cfg, sym, side, bid, ask)
-            if requote_nb(deals, reports, acct, cfg, ts, o, s, sym, side, price, bid, ask):
-                o["state"] = OrderState.REJECTED
-                return
-            o["ticket"] = acct["next_ticket"]
-            acct["next_ticket"] += 1
-            rc = execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o, s,
-                            side, o["volume"], price, 0, o["sl"], o["tp"], DealReason.EXPERT,
-                            slip, Retcode.NO_MONEY)
+            rc = fill_at_market_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts,
+                                   o, s, side, 0, o["sl"], o["tp"])
             o["state"] = OrderState.FILLED if rc == Retcode.DONE else OrderState.REJECTED
             return
         o["ticket"] = acct["next_ticket"]
@@ -115,18 +108,30 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
             o["state"] = OrderState.REJECTED
             reject_nb(deals, reports, acct, cfg, ts, o, s, side, rc)
             return
-        price, slip = market_price_nb(acct, cfg, sym, side, bid, ask)
-        if requote_nb(deals, reports, acct, cfg, ts, o, s, sym, side, price, bid, ask):
-            o["state"] = OrderState.REJECTED
-            return
-        o["ticket"] = acct["next_ticket"]
-        acct["next_ticket"] += 1
-        execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o, s, side,
-                   o["volume"], price, p["ticket"], 0.0, 0.0, DealReason.EXPERT, slip,
-                   Retcode.NO_MONEY)
-        o["state"] = OrderState.FILLED
+        rc = fill_at_market_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o,
+                               s, side, p["ticket"], 0.0, 0.0)
+        o["state"] = OrderState.FILLED if rc == Retcode.DONE else OrderState.REJECTED
         return
     modify_or_cancel_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, o, ts, side)
+
+
+@kernel
+def fill_at_market_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o, s, side,
+                      pos_ticket, sl, tp):
+    """Execute an arrived market request (a new order or a close) at the current quote.
+
+    The price takes the slippage model; instant/request execution may requote it (a
+    rejection row, no ticket taken); otherwise the request gets its ticket and the deal.
+    """
+    sym = syms[s]
+    price, slip = market_price_nb(acct, cfg, sym, side, qb[s], qa[s])
+    if requote_nb(deals, reports, acct, cfg, ts, o, s, sym, side, price, qb[s], qa[s]):
+        return Retcode.REQUOTE
+    o["ticket"] = acct["next_ticket"]
+    acct["next_ticket"] += 1
+    return execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o, s, side,
+                      o["volume"], price, pos_ticket, sl, tp, DealReason.EXPERT, slip,
+                      Retcode.NO_MONEY)
 
 
 @kernel
