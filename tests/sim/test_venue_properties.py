@@ -179,6 +179,55 @@ def quote_at(streams, k, ts):
     return (bid[i], ask[i]) if i >= 0 else None
 
 
+def quotes_in_force(streams, k, ts):
+    """The quotes of symbol ``k`` a deal at ``ts`` may have met: the one in force at ``ts``,
+    and, if ``k`` ticks exactly at ``ts``, the one before that tick."""
+    out = [quote_at(streams, k, ts)]
+    if ts in set(streams[k][0].tolist()) and quote_at(streams, k, ts - 1) is not None:
+        out.append(quote_at(streams, k, ts - 1))
+    return out
+
+
+def check_fill(d, by_cid, b, k, mode, cfg, slip_max):
+    """A deal's price against the quote (``b``, ``k``) it met: market, stop-out, pending."""
+    price = float(d["price"])
+    buy = d["type"] == 0
+    mkt = k if buy else b
+    adverse = (price - mkt) if buy else (mkt - price)     # >= 0: worse than the quote
+    reason = int(d["reason"])
+    if reason == DealReason.SO:
+        assert -1e-12 <= adverse <= slip_max, d
+        return
+    if reason in (DealReason.SL, DealReason.TP):
+        return                                 # checked below with the levels
+    o = by_cid[int(d["cid"])]
+    t = int(o["type"])
+    if o["action"] == Action.CLOSE_BY:          # at an open price, not at the quote
+        assert mode == "hedging" and d["entry"] == DealEntry.OUT_BY, d
+        return
+    if o["action"] == Action.CLOSE or t in (OrderType.BUY, OrderType.SELL):
+        assert -1e-12 <= adverse <= slip_max, (d, b, k)
+        return
+    level = float(o["price"])
+    # pending: triggered on the right side of its own level
+    if t == OrderType.BUY_LIMIT:
+        assert k <= level + 1e-12
+    elif t == OrderType.BUY_STOP:
+        assert k >= level - 1e-12
+    elif t == OrderType.SELL_LIMIT:
+        assert b >= level - 1e-12
+    else:
+        assert b <= level + 1e-12
+    stop = t in (OrderType.BUY_STOP, OrderType.SELL_STOP)
+    if cfg["trigger_fill"] == "order_price" or (
+            not stop and cfg["trigger_fill"] == "no_positive_slippage"):
+        assert abs(price - level) < 1e-12, (d, level)
+    elif stop:
+        assert -1e-12 <= adverse <= slip_max, (d, b, k)
+    else:
+        assert abs(adverse) < 1e-12, (d, b, k)
+
+
 def rebuild_positions(deals, mode, upto=None):
     """Open positions from the journal: {key: [symbol, side, volume, price]}.
 
@@ -265,43 +314,17 @@ def check_run(sim, r, streams, cfg):
     ords = sim.V[1][: sim.V[5][0]["n_orders"]]
     by_cid = {int(o["cid"]): o for o in ords}
     for d in done:
-        b, k = quote_at(streams, int(d["symbol"]), int(d["ts"]))
-        price = float(d["price"])
-        buy = d["type"] == 0
-        mkt = k if buy else b
-        adverse = (price - mkt) if buy else (mkt - price)     # >= 0: worse than the quote
-        reason = int(d["reason"])
-        if reason == DealReason.SO:
-            assert -1e-12 <= adverse <= slip_max, d
-            continue
-        if reason in (DealReason.SL, DealReason.TP):
-            continue                                 # checked below with the levels
-        o = by_cid[int(d["cid"])]
-        t = int(o["type"])
-        if o["action"] == Action.CLOSE_BY:          # at an open price, not at the quote
-            assert mode == "hedging" and d["entry"] == DealEntry.OUT_BY, d
-            continue
-        if o["action"] == Action.CLOSE or t in (OrderType.BUY, OrderType.SELL):
-            assert -1e-12 <= adverse <= slip_max, (d, b, k)
-            continue
-        level = float(o["price"])
-        # pending: triggered on the right side of its own level
-        if t == OrderType.BUY_LIMIT:
-            assert k <= level + 1e-12
-        elif t == OrderType.BUY_STOP:
-            assert k >= level - 1e-12
-        elif t == OrderType.SELL_LIMIT:
-            assert b >= level - 1e-12
+        # ticks of several symbols at one instant are replayed one after the other, so a
+        # deal at ``ts`` may have met its symbol's quote from before ``ts`` or the one at it
+        errors = []
+        for b, k in quotes_in_force(streams, int(d["symbol"]), int(d["ts"])):
+            try:
+                check_fill(d, by_cid, b, k, mode, cfg, slip_max)
+                break
+            except AssertionError as e:
+                errors.append(e)
         else:
-            assert b <= level + 1e-12
-        stop = t in (OrderType.BUY_STOP, OrderType.SELL_STOP)
-        if cfg["trigger_fill"] == "order_price" or (
-                not stop and cfg["trigger_fill"] == "no_positive_slippage"):
-            assert abs(price - level) < 1e-12, (d, level)
-        elif stop:
-            assert -1e-12 <= adverse <= slip_max, (d, b, k)
-        else:
-            assert abs(adverse) < 1e-12, (d, b, k)
+            raise errors[0]
 
     if mode == "hedging" and cfg["latency"] == 0.0:
         check_sltp(r, streams, ords, cfg)
