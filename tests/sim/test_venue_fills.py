@@ -12,6 +12,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+import venue_cases  # tests/sim is on sys.path (pytest rootdir-less import)
 
 import strategies.scripted as sc
 from sim.config import AccountConfig, Dist, ExecutionConfig
@@ -30,15 +31,7 @@ EURUSD = dataclasses.replace(load_symbol("EURUSD"), commission_per_lot=0.0, stop
 
 def make(quotes, rows, mode="hedging", spec=EURUSD, balance=10_000.0, **ex):
     """quotes: [(ts, bid, ask)] of one symbol; rows: scripted rows."""
-    ts = np.array([q[0] for q in quotes], dtype=np.int64)
-    bid = np.array([q[1] for q in quotes])
-    ask = np.array([q[2] for q in quotes])
-    ex.setdefault("commission", False)
-    ex.setdefault("swaps", False)
-    p = sc.Params(rows=tuple(rows))
-    return Simulation([spec], [(ts, bid, ask)], sc, sc.make_params(p), ExecutionConfig(**ex),
-                      AccountConfig(mode=mode, balance=balance, equity_bucket_s=1),
-                      data=sc.make_data(p))
+    return venue_cases.make([spec], {0: quotes}, rows, mode=mode, balance=balance, **ex)
 
 
 def run(*a, **kw):

@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+import venue_cases  # tests/sim is on sys.path (pytest rootdir-less import)
 
 import strategies.scripted as sc
 from sim.config import AccountConfig, ExecutionConfig
@@ -22,15 +23,9 @@ EURUSD = dataclasses.replace(load_symbol("EURUSD"), commission_per_lot=0.0, stop
                              freeze_level=0, swap_mode="disabled")
 
 
-def make(quotes, rows, mode="hedging", spec=EURUSD, **ex):
-    ts = np.array([q[0] for q in quotes], dtype=np.int64)
-    bid = np.array([q[1] for q in quotes])
-    ask = np.array([q[2] for q in quotes])
-    ex.setdefault("commission", False)
-    ex.setdefault("swaps", False)
-    p = sc.Params(rows=tuple(rows))
-    return Simulation([spec], [(ts, bid, ask)], sc, sc.make_params(p), ExecutionConfig(**ex),
-                      AccountConfig(mode=mode, equity_bucket_s=1), data=sc.make_data(p))
+def make(quotes, rows, mode="hedging", spec=EURUSD, balance=10_000.0, **ex):
+    """quotes: [(ts, bid, ask)] of one symbol; rows: scripted rows."""
+    return venue_cases.make([spec], {0: quotes}, rows, mode=mode, balance=balance, **ex)
 
 
 def run(quotes, rows, **kw):
