@@ -121,8 +121,8 @@ def full_model():
 
 def bench_ticklab(ts, bid, ask):
     import strategies.ema_cross as ec
+    from sim.batch.engine import Simulation
     from sim.data.symbols import load_symbol
-    from sim.engine import Simulation
 
     spec = load_symbol("EURUSD")
     params = ec.make_params(ec.Params(fast=FAST, slow=SLOW, lots=LOTS))
@@ -139,9 +139,9 @@ def bench_ticklab(ts, bid, ask):
 def bench_ticklab_ideal(ts, bid, ask):
     """The same run with the ideal execution model (no latency, no costs): for context."""
     import strategies.ema_cross as ec
+    from sim.batch.engine import Simulation
     from sim.config import AccountConfig, ExecutionConfig
     from sim.data.symbols import load_symbol
-    from sim.engine import Simulation
 
     spec = load_symbol("EURUSD")
     params = ec.make_params(ec.Params(fast=FAST, slow=SLOW, lots=LOTS))

@@ -44,8 +44,8 @@ def child(n: int) -> None:
     from backtest_throughput import FAST, LOTS, SLOW, full_model, synth_ticks
 
     import strategies.ema_cross as ec
+    from sim.batch.engine import Simulation
     from sim.data.symbols import load_symbol
-    from sim.engine import Simulation
 
     proc = psutil.Process()
     spec = load_symbol("EURUSD")

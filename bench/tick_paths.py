@@ -49,9 +49,9 @@ def main() -> None:
     n = ap.parse_args().ticks
     import strategies.ema_cross as ec
     import strategies.scripted as sc
+    from sim.batch.engine import Simulation
+    from sim.core.enums import Action, OrderType
     from sim.data.symbols import load_symbol
-    from sim.engine import Simulation
-    from sim.enums import Action, OrderType
 
     ts, bid, ask = synth_ticks(n)
     spec = load_symbol("EURUSD")

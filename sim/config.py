@@ -10,11 +10,11 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from sim.data.symbols import SymbolSpec
-from sim.dtypes import exec_dt, limits_dt, symbol_dt
-from sim.enums import (
+from sim.core.enums import (
     AccountMode,
     CalcMode,
+    CommissionEntry,
+    CommissionMode,
     ConvMode,
     DistKind,
     ExeMode,
@@ -23,6 +23,9 @@ from sim.enums import (
     SwapMode,
     TriggerFill,
 )
+from sim.core.records import symbol_dt
+from sim.data.symbols import SymbolSpec
+from sim.venue.records import exec_dt
 
 NS_PER_MS = 1_000_000
 ZERO_DECIMAL_CCY = {"JPY", "HUF", "KRW"}
@@ -62,7 +65,7 @@ class ExecutionConfig:
     stop_out: bool = True
     seed: int = 12345
     # re-price open positions on every tick instead of only when a tick can change
-    # something (sim/band.py); the results are identical, only slower: a reference switch
+    # something (sim/venue/band.py); the results are identical, only slower: a reference switch
     mark_every_tick: bool = False
 
 
@@ -190,9 +193,11 @@ def symbol_records(specs: list[SymbolSpec], acct: AccountConfig) -> np.ndarray:
         r["stops_level"] = sp.stops_level
         r["freeze_level"] = sp.freeze_level
         r["commission_per_lot"] = sp.commission_per_lot
-        r["commission_mode"] = {"per_lot": 0, "per_million": 1}[sp.commission_mode]
+        r["commission_mode"] = {"per_lot": CommissionMode.PER_LOT,
+                                "per_million": CommissionMode.PER_MILLION}[sp.commission_mode]
         r["commission_per_million"] = sp.commission_per_million
-        r["commission_entry"] = {"all": 0, "in": 1, "out": 2}[sp.commission_entry]
+        r["commission_entry"] = {"all": CommissionEntry.ALL, "in": CommissionEntry.IN,
+                                 "out": CommissionEntry.OUT}[sp.commission_entry]
         r["swap_mode"] = _SWAP[sp.swap_mode]
         r["swap_long"] = sp.swap_long
         r["swap_short"] = sp.swap_short
@@ -220,11 +225,3 @@ def symbol_records(specs: list[SymbolSpec], acct: AccountConfig) -> np.ndarray:
                 name = f"margin_rate_{kind}_{side}"
                 r[name] = getattr(sp, name)
     return recs
-
-
-def limits_record(kill: bool = False, max_order_lots: float = 0.0, bypass: bool = False):
-    rec = np.zeros(1, dtype=limits_dt)
-    rec[0]["kill"] = kill
-    rec[0]["max_order_lots"] = max_order_lots
-    rec[0]["bypass"] = bypass
-    return rec

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.enums import RETCODE_DESC, Retcode
+from sim.core.enums import RETCODE_DESC, Retcode
 
 DONE = Retcode.DONE
 

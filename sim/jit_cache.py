@@ -2,7 +2,7 @@
 
 Numba keys a cached kernel by the file it is defined in, not by the kernels it
 calls from other modules (numba issue #1833): after an edit to
-``sim/accounting.py`` a cached ``strategies/ema_cross.replay_nb`` would still run
+``sim/venue/accounting.py`` a cached ``strategies/ema_cross.replay_nb`` would still run
 the old accounting code.  We therefore point numba's cache at a directory named
 after a hash of every Python source file of the numba packages (``sim/`` and
 ``strategies/``).  Any edit to any of them selects a fresh, empty cache

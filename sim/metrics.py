@@ -12,8 +12,8 @@ import math
 import numpy as np
 from rich.table import Table
 
+from sim.core.enums import Retcode
 from sim.data.timezones import NS_PER_DAY, utc_to_server
-from sim.enums import Retcode
 
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000
@@ -109,7 +109,7 @@ def compute_metrics(result, initial_balance: float, server_tz: str = "NY+7") -> 
     """Every metric of one run as a flat dict (keys and formulas: docs/metrics.md).
 
     Args:
-        result: a ``sim.engine.RunResult``.
+        result: a ``sim.batch.engine.RunResult``.
         initial_balance: account balance at the start (account currency).
         server_tz: broker server zone defining the trading day (daily drawdown,
             daily returns), e.g. ``"NY+7"``.

@@ -16,12 +16,13 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 import strategies
-from sim.config import AccountConfig, ExecutionConfig, from_mapping, limits_record
+from sim.batch.engine import RunResult, Simulation
+from sim.config import AccountConfig, ExecutionConfig, from_mapping
+from sim.core.state import make_limits
 from sim.data import TickTable, load_ticks
 from sim.data.formats import Chunk
 from sim.data.symbols import load_symbol
 from sim.data.validate import validate_chunk
-from sim.engine import RunResult, Simulation
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,7 +101,7 @@ def build_simulation(cfg: DictConfig, tables: list[TickTable]) -> Simulation:
     execution = from_mapping(ExecutionConfig, OmegaConf.to_container(cfg.execution, resolve=True))
     account = from_mapping(AccountConfig, OmegaConf.to_container(cfg.account, resolve=True))
     risk = cfg.get("risk", {}) or {}
-    limits = limits_record(kill=bool(risk.get("kill", False)),
+    limits = make_limits(kill=bool(risk.get("kill", False)),
                            max_order_lots=float(risk.get("max_order_lots", 0.0)))
     return Simulation(specs, [(t.ts, t.bid, t.ask) for t in tables], mod, mod.make_params(params),
                       execution, account, limits=limits, data=mod.make_data(params))
@@ -112,7 +113,7 @@ def run_backtest(cfg: DictConfig, tables: list[TickTable] | None = None,
     from sim.metrics import compute_metrics
 
     tables = tables if tables is not None else load_data(cfg)
-    from sim.replay import replay_nb
+    from sim.batch.replay import replay_nb
 
     sim = build_simulation(cfg, tables)
     misses = sum(replay_nb.stats.cache_misses.values()) if hasattr(replay_nb, "stats") else 0

@@ -264,7 +264,7 @@ def save_run(path, result, metrics: dict, config_yaml: str, data_fingerprint: st
 
     Args:
         path: database file (``None`` = default store).
-        result: ``sim.engine.RunResult``.
+        result: ``sim.batch.engine.RunResult``.
         metrics: ``sim.metrics.compute_metrics`` output.
         config_yaml: the resolved config as YAML text.
         data_fingerprint: hash identifying the tick data.

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.enums import Action, EventKind
+from sim.core.enums import Action, EventKind
+from sim.core.strategy_api import register
 from sim.jit_cache import kernel
-from sim.strategy_api import register
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def make_data(p: Params) -> np.ndarray:
 
 
 @kernel
-def on_event_nb(sstate, params, data, e, dsym, intents):
+def on_event_nb(sstate, params, data, e, core, intents):
     """Update the EMAs on a tick of the traded symbol; emit a TARGET intent on a cross."""
     st = sstate[0]
     pr = params[0]

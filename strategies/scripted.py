@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.enums import Action, EventKind, OrderType
+from sim.core.enums import Action, EventKind, OrderType
+from sim.core.strategy_api import register
 from sim.jit_cache import kernel
-from sim.strategy_api import register
 
 script_dt = np.dtype([("ts", np.int64), ("action", np.int32), ("symbol", np.int32),
                       ("type", np.int32), ("volume", np.float64), ("price", np.float64),
@@ -70,7 +70,7 @@ def make_state() -> np.ndarray:
 
 
 @kernel
-def on_event_nb(sstate, params, data, e, dsym, intents):
+def on_event_nb(sstate, params, data, e, core, intents):
     """Emit every script row due at this tick."""
     st = sstate[0]
     if e["kind"] != EventKind.TICK:

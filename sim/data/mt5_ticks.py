@@ -111,18 +111,6 @@ def days_in_month_nb(y, m):
 
 
 @njit(cache=True)
-def digits_nb(buf, a, n):
-    """Integer value of ``n`` ASCII digits at ``a``, or -1 if any is not a digit."""
-    v = 0
-    for i in range(a, a + n):
-        c = buf[i]
-        if c < 48 or c > 57:
-            return -1
-        v = v * 10 + (c - 48)
-    return v
-
-
-@njit(cache=True)
 def field_end_nb(buf, i, end, sep):
     """Index of the first ``sep``, CR or LF at or after ``i`` (or ``end``)."""
     while i < end:

@@ -1,4 +1,4 @@
-"""The quiet band (sim/band.py) changes nothing but speed: every journal, the equity curve
+"""The quiet band (sim/venue/band.py) changes nothing but speed: every journal, the equity curve
 and the account are identical, field by field, to re-pricing every tick
 (``ExecutionConfig(mark_every_tick=True)``), on real ticks and on synthetic walks built to
 hit margin calls, stop-outs, SL and TP right at the band's edges."""
@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 
 import strategies.ema_cross as ec
 import strategies.scripted as sc
-from sim.config import AccountConfig, Dist, ExecutionConfig, Slippage, limits_record
+from sim.batch.engine import Simulation
+from sim.config import AccountConfig, Dist, ExecutionConfig, Slippage
+from sim.core.enums import Action, DealReason, OrderType
+from sim.core.state import make_limits
 from sim.data import load_ticks
 from sim.data.symbols import SymbolSpec, load_symbol
-from sim.dtypes import ACCOUNT_RESULT_FIELDS
-from sim.engine import Simulation
-from sim.enums import Action, DealReason, OrderType
+from sim.venue.records import ACCOUNT_RESULT_FIELDS
 from tests.conftest import SAMPLE
 from tests.sim.venue_cases import EURUSD, GBPUSD, T0, USDJPY, plain
 
@@ -202,6 +203,6 @@ def test_orders_on_quiet_ticks_grow_the_journals():
     assert_identical(a, make(False).run_per_event())
     assert len(a.deals) == 1_490
     # risk denials on every tick, never a position: quiet even with mark_every_tick
-    k = make(True, limits_record(kill=True)).run()
-    assert_identical(k, make(True, limits_record(kill=True)).run_per_event())
+    k = make(True, make_limits(kill=True)).run()
+    assert_identical(k, make(True, make_limits(kill=True)).run_per_event())
     assert len(k.deals) == 1_490

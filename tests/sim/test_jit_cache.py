@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = '''
 from sim.jit_cache import kernel, CACHE_DIR
-from sim.money import round_money_nb
+from sim.venue.money import round_money_nb
 
 
 @kernel

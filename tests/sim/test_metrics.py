@@ -9,17 +9,9 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from sim.dtypes import (
-    account_dt,
-    deal_dt,
-    decision_dt,
-    equity_dt,
-    order_dt,
-    position_dt,
-    trade_dt,
-)
-from sim.engine import RunResult
-from sim.enums import Retcode
+from sim.batch.engine import RunResult
+from sim.core.enums import Retcode
+from sim.core.records import decision_dt, order_dt, position_dt
 from sim.frames import (
     equity_frame,
     fills_frame,
@@ -29,6 +21,7 @@ from sim.frames import (
     trades_frame,
 )
 from sim.metrics import compute_metrics, drawdowns, summary_table
+from sim.venue.records import account_dt, deal_dt, equity_dt, trade_dt
 
 S = 1_000_000_000
 MS = 1_000_000

@@ -1,4 +1,4 @@
-"""Money kernels on their own: the profit slope per unit of price (sim/money.py)."""
+"""Money kernels on their own: the profit slope per unit of price (sim/venue/money.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from sim.config import AccountConfig, symbol_records
+from sim.core.enums import Side
 from sim.data.symbols import SymbolSpec, load_symbol
-from sim.enums import Side
-from sim.money import profit_account_nb, profit_ccy_nb, profit_slope_nb
+from sim.venue.money import profit_account_nb, profit_ccy_nb, profit_slope_nb
 
 SPECS = [
     load_symbol("EURUSD"),                                      # forex: contract 100 000

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 import strategies.ema_cross as ec
+from sim.batch.engine import Simulation
 from sim.config import AccountConfig, Dist, ExecutionConfig, Slippage
 from sim.data import load_ticks
 from sim.data.symbols import load_symbol
-from sim.dtypes import ACCOUNT_RESULT_FIELDS
-from sim.engine import Simulation
+from sim.venue.records import ACCOUNT_RESULT_FIELDS
 
 N_TICKS = 12_000
 

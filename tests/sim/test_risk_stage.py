@@ -4,10 +4,11 @@ import numpy as np
 
 import strategies.ema_cross as ec
 import strategies.scripted as sc
-from sim.config import AccountConfig, Dist, ExecutionConfig, limits_record
+from sim.batch.engine import Simulation
+from sim.config import AccountConfig, Dist, ExecutionConfig
+from sim.core.enums import Action, OrderType, Retcode
+from sim.core.state import make_limits
 from sim.data.symbols import load_symbol
-from sim.engine import Simulation
-from sim.enums import Action, OrderType, Retcode
 
 T0 = 1_700_000_000_000_000_000
 
@@ -23,7 +24,7 @@ def test_risk_kill_switch_denies_every_order_and_journals_it():
     # Arrange
     p = ec.Params(fast=5, slow=20, lots=0.1)
     sim = Simulation([load_symbol("EURUSD")], [_ticks()], ec, ec.make_params(p),
-                     ExecutionConfig(), AccountConfig(), limits=limits_record(kill=True))
+                     ExecutionConfig(), AccountConfig(), limits=make_limits(kill=True))
     # Act
     r = sim.run()
     # Assert: no fill, one journaled rejection per signal, the decision side knows nothing is open
@@ -44,7 +45,7 @@ def test_risk_max_order_lots_denies_only_large_orders():
     p = sc.Params(rows=rows)
     sim = Simulation([load_symbol("EURUSD")], [(ts, bid, ask)], sc, sc.make_params(p),
                      ExecutionConfig(commission=False), AccountConfig(),
-                     limits=limits_record(max_order_lots=1.0), data=sc.make_data(p))
+                     limits=make_limits(max_order_lots=1.0), data=sc.make_data(p))
     # Act
     r = sim.run()
     # Assert
@@ -62,7 +63,7 @@ def test_risk_denial_reaches_the_strategy_in_the_same_tick():
     slow = ExecutionConfig(submit_latency=Dist("constant", 50.0),
                            report_latency=Dist("constant", 50.0))
     sim = Simulation([load_symbol("EURUSD")], [(ts, bid, ask)], sc, sc.make_params(p), slow,
-                     AccountConfig(), limits=limits_record(max_order_lots=1.0),
+                     AccountConfig(), limits=make_limits(max_order_lots=1.0),
                      data=sc.make_data(p))
     r = sim.run()
     assert r.deals[0]["retcode"] == Retcode.RISK_MAX_LOTS and r.deals[0]["ts"] == ts[2]

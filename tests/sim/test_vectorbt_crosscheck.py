@@ -34,10 +34,10 @@ import pytest
 vbt = pytest.importorskip("vectorbt")
 
 import strategies.ema_cross as ec  # noqa: E402
+from sim.batch.engine import Simulation  # noqa: E402
 from sim.config import AccountConfig, ExecutionConfig  # noqa: E402
 from sim.data import load_ticks  # noqa: E402
 from sim.data.symbols import load_symbol  # noqa: E402
-from sim.engine import Simulation  # noqa: E402
 
 pytestmark = [pytest.mark.vectorbt, pytest.mark.slow]
 

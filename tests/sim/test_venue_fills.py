@@ -15,10 +15,10 @@ import pytest
 import venue_cases  # tests/sim is on sys.path (pytest rootdir-less import)
 
 import strategies.scripted as sc
+from sim.batch.engine import Simulation
 from sim.config import AccountConfig, Dist, ExecutionConfig
+from sim.core.enums import Action, DealEntry, DealReason, EventKind, OrderType, Retcode
 from sim.data.symbols import load_symbol
-from sim.engine import Simulation
-from sim.enums import Action, DealEntry, DealReason, EventKind, OrderType, Retcode
 
 MS = 1_000_000
 S = 1_000_000_000

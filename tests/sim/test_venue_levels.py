@@ -11,10 +11,10 @@ import pytest
 import venue_cases  # tests/sim is on sys.path (pytest rootdir-less import)
 
 import strategies.scripted as sc
+from sim.batch.engine import Simulation
 from sim.config import AccountConfig, ExecutionConfig
+from sim.core.enums import Action, DealReason, OrderState, OrderTime, OrderType, Retcode
 from sim.data.symbols import load_symbol
-from sim.engine import Simulation
-from sim.enums import Action, DealReason, OrderState, OrderTime, OrderType, Retcode
 
 S = 1_000_000_000
 T0 = pd.Timestamp("2024-01-16T08:00:00Z").value     # Tuesday 10:00 server

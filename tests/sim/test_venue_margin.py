@@ -24,8 +24,8 @@ from venue_cases import (  # tests/sim is on sys.path (pytest rootdir-less impor
     run,
 )
 
+from sim.core.enums import DealReason, OrderType, Retcode
 from sim.data.symbols import SymbolSpec
-from sim.enums import DealReason, OrderType, Retcode
 
 # -- T10 margin and NO_MONEY --
 

@@ -27,8 +27,8 @@ from venue_cases import (  # tests/sim is on sys.path (pytest rootdir-less impor
     run,
 )
 
+from sim.core.enums import DealEntry, OrderState, OrderType, Retcode
 from sim.data.symbols import SymbolSpec
-from sim.enums import DealEntry, OrderState, OrderType, Retcode
 
 # -- T09 GBPJPY: profit converted by deal, margin through GBPUSD --
 

@@ -25,10 +25,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import strategies.scripted as sc
+from sim.batch.engine import Simulation
 from sim.config import AccountConfig, Dist, ExecutionConfig, Slippage
+from sim.core.enums import Action, DealEntry, DealReason, OrderState, OrderType, Retcode
 from sim.data.symbols import load_symbol
-from sim.engine import Simulation
-from sim.enums import Action, DealEntry, DealReason, OrderState, OrderType, Retcode
 
 S = 1_000_000_000
 MS = 1_000_000

@@ -13,7 +13,7 @@ from venue_cases import (  # tests/sim is on sys.path (pytest rootdir-less impor
 )
 
 import strategies.scripted as sc
-from sim.enums import Action, OrderState, OrderType, Retcode
+from sim.core.enums import Action, OrderState, OrderType, Retcode
 
 # -- T24 stop-limit --
 

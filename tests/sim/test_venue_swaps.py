@@ -18,8 +18,8 @@ from venue_cases import (  # tests/sim is on sys.path (pytest rootdir-less impor
     run,
 )
 
+from sim.core.enums import OrderType
 from sim.data.symbols import SymbolSpec
-from sim.enums import OrderType
 
 # -- T15 triple swap in points, NY+7 server days --
 

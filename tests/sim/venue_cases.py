@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 
 import strategies.scripted as sc
+from sim.batch.engine import Simulation
 from sim.config import AccountConfig, ExecutionConfig
+from sim.core.enums import Action, OrderType, Retcode
 from sim.data.symbols import load_symbol
-from sim.engine import Simulation
-from sim.enums import Action, OrderType, Retcode
 
 S = 1_000_000_000
 H = 3600 * S

@@ -6,10 +6,10 @@ import pytest
 
 import strategies
 import strategies.ema_cross as ec
+from sim.batch.engine import Simulation
 from sim.config import AccountConfig, ExecutionConfig
+from sim.core.enums import Side
 from sim.data.symbols import load_symbol
-from sim.engine import Simulation
-from sim.enums import Side
 
 T0 = 1_549_238_400_000_000_000
 

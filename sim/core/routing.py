@@ -3,15 +3,17 @@
 Normalises volumes to the symbol's lot step, turns a TARGET net position into
 market orders (one net order on netting accounts; closes of opposite tickets,
 oldest first, then an opening order on hedging accounts), passes Close By requests
-through (``ticket`` by ``by_ticket``) and stamps each order with a client id.  A-book/B-book routing plugs in here later.
+through (``ticket`` by ``by_ticket``) and stamps each order with a client id.
+A-book/B-book routing plugs in here later.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.accounting import VOL_EPS
-from sim.enums import AccountMode, Action, OrderType, Side
+from sim.core.enums import AccountMode, Action, OrderType, Side
+from sim.core.order_types import is_buy_type_nb
+from sim.core.records import VOL_EPS
 from sim.jit_cache import kernel
 
 
@@ -23,14 +25,15 @@ def norm_volume_nb(sym, volume):
 
 
 @kernel
-def emit_nb(outbox, dstate, ts, sig_price, action, otype, s, volume, price, sl, tp, expiry,
-            pos_ticket):
-    k = dstate["n_out"]
+def emit_nb(c, ts, sig_price, action, otype, s, volume, price, sl, tp, expiry, pos_ticket):
+    """Append one order to the outbox with the next client id; 0 when the outbox is full."""
+    outbox = c["outbox"]
+    k = c["n_out"]
     if k >= outbox.shape[0]:
         return 0
     o = outbox[k]
-    o["cid"] = dstate["next_cid"]
-    dstate["next_cid"] += 1
+    o["cid"] = c["next_cid"]
+    c["next_cid"] += 1
     o["ticket"] = 0
     o["action"] = action
     o["type"] = otype
@@ -49,15 +52,17 @@ def emit_nb(outbox, dstate, ts, sig_price, action, otype, s, volume, price, sl, 
     o["stoplimit"] = 0.0
     o["type_time"] = 0
     o["by_ticket"] = 0
-    dstate["n_out"] = k + 1
-    dstate["n_sent"] += 1
+    c["n_out"] = k + 1
+    c["n_sent"] += 1
     return 1
 
 
 @kernel
-def route_target_nb(intent, ts, dstate, mode, dsym, book, sym, outbox):
+def route_target_nb(intent, ts, c):
     s = intent["symbol"]
-    d = dsym[s]
+    sym = c["spec"][s]
+    book = c["book"]
+    d = c["quote"][s]
     delta = intent["volume"] - (d["net"] + d["working"])
     vol = norm_volume_nb(sym, abs(delta))
     if vol < sym["vol_min"] - VOL_EPS:
@@ -66,7 +71,7 @@ def route_target_nb(intent, ts, dstate, mode, dsym, book, sym, outbox):
     otype = OrderType.BUY if side == Side.BUY else OrderType.SELL
     sig = d["ask"] if side == Side.BUY else d["bid"]
     n = 0
-    if mode == AccountMode.HEDGING:
+    if c["mode"] == AccountMode.HEDGING:
         # close opposite tickets first (oldest first), then open the rest
         while vol > VOL_EPS:
             best = -1
@@ -79,30 +84,31 @@ def route_target_nb(intent, ts, dstate, mode, dsym, book, sym, outbox):
             if best < 0:
                 break
             p = book[best]
-            c = min(vol, p["volume"] - p["closing"])
-            if emit_nb(outbox, dstate, ts, sig, Action.CLOSE, otype, s, c, 0.0, 0.0, 0.0, 0,
+            part = min(vol, p["volume"] - p["closing"])
+            if emit_nb(c, ts, sig, Action.CLOSE, otype, s, part, 0.0, 0.0, 0.0, 0,
                        p["ticket"]) == 0:
                 return n
-            p["closing"] += c
-            d["working"] += side * c
-            vol = round(vol - c, 8)
+            p["closing"] += part
+            d["working"] += side * part
+            vol = round(vol - part, 8)
             n += 1
         if vol <= VOL_EPS:
             return n
-    if emit_nb(outbox, dstate, ts, sig, Action.NEW, otype, s, vol, 0.0, 0.0, 0.0, 0, 0) == 1:
+    if emit_nb(c, ts, sig, Action.NEW, otype, s, vol, 0.0, 0.0, 0.0, 0, 0) == 1:
         d["working"] += side * vol
         n += 1
     return n
 
 
 @kernel
-def route_close_by_nb(intent, ts, dstate, book, outbox):
+def route_close_by_nb(intent, ts, c):
     """A Close By order: position ``ticket`` closed by the opposite ``by_ticket``.
 
     Its volume (for the journal) is the smaller of the two positions as the book knows
     them; the venue closes the smaller one fully at execution.  Net exposure does not
     change, so neither ``working`` nor ``closing`` is touched.
     """
+    book = c["book"]
     va = 0.0
     vb = 0.0
     for i in range(book.shape[0]):
@@ -111,28 +117,28 @@ def route_close_by_nb(intent, ts, dstate, book, outbox):
                 va = book[i]["volume"]
             elif book[i]["ticket"] == intent["by_ticket"]:
                 vb = book[i]["volume"]
-    n = emit_nb(outbox, dstate, ts, 0.0, Action.CLOSE_BY, OrderType.CLOSE_BY, intent["symbol"],
+    n = emit_nb(c, ts, 0.0, Action.CLOSE_BY, OrderType.CLOSE_BY, intent["symbol"],
                 min(va, vb), 0.0, 0.0, 0.0, 0, intent["ticket"])
     if n == 1:
-        outbox[dstate["n_out"] - 1]["by_ticket"] = intent["by_ticket"]
+        c["outbox"][c["n_out"] - 1]["by_ticket"] = intent["by_ticket"]
     return n
 
 
 @kernel
-def route_nb(intent, ts, dstate, mode, dsym, book, syms, outbox):
-    """Turn one intent into zero or more orders in ``outbox``; return how many."""
+def route_nb(intent, ts, c):
+    """Turn one intent into zero or more orders in ``core["outbox"]``; return how many."""
     s = intent["symbol"]
-    sym = syms[s]
+    sym = c["spec"][s]
+    book = c["book"]
     act = intent["action"]
     if act == Action.TARGET:
-        return route_target_nb(intent, ts, dstate, mode, dsym, book, sym, outbox)
+        return route_target_nb(intent, ts, c)
     if act == Action.CLOSE_BY:
-        return route_close_by_nb(intent, ts, dstate, book, outbox)
-    d = dsym[s]
+        return route_close_by_nb(intent, ts, c)
+    d = c["quote"][s]
     vol = norm_volume_nb(sym, intent["volume"]) if act == Action.NEW or act == Action.CLOSE else 0.0
     t = intent["type"]
-    buy = t == OrderType.BUY or t == OrderType.BUY_LIMIT or t == OrderType.BUY_STOP \
-        or t == OrderType.BUY_STOP_LIMIT
+    buy = is_buy_type_nb(t)
     j = -1
     if act == Action.CLOSE:
         # a close is a market deal on the side opposite to the position: its report (fill or
@@ -145,11 +151,12 @@ def route_nb(intent, ts, dstate, mode, dsym, book, syms, outbox):
             buy = book[j]["side"] != Side.BUY
         t = OrderType.BUY if buy else OrderType.SELL
     sig = d["ask"] if buy else d["bid"]
-    n = emit_nb(outbox, dstate, ts, sig, act, t, s, vol, intent["price"], intent["sl"],
+    n = emit_nb(c, ts, sig, act, t, s, vol, intent["price"], intent["sl"],
                 intent["tp"], intent["expiry"], intent["ticket"])
     if n == 1:
-        outbox[dstate["n_out"] - 1]["stoplimit"] = intent["stoplimit"]
-        outbox[dstate["n_out"] - 1]["type_time"] = intent["type_time"]
+        o = c["outbox"][c["n_out"] - 1]
+        o["stoplimit"] = intent["stoplimit"]
+        o["type_time"] = intent["type_time"]
     if n == 1 and (act == Action.CLOSE or (act == Action.NEW and (t == OrderType.BUY
                                                                   or t == OrderType.SELL))):
         d["working"] += (1.0 if buy else -1.0) * vol

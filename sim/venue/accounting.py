@@ -10,18 +10,16 @@ rule (3.4).
 
 from __future__ import annotations
 
-from sim.enums import AccountMode, DealEntry, Retcode, Side
+from sim.core.enums import AccountMode, DealEntry, DealType, Retcode, Side
+from sim.core.records import VOL_EPS
 from sim.jit_cache import kernel
-from sim.money import (
+from sim.venue.money import (
     deal_margin_nb,
     hedged_margin_nb,
     margin_conv_nb,
     profit_account_nb,
     round_money_nb,
 )
-
-VOL_EPS = 1e-9
-
 
 # -- LOOKUPS --
 
@@ -75,7 +73,7 @@ def record_deal_nb(deals, acct, ts, order, s, side, entry, reason, retcode, volu
         acct["next_deal"] += 1
     d["position_id"] = position_id
     d["symbol"] = s
-    d["type"] = 0 if side == Side.BUY else 1
+    d["type"] = DealType.BUY if side == Side.BUY else DealType.SELL
     d["entry"] = entry
     d["reason"] = reason
     d["retcode"] = retcode

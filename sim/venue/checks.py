@@ -5,9 +5,10 @@ All distances are compared in integer points.  ``sl``/``tp`` of 0 mean "none".
 
 from __future__ import annotations
 
-from sim.enums import OrderType, Retcode, Side
+from sim.core.enums import OrderType, Retcode, Side
+from sim.core.order_types import is_buy_type_nb, is_stop_limit_nb
 from sim.jit_cache import kernel
-from sim.money import to_points_nb
+from sim.venue.money import to_points_nb
 
 VOL_TOL = 1e-7
 
@@ -20,17 +21,6 @@ def volume_ok_nb(sym, volume, closing):
         return False
     steps = volume / sym["vol_step"]
     return abs(steps - round(steps)) < 1e-6
-
-
-@kernel
-def is_buy_type_nb(otype):
-    return otype == OrderType.BUY or otype == OrderType.BUY_LIMIT or otype == OrderType.BUY_STOP \
-        or otype == OrderType.BUY_STOP_LIMIT
-
-
-@kernel
-def is_stop_limit_nb(otype):
-    return otype == OrderType.BUY_STOP_LIMIT or otype == OrderType.SELL_STOP_LIMIT
 
 
 @kernel

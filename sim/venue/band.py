@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.accounting import equity_of_nb, mark_symbol_nb, update_equity_nb
-from sim.enums import ConvMode, Side
+from sim.core.enums import ConvMode, Side
 from sim.jit_cache import kernel
-from sim.money import POW10, profit_account_nb, profit_slope_nb
+from sim.venue.accounting import equity_of_nb, mark_symbol_nb, update_equity_nb
+from sim.venue.money import POW10, profit_account_nb, profit_slope_nb
 
 NO_RETRY = np.iinfo(np.int64).max
 

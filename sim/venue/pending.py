@@ -15,13 +15,12 @@ An expired order is journaled (``Retcode.EXPIRED``) and reported like a rejectio
 
 from __future__ import annotations
 
-from sim.checks import is_buy_type_nb
-from sim.enums import DealReason, OrderState, OrderTime, OrderType, Retcode, Side
-from sim.execution import execute_nb, reject_nb, triggered_price_nb
+from sim.core.enums import DealReason, OrderState, OrderTime, OrderType, Retcode, Side
+from sim.core.order_types import is_buy_type_nb
+from sim.core.records import NO_TS
 from sim.jit_cache import kernel
-from sim.money import to_points_nb
-
-NO_TS = 9223372036854775807
+from sim.venue.execution import execute_nb, reject_nb, triggered_price_nb
+from sim.venue.money import to_points_nb
 
 
 @kernel

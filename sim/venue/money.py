@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.enums import CalcMode, ConvMode, Side
+from sim.core.enums import CalcMode, ConvMode, Side
 from sim.jit_cache import kernel
 
 POW10 = (1.0, 10.0, 100.0, 1000.0, 1e4, 1e5, 1e6, 1e7, 1e8)

@@ -3,9 +3,12 @@
 A strategy is a module with a frozen ``Params`` dataclass, a ``params_dt`` record
 dtype, a ``state_dt`` dtype, ``make_params``/``make_state``/``make_data`` and a kernel
 
-    on_event_nb(sstate, params, data, e, dsym, intents) -> number of intents written
+    on_event_nb(sstate, params, data, e, core, intents) -> number of intents written
 
-(no I/O, no wall clock: time is ``e["ts"]``).  The module calls ``register`` at
+(no I/O, no wall clock: time is ``e["ts"]``).  ``e`` is an ``event_dt`` record of any
+kind (sim/core/events.py); ``core`` is the decision core's state record (read it: quotes
+``core["quote"][s]``, symbol specs ``core["spec"][s]``, the book, the account view);
+``intents`` is where the strategy writes its intents (``intent_dt`` rows).  The module calls ``register`` at
 import.  The generic ``step_nb``/``replay_nb`` call ``on_event`` below, which numba
 resolves *at compile time* from the params record type (an ``@overload``), so each
 strategy is bound statically: no first-class function arguments or closures, which
@@ -45,19 +48,19 @@ def _inlined(on_event_nb):
     return numba.njit(_nrt=False, inline="always")(py)
 
 
-def on_event(sstate, params, data, e, dsym, intents):
+def on_event(sstate, params, data, e, core, intents):
     """Call the registered strategy for ``params``' dtype (pure-Python path)."""
-    return _BY_DTYPE[params.dtype](sstate, params, data, e, dsym, intents)
+    return _BY_DTYPE[params.dtype](sstate, params, data, e, core, intents)
 
 
 @overload(on_event, jit_options={"_nrt": False}, inline="always")
-def _on_event_ov(sstate, params, data, e, dsym, intents):
+def _on_event_ov(sstate, params, data, e, core, intents):
     impl = _BY_NBTYPE.get(params.dtype)
     if impl is None:
         raise numba.core.errors.TypingError(
             f"no strategy registered for params record {params.dtype}")
 
-    def dispatch(sstate, params, data, e, dsym, intents):
-        return impl(sstate, params, data, e, dsym, intents)
+    def dispatch(sstate, params, data, e, core, intents):
+        return impl(sstate, params, data, e, core, intents)
 
     return dispatch

@@ -1,29 +1,32 @@
 """Risk stage between strategy and routing (shared with live).
 
 Today: the kill switch, the trading state (HALTED blocks everything, REDUCING only
-lets exposure shrink) and a per-order volume cap.  The risk issue fills in the
-rest (rate limits, daily loss, exposure caps) behind this same signature.
+lets exposure shrink) and a per-order volume cap, read from ``core["limits"]``.  The
+risk issue fills in the rest (rate limits, daily loss, exposure caps) behind this same
+signature: everything it needs (account view, symbol specs, book, clock) is in ``core``.
 """
 
 from __future__ import annotations
 
-from sim.enums import Action, Retcode, TradingState
+from sim.core.enums import Action, Retcode, TradingState
 from sim.jit_cache import kernel
 
 
 @kernel
-def check_intent_nb(intent, dstate, limits, dsym):
+def check_intent_nb(intent, c):
     """Return ``Retcode.DONE`` to let ``intent`` through, else the risk retcode."""
+    limits = c["limits"]
     if limits["bypass"]:
         return Retcode.DONE
     reduces = intent["action"] == Action.CLOSE or intent["action"] == Action.CANCEL \
         or intent["action"] == Action.CLOSE_BY
     if intent["action"] == Action.TARGET:
-        cur = dsym["net"] + dsym["working"]
+        q = c["quote"][intent["symbol"]]
+        cur = q["net"] + q["working"]
         reduces = abs(intent["volume"]) < abs(cur) and intent["volume"] * cur >= 0.0
-    if limits["kill"] or dstate["trading_state"] == TradingState.HALTED:
+    if limits["kill"] or c["trading_state"] == TradingState.HALTED:
         return Retcode.RISK_HALTED
-    if dstate["trading_state"] == TradingState.REDUCING and not reduces:
+    if c["trading_state"] == TradingState.REDUCING and not reduces:
         return Retcode.RISK_HALTED
     if limits["max_order_lots"] > 0.0 and intent["action"] != Action.TARGET \
             and intent["volume"] > limits["max_order_lots"]:

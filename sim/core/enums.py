@@ -14,9 +14,18 @@ class EventKindT(NamedTuple):
     TIMER: int = 1
     FILL: int = 2      # a deal report reaching the decision side
     REJECT: int = 3    # a rejection report reaching the decision side
+    ACCOUNT: int = 4   # an account snapshot (balance, equity, margin) from the venue or the EA
 
 
 EventKind = EventKindT()
+
+
+class TimerKindT(NamedTuple):
+    """What a TIMER event marks."""
+    DAY: int = 0       # the server day rolled over (after the venue charged swaps)
+
+
+TimerKind = TimerKindT()
 
 
 class SideT(NamedTuple):
@@ -192,6 +201,34 @@ class SwapModeT(NamedTuple):
 SwapMode = SwapModeT()
 
 
+class CommissionModeT(NamedTuple):
+    """How a symbol's commission is priced (mt-execution.md 5.1)."""
+    PER_LOT: int = 0
+    PER_MILLION: int = 1   # per million of the deal's notional in account currency
+
+
+CommissionMode = CommissionModeT()
+
+
+class CommissionEntryT(NamedTuple):
+    """Which deals pay commission (mt-execution.md 5.2)."""
+    ALL: int = 0           # every deal, its whole volume
+    IN: int = 1            # only the volume a deal opens
+    OUT: int = 2           # only the volume a deal closes
+
+
+CommissionEntry = CommissionEntryT()
+
+
+class DealTypeT(NamedTuple):
+    """MT5 ``DEAL_TYPE_*`` (the subset the venue books)."""
+    BUY: int = 0
+    SELL: int = 1
+
+
+DealType = DealTypeT()
+
+
 class ConvModeT(NamedTuple):
     """How a currency converts into the account currency."""
     SAME: int = 0       # already the account currency
@@ -251,6 +288,7 @@ SlippageKind = SlippageKindT()
 
 
 class TradingStateT(NamedTuple):
+    """Risk's trading state: everything allowed / only exposure-reducing orders / nothing."""
     ACTIVE: int = 0
     REDUCING: int = 1
     HALTED: int = 2

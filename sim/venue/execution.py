@@ -7,7 +7,22 @@ queue after the report latency.
 
 from __future__ import annotations
 
-from sim.accounting import (
+from sim.core.enums import (
+    AccountMode,
+    CommissionEntry,
+    CommissionMode,
+    DealEntry,
+    DealReason,
+    EventKind,
+    ExeMode,
+    OrderState,
+    Retcode,
+    Side,
+    TriggerFill,
+)
+from sim.core.events import account_fields_nb, report_event_nb
+from sim.jit_cache import kernel
+from sim.venue.accounting import (
     apply_deal_nb,
     close_part_nb,
     find_position_nb,
@@ -19,21 +34,9 @@ from sim.accounting import (
     symbol_legs_nb,
     update_equity_nb,
 )
-from sim.checks import position_frozen_nb
-from sim.enums import (
-    AccountMode,
-    DealEntry,
-    DealReason,
-    EventKind,
-    ExeMode,
-    OrderState,
-    Retcode,
-    Side,
-    TriggerFill,
-)
-from sim.jit_cache import kernel
-from sim.latency import draw_ns_nb, slippage_points_nb
-from sim.money import (
+from sim.venue.checks import position_frozen_nb
+from sim.venue.latency import draw_ns_nb, slippage_points_nb
+from sim.venue.money import (
     deal_margin_nb,
     margin_conv_nb,
     profit_conv_nb,
@@ -43,41 +46,42 @@ from sim.money import (
 
 
 @kernel
-def push_report_nb(reports, acct, cfg, ts, kind, order, s, side, volume, price, retcode, entry,
-                   reason, profit, position_id, local=False):
-    """Queue a report to the decision side, due after the report latency (``local``: at
-    once, for what the decision side decided itself, e.g. a risk denial)."""
+def report_slot_nb(reports, acct):
+    """Index of a free row of the report queue (the overflow flag and -1 when full)."""
     k = acct["n_reports"]
     if k >= reports.shape[0]:
         acct["overflow"] = True
-        return
-    e = reports[k]
-    e["ts"] = ts if local else \
-        ts + draw_ns_nb(acct, cfg["lat_report_kind"], cfg["lat_report_a"], cfg["lat_report_b"])
-    e["kind"] = kind
-    e["symbol"] = s
-    e["cid"] = order["cid"]
-    e["retcode"] = retcode
-    e["side"] = side
-    e["entry"] = entry
-    e["deal_reason"] = reason
-    e["volume"] = volume
-    e["price"] = price
-    e["position_id"] = position_id
-    e["profit"] = profit
-    e["type"] = order["type"]
-    e["bid"] = 0.0
-    e["ask"] = 0.0
+        return -1
     acct["n_reports"] = k + 1
+    return k
 
 
 @kernel
-def reject_nb(deals, reports, acct, cfg, ts, order, s, side, retcode, local=False):
-    """Journal and report a rejected request (``local``: a risk denial, reported at once)."""
+def push_report_nb(reports, acct, cfg, ts, kind, order, s, side, volume, price, retcode, entry,
+                   reason, profit, position_id, commission=0.0, swap=0.0):
+    """Queue a FILL or REJECT event for the decision core, due after the report latency.
+
+    A FILL carries the account right after the deal.  Returns the queue row or -1.
+    """
+    k = report_slot_nb(reports, acct)
+    if k < 0:
+        return -1
+    e = reports[k]
+    due = ts + draw_ns_nb(acct, cfg["lat_report_kind"], cfg["lat_report_a"], cfg["lat_report_b"])
+    report_event_nb(e, due, kind, order, s, side, entry, reason, volume, price, retcode,
+                    position_id, profit, commission, swap)
+    if kind == EventKind.FILL:
+        account_fields_nb(e, acct["balance"], acct["equity"], acct["margin"])
+    return k
+
+
+@kernel
+def reject_nb(deals, reports, acct, cfg, ts, order, s, side, retcode):
+    """Journal and report a rejected request."""
     record_deal_nb(deals, acct, ts, order, s, side, DealEntry.IN, 0, retcode, order["volume"],
                    order["price"], 0.0, 0.0, 0.0, 0, 0.0, 0.0)
     push_report_nb(reports, acct, cfg, ts, EventKind.REJECT, order, s, side, order["volume"],
-                   order["price"], retcode, DealEntry.IN, 0, 0.0, order["pos_ticket"], local)
+                   order["price"], retcode, DealEntry.IN, 0, 0.0, order["pos_ticket"])
 
 
 @kernel
@@ -112,11 +116,6 @@ def added_margin_nb(positions, acct, syms, s, side, volume, price, pos_ticket, q
     return max(after - before, 0.0)
 
 
-COMM_PER_MILLION = 1
-COMM_ENTRY_IN = 1
-COMM_ENTRY_OUT = 2
-
-
 @kernel
 def commission_nb(sym, s, volume, closing, price, qb, qa, d):
     """Commission of a deal of ``volume`` lots that closes ``closing`` of them (5.1, 5.2).
@@ -125,15 +124,15 @@ def commission_nb(sym, s, volume, closing, price, qb, qa, d):
     the closed volume (a netting reversal splits); per lot or per million of the deal's
     notional (``volume * contract * price`` converted to account currency).
     """
-    if sym["commission_entry"] == COMM_ENTRY_IN:
+    if sym["commission_entry"] == CommissionEntry.IN:
         v = volume - closing
-    elif sym["commission_entry"] == COMM_ENTRY_OUT:
+    elif sym["commission_entry"] == CommissionEntry.OUT:
         v = closing
     else:
         v = volume
     if v <= 0.0:
         return 0.0
-    if sym["commission_mode"] == COMM_PER_MILLION:
+    if sym["commission_mode"] == CommissionMode.PER_MILLION:
         conv = profit_conv_nb(sym, s, False, price, qb, qa)
         return round_money_nb(sym["commission_per_million"] * 1e-6 * v * sym["contract"] * price
                               * conv, d)
@@ -199,9 +198,9 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
     for k in range(n_tr, acct["n_trades"]):
         closed += trades[k]["volume"]
     if closed > 0.0:
-        if sym["commission_entry"] == COMM_ENTRY_OUT:
+        if sym["commission_entry"] == CommissionEntry.OUT:
             part = comm
-        elif sym["commission_entry"] == COMM_ENTRY_IN:
+        elif sym["commission_entry"] == CommissionEntry.IN:
             part = 0.0
         else:
             part = round_money_nb(comm * closed / volume, d)
@@ -282,7 +281,7 @@ def close_by_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, 
     id_a = positions[i]["ident"]
     id_b = positions[j]["ident"]
     comm = 0.0
-    if cfg["commission"] and sym["commission_entry"] == COMM_ENTRY_OUT:
+    if cfg["commission"] and sym["commission_entry"] == CommissionEntry.OUT:
         comm = commission_nb(sym, s, volume, volume, price, qb, qa, d) \
             + commission_nb(sym, s, volume, volume, price, qb, qa, d)
     n_tr = acct["n_trades"]
@@ -328,10 +327,9 @@ def requote_nb(deals, reports, acct, cfg, ts, o, s, sym, side, price, bid, ask):
         return False
     record_deal_nb(deals, acct, ts, o, s, side, DealEntry.IN, 0, Retcode.REQUOTE, o["volume"],
                    price, 0.0, 0.0, 0.0, 0, 0.0, 0.0)
-    k = acct["n_reports"]
-    push_report_nb(reports, acct, cfg, ts, EventKind.REJECT, o, s, side, o["volume"], price,
-                   Retcode.REQUOTE, DealEntry.IN, 0, 0.0, o["pos_ticket"])
-    if acct["n_reports"] == k + 1:      # the requote carries the new prices
+    k = push_report_nb(reports, acct, cfg, ts, EventKind.REJECT, o, s, side, o["volume"], price,
+                       Retcode.REQUOTE, DealEntry.IN, 0, 0.0, o["pos_ticket"])
+    if k >= 0:                          # the requote carries the new prices
         reports[k]["bid"] = bid
         reports[k]["ask"] = ask
     return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.enums import DistKind, SlippageKind
+from sim.core.enums import DistKind, SlippageKind
 from sim.jit_cache import kernel
 
 RNG_MOD = 2147483647       # 2^31 - 1

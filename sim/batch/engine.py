@@ -1,0 +1,125 @@
+"""A backtest's Python driver: the merged tick stream, the venue, the decision core.
+
+``Simulation`` owns every array of one run: the ticks, a ``VenueState`` (the simulated
+venue's arrays) and a ``DecisionCore`` (strategy, risk, routing).  ``run()`` calls the
+njit ``replay_nb`` and, when a journal fills up, grows it and resumes (all state is in
+the arrays, so a resumed run is identical to an uninterrupted one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+
+from sim.batch.replay import replay_nb
+from sim.config import AccountConfig, ExecutionConfig, account_mode
+from sim.core.decision import DecisionCore
+from sim.core.enums import Status
+from sim.core.records import NO_TS, event_dt
+from sim.data.symbols import SymbolSpec
+from sim.venue.sim_venue import rollovers
+from sim.venue.state import VenueState
+
+
+def merge_streams(streams: list[tuple[np.ndarray, np.ndarray, np.ndarray]]):
+    """Merge per-symbol (ts, bid, ask) by timestamp, stable (ties keep symbol order).
+
+    Returns (ts, sym, bid, ask); ``sym`` is empty for a single symbol (saves memory).
+    """
+    if len(streams) == 1:
+        ts, bid, ask = streams[0]
+        return (np.ascontiguousarray(ts, dtype=np.int64), np.zeros(0, np.int32),
+                np.ascontiguousarray(bid, dtype=np.float64),
+                np.ascontiguousarray(ask, dtype=np.float64))
+    ts = np.concatenate([s[0] for s in streams]).astype(np.int64)
+    sym = np.concatenate([np.full(len(s[0]), k, np.int32) for k, s in enumerate(streams)])
+    order = np.argsort(ts, kind="stable")
+    bid = np.concatenate([s[1] for s in streams])[order]
+    ask = np.concatenate([s[2] for s in streams])[order]
+    return ts[order], sym[order], bid, ask
+
+
+@dataclass
+class RunResult:
+    """Raw records of one run (trimmed to their used length)."""
+
+    names: list[str]
+    deals: np.ndarray
+    trades: np.ndarray
+    equity: np.ndarray
+    orders: np.ndarray        # every order the decision core sent or denied (order_dt), in order
+    positions: np.ndarray     # still open at the end
+    account: np.ndarray
+    decision: np.ndarray      # the decision core's state (core_dt, 1 row)
+    sstate: np.ndarray
+    n_ticks: int
+
+
+def run_result(venue: VenueState, core: DecisionCore, n_ticks: int) -> RunResult:
+    """The records of a run: views of the venue's journals, copies of the states."""
+    return RunResult(names=venue.names, **venue.journals(), decision=core.state.copy(),
+                     sstate=core.sstate.copy(), n_ticks=n_ticks)
+
+
+class Simulation:
+    """One backtest: the tick stream, the venue state, the decision core and its strategy."""
+
+    def __init__(self, specs: list[SymbolSpec], streams, strategy: ModuleType, params: np.ndarray,
+                 execution: ExecutionConfig, account: AccountConfig, limits: np.ndarray | None = None,
+                 data: np.ndarray | None = None):
+        if len(specs) != len(streams):
+            raise ValueError("one tick stream per symbol spec")
+        ts, sym, bid, ask = merge_streams(streams)
+        roll_ts, roll_wd = rollovers(int(ts[0]), int(ts[-1]), account.server_tz) if len(ts) \
+            else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        self.T = (ts, sym, bid, ask, roll_ts, roll_wd)
+        span = (int(ts[-1]) - int(ts[0])) if len(ts) else 0
+        self.venue = VenueState(specs, execution, account, span,
+                                int(roll_ts[0]) if len(roll_ts) else NO_TS)
+        self.core = DecisionCore(strategy, params, self.venue.syms, account_mode(account),
+                                 account.balance, limits, data)
+        self.ev = np.zeros(2, dtype=event_dt)     # a TICK and a venue event (replay_nb)
+
+    @property
+    def V(self) -> list[np.ndarray]:
+        """The venue's arrays, in kernel argument order."""
+        return self.venue.V
+
+    def _replay(self, T) -> int:
+        c = self.core
+        return replay_nb(*T, *self.venue.V, c.state, c.sstate, c.params, c.data, self.ev)
+
+    def warm(self) -> None:
+        """Compile or load the replay kernel for these array types (no tick is processed)."""
+        self._replay(tuple(a[:0] for a in self.T[:4]) + self.T[4:])
+
+    def run(self, progress=None, chunk: int = 4_000_000) -> RunResult:
+        """Replay every tick in the njit loop; return the records.
+
+        Args:
+            progress: optional ``callback(done_ticks, total_ticks)``, called between chunks.
+            chunk: ticks per njit call when ``progress`` is given (a call resumes exactly
+                where the previous one stopped).
+        """
+        n = len(self.T[0])
+        while True:
+            done = int(self.venue.account["tick_i"])
+            end = n if progress is None else min(n, done + chunk)
+            T = tuple(a[:end] for a in self.T[:4]) + self.T[4:] if end < n else self.T
+            status = self._replay(T)
+            if status == Status.NEED_SPACE:
+                self.venue.grow()
+                continue
+            if status == Status.OVERFLOW:
+                i = int(self.venue.account["tick_i"]) - 1
+                raise RuntimeError(f"tick {i}: " + self.venue.overflow_message(int(self.T[0][i])))
+            if progress is not None:
+                progress(end, n)
+            if end >= n:
+                return self.result()
+
+    def result(self) -> RunResult:
+        """The records of the run: views of the journals (a Simulation runs once)."""
+        return run_result(self.venue, self.core, len(self.T[0]))

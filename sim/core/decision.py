@@ -1,0 +1,127 @@
+"""``DecisionCore``: the decision core of one strategy, callable per event or per batch.
+
+The live runner and the per-event drive of the simulated venue use this class; the batch
+replay calls the same ``step_nb`` inside its njit loop.  Two entry points:
+
+- ``on_event(ev)``: one ``event_dt`` (a 1-row array) in, this step's orders out (a view
+  of the outbox, valid until the next call);
+- ``on_events(events)``: a block of events in (one Python -> numba transition for the
+  block), the orders out with the index of the event that produced each.
+
+Orders in state ``OrderState.REJECTED`` are the core's own denials: journal them, never
+send them (the core has already told itself).  ``bench/core_step.py`` measures both.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import numpy as np
+
+from sim.core.enums import OrderState
+from sim.core.events import tick_event_nb
+from sim.core.records import OUTBOX, event_dt, order_dt
+from sim.core.state import make_core
+from sim.core.step import step_nb
+from sim.jit_cache import kernel
+
+
+@kernel
+def step_event_nb(core, sstate, params, data, ev):
+    """One event (``ev[0]``) through the core; return the number of orders in the outbox."""
+    return step_nb(ev[0], core[0], sstate, params, data)
+
+
+@kernel
+def step_tick_nb(core, sstate, params, data, ev, ts, s, bid, ask):
+    """A TICK of symbol ``s`` through the core (``ev`` is a 1-row scratch event)."""
+    e = ev[0]
+    tick_event_nb(e, ts, s, bid, ask)
+    return step_nb(e, core[0], sstate, params, data)
+
+
+@kernel
+def step_events_nb(core, sstate, params, data, events, start, orders, src):
+    """Events ``start..`` through the core while ``orders`` has a full outbox of room.
+
+    Appends each step's orders to ``orders`` and the event's index to ``src``; returns
+    (next event index, orders written).
+    """
+    c = core[0]
+    outbox = c["outbox"]
+    m = 0
+    k = start
+    while k < events.shape[0] and m + OUTBOX <= orders.shape[0]:
+        n = step_nb(events[k], c, sstate, params, data)
+        for j in range(n):
+            orders[m] = outbox[j]
+            src[m] = k
+            m += 1
+        k += 1
+    return k, m
+
+
+class DecisionCore:
+    """Strategy -> risk -> routing for one strategy over a set of symbols.
+
+    Args:
+        strategy: the strategy module (``Params``, ``params_dt``, ``make_params``,
+            ``make_state``, ``make_data``, ``on_event_nb``; sim/core/strategy_api.py).
+        params: its params record (``strategy.make_params(Params(...))``).
+        syms: one ``symbol_dt`` row per symbol (``sim.config.symbol_records``).
+        mode: ``AccountMode`` of the account.
+        balance: starting balance, account currency.
+        limits: risk limits (``sim.core.state.make_limits``).
+        data: the strategy's data array (``strategy.make_data``), if any.
+    """
+
+    def __init__(self, strategy: ModuleType, params: np.ndarray, syms: np.ndarray, mode: int,
+                 balance: float = 0.0, limits: np.ndarray | None = None,
+                 data: np.ndarray | None = None):
+        self.strategy = strategy
+        self.params = params
+        self.data = data if data is not None else np.zeros(0)
+        self.sstate = strategy.make_state()
+        self.state = make_core(syms, mode, balance, limits)
+        self.outbox = self.state["outbox"][0]          # a view: this step's orders
+        self.ev = np.zeros(1, dtype=event_dt)          # scratch event for ``tick``
+        self._orders = np.zeros(64 * OUTBOX, dtype=order_dt)
+        self._src = np.zeros(64 * OUTBOX, dtype=np.int64)
+
+    def on_event(self, ev: np.ndarray) -> np.ndarray:
+        """Handle one event (a 1-row ``event_dt`` array); return this step's orders (a view)."""
+        n = step_event_nb(self.state, self.sstate, self.params, self.data, ev)
+        return self.outbox[:n]
+
+    def tick(self, ts: int, symbol: int, bid: float, ask: float) -> np.ndarray:
+        """Handle a TICK (ns UTC, symbol index, prices); return this step's orders (a view)."""
+        n = step_tick_nb(self.state, self.sstate, self.params, self.data, self.ev, ts, symbol,
+                         bid, ask)
+        return self.outbox[:n]
+
+    def on_events(self, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Handle a block of events in order; return (orders, index of each one's event).
+
+        The arrays are views into buffers reused by the next call: copy what you keep.
+        """
+        k, m = step_events_nb(self.state, self.sstate, self.params, self.data, events, 0,
+                              self._orders, self._src)
+        if k == len(events):
+            return self._orders[:m], self._src[:m]
+        parts, srcs = [self._orders[:m].copy()], [self._src[:m].copy()]
+        while k < len(events):
+            k, m = step_events_nb(self.state, self.sstate, self.params, self.data, events, k,
+                                  self._orders, self._src)
+            parts.append(self._orders[:m].copy())
+            srcs.append(self._src[:m].copy())
+        return np.concatenate(parts), np.concatenate(srcs)
+
+    @property
+    def record(self):
+        """The state record (``core_dt``): counters, account view, quotes, book, limits."""
+        return self.state[0]
+
+    @staticmethod
+    def denied(orders: np.ndarray) -> np.ndarray:
+        """Mask of the rows that are the core's own denials (journal, never send)."""
+        return orders["state"] == OrderState.REJECTED

@@ -1,0 +1,102 @@
+"""The event contract: how each kind of ``event_dt`` is filled (docs/architecture.md).
+
+Whoever feeds the decision core (the batch loop, the simulated venue, the live runner
+decoding the EA's messages) builds its events with these kernels, so every producer
+fills the same fields for the same kind:
+
+| kind    | fields                                                                          |
+|---------|---------------------------------------------------------------------------------|
+| TICK    | ts, symbol, bid, ask                                                            |
+| FILL    | ts, symbol, cid, type, side, entry, deal_reason, volume, price, position_id,    |
+|         | profit, commission, swap; balance, equity, margin after the deal                |
+| REJECT  | ts, symbol, cid, type, side, volume, price, retcode, position_id                |
+|         | (a requote also carries the new bid/ask)                                        |
+| TIMER   | ts, timer (TimerKind); balance, equity, margin at that instant                  |
+| ACCOUNT | ts, balance, equity, margin                                                     |
+
+Every other field is 0.  ``ts`` is int64 ns UTC and the core's only clock; events reach
+the core in ``ts`` order.  ``symbol`` indexes the core's symbols (``core["spec"]``).
+"""
+
+from __future__ import annotations
+
+from sim.core.enums import EventKind
+from sim.jit_cache import kernel
+
+
+@kernel(inline=True)
+def clear_event_nb(e, ts, kind):
+    e["ts"] = ts
+    e["kind"] = kind
+    e["symbol"] = 0
+    e["bid"] = 0.0
+    e["ask"] = 0.0
+    e["cid"] = 0
+    e["type"] = 0
+    e["retcode"] = 0
+    e["side"] = 0
+    e["entry"] = 0
+    e["deal_reason"] = 0
+    e["volume"] = 0.0
+    e["price"] = 0.0
+    e["position_id"] = 0
+    e["profit"] = 0.0
+    e["commission"] = 0.0
+    e["swap"] = 0.0
+    e["balance"] = 0.0
+    e["equity"] = 0.0
+    e["margin"] = 0.0
+    e["timer"] = 0
+
+
+@kernel(inline=True)
+def tick_event_nb(e, ts, s, bid, ask):
+    """A quote of symbol ``s`` (only the TICK fields: the hot path writes nothing else)."""
+    e["ts"] = ts
+    e["kind"] = EventKind.TICK
+    e["symbol"] = s
+    e["bid"] = bid
+    e["ask"] = ask
+
+
+@kernel
+def report_event_nb(e, ts, kind, order, s, side, entry, reason, volume, price, retcode,
+                    position_id, profit, commission, swap):
+    """A FILL (a deal) or REJECT report of ``order`` (an ``order_dt`` row: its cid and type)."""
+    clear_event_nb(e, ts, kind)
+    e["symbol"] = s
+    e["cid"] = order["cid"]
+    e["type"] = order["type"]
+    e["retcode"] = retcode
+    e["side"] = side
+    e["entry"] = entry
+    e["deal_reason"] = reason
+    e["volume"] = volume
+    e["price"] = price
+    e["position_id"] = position_id
+    e["profit"] = profit
+    e["commission"] = commission
+    e["swap"] = swap
+
+
+@kernel
+def account_fields_nb(e, balance, equity, margin):
+    """Attach the account after the event (FILL, TIMER, ACCOUNT)."""
+    e["balance"] = balance
+    e["equity"] = equity
+    e["margin"] = margin
+
+
+@kernel
+def account_event_nb(e, ts, balance, equity, margin):
+    """An ACCOUNT snapshot."""
+    clear_event_nb(e, ts, EventKind.ACCOUNT)
+    account_fields_nb(e, balance, equity, margin)
+
+
+@kernel
+def timer_event_nb(e, ts, timer, balance, equity, margin):
+    """A TIMER of kind ``timer`` (TimerKind) with the account at that instant."""
+    clear_event_nb(e, ts, EventKind.TIMER)
+    e["timer"] = timer
+    account_fields_nb(e, balance, equity, margin)

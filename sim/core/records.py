@@ -1,0 +1,142 @@
+"""Records of the decision core (``*_dt``): events, symbols, intents, orders, positions, state.
+
+The venue imports these records (it produces events and consumes orders), never the
+core's logic.  The venue's own records are in ``sim.venue.records``.
+
+Kernels access fields as ``rec["field"]`` (never ``rec.field``) so they also
+run under ``NUMBA_DISABLE_JIT=1``.  Units: times int64 ns UTC, prices in quote
+currency, volumes in lots, money in the account currency unless a name says
+otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _dt(fields):
+    return np.dtype(fields, align=True)
+
+
+NO_TS = np.iinfo(np.int64).max             # "no such instant" (no timer, no expiry due)
+VOL_EPS = 1e-9                              # lots: volumes closer than this are equal
+
+# -- EVENTS: the one input of the decision core (docs/architecture.md, "The event contract") --
+event_dt = _dt([
+    ("ts", np.int64), ("kind", np.int32),       # EventKind; ts: int64 ns UTC, the core's only clock
+    ("symbol", np.int32),                       # TICK, FILL, REJECT: index among the core's symbols
+    ("bid", np.float64), ("ask", np.float64),   # TICK; a REQUOTE reject carries the new quote
+    # FILL / REJECT: the order's client id and type, the deal
+    ("cid", np.int64), ("type", np.int32), ("retcode", np.int32), ("side", np.int32),
+    ("entry", np.int32), ("deal_reason", np.int32), ("volume", np.float64),
+    ("price", np.float64), ("position_id", np.int64),
+    ("profit", np.float64), ("commission", np.float64), ("swap", np.float64),
+    # FILL, ACCOUNT, TIMER: the account right after the event (venue's figures)
+    ("balance", np.float64), ("equity", np.float64), ("margin", np.float64),
+    ("timer", np.int32),                        # TIMER: TimerKind
+])
+
+# -- SYMBOLS (read-only config, one row per replayed symbol) --
+symbol_dt = _dt([
+    ("digits", np.int32), ("point", np.float64), ("tick_size", np.float64),
+    ("contract", np.float64), ("calc_mode", np.int32),
+    ("vol_min", np.float64), ("vol_step", np.float64), ("vol_max", np.float64),
+    ("stops_level", np.int32), ("freeze_level", np.int32),
+    ("commission_per_lot", np.float64),
+    ("commission_mode", np.int32),              # 0 per lot, 1 per million of notional
+    ("commission_per_million", np.float64),
+    ("commission_entry", np.int32),             # 0 all deals, 1 entry volume, 2 exit volume
+    ("swap_mode", np.int32), ("swap_long", np.float64), ("swap_short", np.float64),
+    ("swap_days", np.float64, (7,)),            # multipliers Sun..Sat
+    ("margin_hedged", np.float64),
+    ("margin_hedged_use_leg", np.int32),        # 1: hedged margin = max(long leg, short leg)
+    ("profit_digits", np.int32),                # decimals of the profit currency (N() rounding)
+    ("profit_conv_mode", np.int32), ("profit_conv_sym", np.int32), ("profit_conv_rate", np.float64),
+    ("profit_by_market", np.int32),             # 1: profit at bid, loss at ask (2.2); 0: by deal
+    ("margin_conv_mode", np.int32), ("margin_conv_sym", np.int32), ("margin_conv_rate", np.float64),
+    ("tick_value", np.float64),                 # profit ccy per tick_size move per lot (futures, cfdindex)
+    ("price_value", np.float64),                # profit ccy per 1.0 price move per lot: contract,
+                                                # or tick_value / tick_size (futures)
+    ("margin_initial", np.float64),             # fixed margin per lot, margin ccy (0: formula)
+    ("margin_maintenance", np.float64),         # fixed margin per lot while held (0: initial)
+    ("margin_rate_initial_buy", np.float64), ("margin_rate_initial_sell", np.float64),
+    ("margin_rate_maintenance_buy", np.float64), ("margin_rate_maintenance_sell", np.float64),
+    ("close_by", np.int32),                     # 1: Close By allowed (SYMBOL_ORDER_CLOSEBY)
+])
+
+# -- STRATEGY OUTPUT --
+intent_dt = _dt([
+    ("action", np.int32), ("symbol", np.int32), ("type", np.int32),
+    ("volume", np.float64),                     # lots; signed target for Action.TARGET
+    ("price", np.float64), ("sl", np.float64), ("tp", np.float64),
+    ("expiry", np.int64), ("ticket", np.int64),
+    ("stoplimit", np.float64),                  # limit price placed when a stop-limit triggers
+    ("type_time", np.int32),                    # OrderTime: GTC, DAY (server day end), SPECIFIED
+    ("by_ticket", np.int64),                    # Action.CLOSE_BY: the opposite position
+])
+
+# -- ORDERS: the outbox of step_nb and the venue's in-flight / pending book --
+order_dt = _dt([
+    ("cid", np.int64), ("ticket", np.int64), ("action", np.int32), ("type", np.int32),
+    ("symbol", np.int32), ("state", np.int32), ("volume", np.float64), ("price", np.float64),
+    ("sl", np.float64), ("tp", np.float64), ("expiry", np.int64), ("pos_ticket", np.int64),
+    ("signal_ts", np.int64), ("arrive_ts", np.int64), ("signal_price", np.float64),
+    ("retcode", np.int32),
+    ("stoplimit", np.float64),                  # BUY/SELL_STOP_LIMIT: the limit price
+    ("type_time", np.int32),                    # OrderTime; DAY sets ``expiry`` when placed
+    ("by_ticket", np.int64),                    # Action.CLOSE_BY: the opposite position
+])
+
+# -- POSITIONS (the venue's truth in the sim; the decision side keeps a mirror) --
+position_dt = _dt([
+    ("active", np.bool_), ("ticket", np.int64), ("ident", np.int64), ("symbol", np.int32),
+    ("side", np.int32), ("volume", np.float64), ("price", np.float64),
+    ("sl", np.float64), ("tp", np.float64), ("open_ts", np.int64),
+    ("swap", np.float64), ("commission", np.float64), ("margin", np.float64),
+    ("conv", np.float64),                       # margin-currency rate frozen at open
+    ("profit", np.float64),                     # floating, account currency, at the last quote
+    ("closing", np.float64),                    # decision-side mirror: lots of closes in flight
+])
+
+# -- THE DECISION CORE'S STATE (sim/core/state.py builds it; shared with live) --
+# fixed capacities: the record's layout, and so the compiled kernels, never depend on a run
+MAX_SYMBOLS = 32
+BOOK = 64            # positions mirrored from fill reports
+INTENTS = 16         # intents one strategy call may write
+OUTBOX = 64          # orders (and denials) one step may produce
+SELF_EVENTS = OUTBOX  # the core's events to itself (a denial's REJECT): one per outbox row
+
+quote_dt = _dt([
+    ("bid", np.float64), ("ask", np.float64), ("ts", np.int64),
+    ("net", np.float64),                        # signed lots filled (from reports)
+    ("working", np.float64),                    # signed lots sent, not yet reported
+])
+
+limits_dt = _dt([
+    ("bypass", np.bool_), ("max_order_lots", np.float64), ("kill", np.bool_),
+])
+
+core_dt = _dt([
+    # counters and clock
+    ("next_cid", np.int64), ("n_out", np.int64), ("n_sent", np.int64), ("n_denied", np.int64),
+    ("n_rejected", np.int64), ("n_fills", np.int64), ("n_events", np.int64),
+    ("n_bad_events", np.int64),                 # events the contract does not allow (counted, ignored)
+    ("last_ts", np.int64), ("day_ts", np.int64),    # last event; last server-day TIMER
+    # account view: config, then the venue's figures from FILL / ACCOUNT / TIMER events
+    ("mode", np.int32),                         # AccountMode
+    ("n_sym", np.int32),
+    ("balance", np.float64), ("equity", np.float64), ("margin", np.float64),
+    ("realized", np.float64),                   # profit + commission + swap of the fills seen
+    # risk state and limits
+    ("trading_state", np.int32),
+    ("limits", limits_dt),
+    # per symbol: specs (config) and quotes and exposure (from events)
+    ("spec", symbol_dt, (MAX_SYMBOLS,)),
+    ("quote", quote_dt, (MAX_SYMBOLS,)),
+    # positions as reports told them; scratch and output buffers of one step
+    ("book", position_dt, (BOOK,)),
+    ("intents", intent_dt, (INTENTS,)),
+    ("outbox", order_dt, (OUTBOX,)),            # orders of the last step (denials: state REJECTED)
+    ("n_self", np.int64),
+    ("selfq", event_dt, (SELF_EVENTS,)),
+])

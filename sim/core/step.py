@@ -1,0 +1,242 @@
+"""The decision step shared by backtest and live: strategy -> risk -> routing.
+
+``step_nb(e, c, sstate, params, data)`` handles one event ``e`` (an ``event_dt`` record,
+sim/core/events.py) against the core's state ``c`` (one ``core_dt`` record, built by
+``sim.core.state.make_core``) and the strategy's own state, params and data:
+
+1. ``begin_step_nb``: the core's bookkeeping: quotes (TICK), the positions book and
+   exposure (FILL, REJECT), the account view (FILL, ACCOUNT, TIMER).  An event the
+   contract does not allow is counted in ``n_bad_events`` and goes no further.
+2. the strategy (bound statically, ``sim.core.strategy_api.on_event``) writes intents;
+3. ``end_step_nb``: each intent through risk, then routing, into ``c["outbox"]``.  A
+   risk denial is finished here: a denial row in the outbox (state REJECTED, the risk
+   retcode) and a REJECT event back to the core itself, handled (book, strategy) before
+   the step returns.
+
+The outbox holds the orders of the last step only: the caller hands them to a venue.
+Nothing here does I/O or reads a clock but ``e["ts"]``.
+"""
+
+from __future__ import annotations
+
+from sim.core.enums import (
+    AccountMode,
+    Action,
+    DealEntry,
+    EventKind,
+    OrderState,
+    OrderType,
+    Retcode,
+    Side,
+    TimerKind,
+)
+from sim.core.events import report_event_nb
+from sim.core.order_types import is_buy_type_nb
+from sim.core.records import VOL_EPS
+from sim.core.risk import check_intent_nb, is_risk_retcode_nb
+from sim.core.routing import emit_nb, route_nb
+from sim.core.strategy_api import on_event
+from sim.jit_cache import kernel
+
+
+@kernel
+def book_fill_nb(c, e):
+    """Mirror an executed deal into the core's book (positions by identifier)."""
+    book = c["book"]
+    s = e["symbol"]
+    vol = e["volume"]
+    pid = e["position_id"]
+    found = -1
+    for i in range(book.shape[0]):
+        if book[i]["active"] and book[i]["ident"] == pid:
+            found = i
+            break
+    if e["entry"] == DealEntry.OUT_BY:
+        # Close By: the deal closes (part of) its own position only, never opens or reverses
+        if found >= 0:
+            p = book[found]
+            p["volume"] -= min(vol, p["volume"])
+            if p["volume"] <= VOL_EPS:
+                p["active"] = False
+    elif e["entry"] == DealEntry.IN and (found < 0 or c["mode"] == AccountMode.HEDGING):
+        for i in range(book.shape[0]):
+            if not book[i]["active"]:
+                p = book[i]
+                p["active"] = True
+                p["ticket"] = pid
+                p["ident"] = pid
+                p["symbol"] = s
+                p["side"] = e["side"]
+                p["volume"] = vol
+                p["price"] = e["price"]
+                p["open_ts"] = e["ts"]
+                p["closing"] = 0.0
+                break
+    elif found >= 0:
+        p = book[found]
+        if p["side"] == e["side"]:
+            p["price"] = (p["price"] * p["volume"] + e["price"] * vol) / (p["volume"] + vol)
+            p["volume"] += vol
+        else:
+            closed = min(vol, p["volume"])
+            p["volume"] -= closed
+            if e["type"] == OrderType.BUY or e["type"] == OrderType.SELL:
+                p["closing"] = max(p["closing"] - closed, 0.0)
+            rest = vol - closed
+            if rest > VOL_EPS:          # netting reversal: same identifier, other side
+                p["side"] = e["side"]
+                p["volume"] = rest
+                p["price"] = e["price"]
+                p["open_ts"] = e["ts"]
+                p["closing"] = 0.0
+            elif p["volume"] <= VOL_EPS:
+                p["active"] = False
+    c["quote"][s]["net"] += e["side"] * vol
+
+
+@kernel
+def book_report_nb(c, e):
+    """FILL / REJECT: exposure no longer in flight, the book, counters, the account view."""
+    book = c["book"]
+    market = e["type"] == OrderType.BUY or e["type"] == OrderType.SELL
+    if e["cid"] > 0 and market and not is_risk_retcode_nb(e["retcode"]):
+        # this order's volume is no longer in flight (a risk denial never was)
+        # undo by the order's own side (what routing added), not the deal's: a close
+        # routed before its position was known can fill on the other side
+        c["quote"][e["symbol"]]["working"] -= (1.0 if e["type"] == OrderType.BUY else -1.0) \
+            * e["volume"]
+    if e["kind"] == EventKind.FILL:
+        c["n_fills"] += 1
+        c["realized"] += e["profit"] + e["commission"] + e["swap"]
+        account_view_nb(c, e)
+        book_fill_nb(c, e)
+        return
+    c["n_rejected"] += 1
+    if market and e["position_id"] > 0:   # a rejected close: the ticket is open again
+        for i in range(book.shape[0]):
+            if book[i]["active"] and book[i]["ticket"] == e["position_id"]:
+                book[i]["closing"] = max(book[i]["closing"] - e["volume"], 0.0)
+
+
+@kernel(inline=True)
+def account_view_nb(c, e):
+    c["balance"] = e["balance"]
+    c["equity"] = e["equity"]
+    c["margin"] = e["margin"]
+
+
+@kernel(inline=True)
+def begin_step_nb(e, c):
+    """The core's bookkeeping before the strategy sees ``e``; False for an invalid event."""
+    kind = e["kind"]
+    s = e["symbol"]
+    if kind < EventKind.TICK or kind > EventKind.ACCOUNT or s < 0 or s >= c["n_sym"]:
+        c["n_bad_events"] += 1
+        return False
+    c["n_events"] += 1
+    c["last_ts"] = e["ts"]
+    if kind == EventKind.TICK:
+        q = c["quote"][s]
+        q["bid"] = e["bid"]
+        q["ask"] = e["ask"]
+        q["ts"] = e["ts"]
+    elif kind == EventKind.FILL or kind == EventKind.REJECT:
+        book_report_nb(c, e)
+    else:
+        account_view_nb(c, e)
+        if kind == EventKind.TIMER and e["timer"] == TimerKind.DAY:
+            c["day_ts"] = e["ts"]
+    return True
+
+
+@kernel
+def deny_nb(it, ts, rc, c):
+    """Finish a risk denial: a denial row in the outbox, a REJECT event to the core itself.
+
+    The row (state REJECTED, the risk retcode) is the core's decision record: the caller
+    journals it and never sends it.  The REJECT event is handled before the step returns
+    (the core decided it: no round trip, as in live).
+    """
+    q = c["quote"][it["symbol"]]
+    t = it["type"]
+    buy = it["volume"] > 0 if it["action"] == Action.TARGET else is_buy_type_nb(t)
+    n = emit_nb(c, ts, q["ask"] if buy else q["bid"], it["action"],
+                OrderType.BUY if buy else OrderType.SELL, it["symbol"], abs(it["volume"]),
+                it["price"], it["sl"], it["tp"], it["expiry"], it["ticket"])
+    if n == 1:
+        o = c["outbox"][c["n_out"] - 1]
+        o["state"] = OrderState.REJECTED
+        o["retcode"] = rc
+        o["by_ticket"] = it["by_ticket"]
+        c["n_sent"] -= 1
+        c["n_denied"] += 1
+        k = c["n_self"]
+        if k < c["selfq"].shape[0]:
+            report_event_nb(c["selfq"][k], ts, EventKind.REJECT, o, o["symbol"],
+                            Side.BUY if buy else Side.SELL, DealEntry.IN, 0, o["volume"], o["price"], rc,
+                            o["pos_ticket"], 0.0, 0.0, 0.0)
+            c["n_self"] = k + 1
+    return n
+
+
+@kernel
+def end_step_nb(e, c, n_intents):
+    """Run the strategy's intents through risk, then routing; return orders added."""
+    ts = e["ts"]
+    intents = c["intents"]
+    added = 0
+    for k in range(n_intents):
+        it = intents[k]
+        rc = check_intent_nb(it, c)
+        if rc != Retcode.DONE:
+            added += deny_nb(it, ts, rc, c)
+            continue
+        added += route_nb(it, ts, c)
+    return added
+
+
+@kernel(inline=True)
+def decide_nb(e, c, sstate, params, data):
+    """Bookkeeping, strategy, risk, routing for one event (the strategy is inlined here)."""
+    if not begin_step_nb(e, c):
+        return
+    n = on_event(sstate, params, data, e, c, c["intents"])
+    if n > 0:
+        end_step_nb(e, c, n)
+
+
+@kernel
+def decide_out_of_line_nb(e, c, sstate, params, data):
+    decide_nb(e, c, sstate, params, data)
+
+
+@kernel
+def self_events_nb(c, sstate, params, data):
+    """Handle the core's events to itself (denials' REJECTs) in the order they were made."""
+    q = c["selfq"]
+    k = 0
+    while k < c["n_self"]:
+        decide_out_of_line_nb(q[k], c, sstate, params, data)
+        k += 1
+    c["n_self"] = 0
+
+
+@kernel(inline=True)
+def step_nb(e, c, sstate, params, data):
+    """Handle one event; return the number of orders in ``c["outbox"]`` (this step's)."""
+    c["n_out"] = 0
+    decide_nb(e, c, sstate, params, data)
+    if c["n_self"] > 0:
+        self_events_nb(c, sstate, params, data)
+    return c["n_out"]
+
+
+@kernel
+def step_out_of_line_nb(e, c, sstate, params, data):
+    """``step_nb`` as a call, for the replay loop's rarer paths (full ticks, reports).
+
+    The loop inlines ``step_nb`` (and with it the strategy) at one site only, its quiet
+    ticks: numba's inliner mishandles the strategy's inlined overload at several sites of
+    one function (variables out of scope), and the quiet ticks are where a call costs.
+    """
+    return step_nb(e, c, sstate, params, data)
