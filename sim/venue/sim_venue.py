@@ -76,17 +76,26 @@ class SimVenue:
     """The simulated venue for one account, fed per event.
 
     Args:
-        specs, execution, account: as for a backtest.
-        t_first, t_last: the time the drive will cover, ns UTC (for the server-midnight
-            rollovers and the equity curve's first size; the journals grow as needed).
+        state: the venue's arrays (``VenueState``).
+        roll_ts, roll_wd: the server midnights the drive will pass, ns UTC, and the
+            weekday (0 = Sunday) of the day each one ends (``rollovers``).
     """
 
-    def __init__(self, specs: list[SymbolSpec], execution: ExecutionConfig,
-                 account: AccountConfig, t_first: int, t_last: int):
-        self.roll_ts, self.roll_wd = rollovers(t_first, t_last, account.server_tz)
-        self.state = VenueState(specs, execution, account, max(t_last - t_first, 0),
-                                int(self.roll_ts[0]) if len(self.roll_ts) else NO_TS)
+    def __init__(self, state: VenueState, roll_ts: np.ndarray, roll_wd: np.ndarray):
+        self.state = state
+        self.roll_ts = roll_ts
+        self.roll_wd = roll_wd
         self.ev = np.zeros(1, dtype=event_dt)
+
+    @classmethod
+    def create(cls, specs: list[SymbolSpec], execution: ExecutionConfig, account: AccountConfig,
+               t_first: int, t_last: int) -> SimVenue:
+        """A venue for ``specs`` covering ``t_first..t_last`` (ns UTC: the rollovers, and the
+        equity curve's first size; the journals grow as needed)."""
+        roll_ts, roll_wd = rollovers(t_first, t_last, account.server_tz)
+        state = VenueState(specs, execution, account, max(t_last - t_first, 0),
+                           int(roll_ts[0]) if len(roll_ts) else NO_TS)
+        return cls(state, roll_ts, roll_wd)
 
     @property
     def syms(self) -> np.ndarray:

@@ -21,6 +21,7 @@ from sim.config import (
 from sim.core.enums import OrderState
 from sim.core.records import NO_TS, event_dt, order_dt, position_dt
 from sim.data.symbols import SymbolSpec
+from sim.venue.band import leave_band_nb
 from sim.venue.latency import rng_seed
 from sim.venue.records import account_dt, deal_dt, equity_dt, trade_dt
 
@@ -107,8 +108,15 @@ class VenueState:
                 f"is void. Raise sim.venue.tick.HEADROOM or reduce the orders a strategy "
                 f"sends per event.")
 
+    def settle(self) -> None:
+        """Price the quiet band's position (if any) so the arrays read as on every tick."""
+        V = self.V
+        if self.account["band"]:
+            leave_band_nb(V[0], self.account, V[SYMS], V[8], V[9], V[EQUITY])
+
     def journals(self) -> dict:
         """The used part of each journal (views) and the still-open positions (a copy)."""
+        self.settle()
         a = self.account
         pos = self.V[0]
         return dict(deals=self.V[DEALS][: a["n_deals"]], trades=self.V[TRADES][: a["n_trades"]],

@@ -22,6 +22,7 @@ from sim.data import load_ticks
 from sim.data.symbols import SymbolSpec, load_symbol
 from sim.venue.records import ACCOUNT_RESULT_FIELDS
 from tests.conftest import SAMPLE
+from tests.sim.per_event import run_per_event
 from tests.sim.venue_cases import EURUSD, GBPUSD, T0, USDJPY, plain
 
 FULL = ExecutionConfig(submit_latency=Dist("constant", 20.0), venue_latency=Dist("constant", 5.0),
@@ -200,9 +201,9 @@ def test_orders_on_quiet_ticks_grow_the_journals():
                           AccountConfig(), limits=limits, data=sc.make_data(p))
     a = make(False).run()
     assert_identical(a, make(True).run())
-    assert_identical(a, make(False).run_per_event())
+    assert_identical(a, run_per_event(make(False)))
     assert len(a.deals) == 1_490
     # risk denials on every tick, never a position: quiet even with mark_every_tick
     k = make(True, make_limits(kill=True)).run()
-    assert_identical(k, make(True, make_limits(kill=True)).run_per_event())
+    assert_identical(k, run_per_event(make(True, make_limits(kill=True))))
     assert len(k.deals) == 1_490

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from sim.batch.engine import RunResult
 from sim.core.enums import Retcode
-from sim.core.records import decision_dt, order_dt, position_dt
+from sim.core.records import core_dt, order_dt, position_dt
 from sim.frames import (
     equity_frame,
     fills_frame,
@@ -47,7 +47,7 @@ def make_result(trades=(), deals=(), equity=(), positions=(), final_equity=None,
                      trades=recs(trade_dt, list(trades)), equity=eq,
                      positions=recs(position_dt, list(positions)), account=acct,
                      orders=recs(order_dt, list(orders)),
-                     decision=np.zeros(1, dtype=decision_dt), sstate=np.zeros(1), n_ticks=0)
+                     decision=np.zeros(1, dtype=core_dt), sstate=np.zeros(1), n_ticks=0)
 
 
 def trade(profit, commission=-1.0, swap=0.0, open_s=0, close_s=60, side=1, symbol=0):

@@ -10,7 +10,7 @@ from sim import store
 from sim.batch.engine import RunResult
 from sim.cli import main as cli_main
 from sim.core.enums import Retcode
-from sim.core.records import decision_dt, order_dt, position_dt
+from sim.core.records import core_dt, order_dt, position_dt
 from sim.metrics import compute_metrics
 from sim.report import write_report
 from sim.venue.records import account_dt, deal_dt, equity_dt, trade_dt
@@ -37,7 +37,7 @@ def tiny_result() -> RunResult:
     acct[0]["equity"] = eq["equity"][-1]
     return RunResult(names=["EURUSD"], deals=deals, trades=trades, equity=eq,
                      orders=np.zeros(0, dtype=order_dt), positions=np.zeros(0, dtype=position_dt),
-                     account=acct, decision=np.zeros(1, dtype=decision_dt), sstate=np.zeros(1),
+                     account=acct, decision=np.zeros(1, dtype=core_dt), sstate=np.zeros(1),
                      n_ticks=100)
 
 

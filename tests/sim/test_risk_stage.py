@@ -34,7 +34,7 @@ def test_risk_kill_switch_denies_every_order_and_journals_it():
     assert (r.deals["retcode"] == Retcode.RISK_HALTED).sum() == signals
     assert len(r.orders) == signals and (r.orders["retcode"] == Retcode.RISK_HALTED).all()
     assert r.decision[0]["n_rejected"] == signals and r.decision[0]["n_sent"] == 0
-    assert sim.D[2][0]["working"] == 0.0 and sim.D[2][0]["net"] == 0.0
+    assert sim.core.record["quote"][0]["working"] == 0.0 and sim.core.record["quote"][0]["net"] == 0.0
     assert r.account[0]["balance"] == 10_000.0
 
 
@@ -53,7 +53,7 @@ def test_risk_max_order_lots_denies_only_large_orders():
     denied = r.deals[r.deals["retcode"] == Retcode.RISK_MAX_LOTS]
     assert len(done) == 1 and done[0]["volume"] == 0.5
     assert len(denied) == 1 and denied[0]["volume"] == 2.0 and denied[0]["ts"] == ts[2]
-    assert sim.D[2][0]["net"] == 0.5 and sim.D[2][0]["working"] == 0.0
+    assert sim.core.record["quote"][0]["net"] == 0.5 and sim.core.record["quote"][0]["working"] == 0.0
 
 
 def test_risk_denial_reaches_the_strategy_in_the_same_tick():
@@ -68,4 +68,4 @@ def test_risk_denial_reaches_the_strategy_in_the_same_tick():
     r = sim.run()
     assert r.deals[0]["retcode"] == Retcode.RISK_MAX_LOTS and r.deals[0]["ts"] == ts[2]
     assert r.decision[0]["n_rejected"] == 1         # delivered before the data ended at ts[2]
-    assert sim.D[2][0]["working"] == 0.0
+    assert sim.core.record["quote"][0]["working"] == 0.0

@@ -13,7 +13,7 @@ import pytest
 from sim import store
 from sim.batch.engine import RunResult
 from sim.core.enums import Retcode
-from sim.core.records import decision_dt, order_dt, position_dt
+from sim.core.records import core_dt, order_dt, position_dt
 from sim.frames import fills_frame, orders_frame, rejections_frame, trades_frame
 from sim.metrics import compute_metrics
 from sim.venue.records import account_dt, deal_dt, equity_dt, trade_dt
@@ -54,7 +54,7 @@ def small_result(n_trades: int = 3) -> RunResult:
     acct = np.zeros(1, dtype=account_dt)
     acct[0]["equity"] = eq["equity"][-1]
     return RunResult(names=["EURUSD"], deals=deals, trades=trades, equity=eq, orders=orders,
-                     positions=pos, account=acct, decision=np.zeros(1, dtype=decision_dt),
+                     positions=pos, account=acct, decision=np.zeros(1, dtype=core_dt),
                      sstate=np.zeros(1), n_ticks=1234)
 
 

@@ -367,8 +367,8 @@ def test_t21_requote_reaches_the_decision_side():
     sim = make(T21_Q, [buy(T0, 1.0)], exe_mode="instant", deviation=1, **LAT50)
     r = sim.run()
     assert r.deals["retcode"].tolist() == [Retcode.REQUOTE]
-    assert sim.D[0][0]["n_rejected"] == 1
-    assert sim.D[2][0]["working"] == 0.0 and sim.D[2][0]["net"] == 0.0
+    assert sim.core.record["n_rejected"] == 1
+    assert sim.core.record["quote"][0]["working"] == 0.0 and sim.core.record["quote"][0]["net"] == 0.0
     assert r.orders[0]["state"] == 0 and len(r.orders) == 1     # the order journal keeps it
 
 

@@ -152,9 +152,9 @@ def test_t17_netting_average_and_reversal():
     assert a["balance"] == pytest.approx(10_000.00 + 200.00 - 17.50, abs=1e-9)
     assert a["commission_total"] == pytest.approx(17.50, abs=1e-9)
     # decision-side mirror agrees
-    book = sim.D[3][sim.D[3]["active"]]
+    book = sim.core.record["book"][sim.core.record["book"]["active"]]
     assert len(book) == 1 and book[0]["side"] == -1 and book[0]["volume"] == 1.0
-    assert sim.D[2][0]["net"] == pytest.approx(-1.0)
+    assert sim.core.record["quote"][0]["net"] == pytest.approx(-1.0)
 
 
 def test_t17_netting_average_price_after_two_buys():
@@ -218,11 +218,11 @@ def test_t19_close_by():
     assert a["equity"] == pytest.approx(10_032.00, abs=1e-9)
     assert [t["profit"] for t in r.trades] == [12.00, 0.00]
     # the decision side mirrors it: one position of 0.40, net +0.40, nothing in flight
-    book = sim.D[3][sim.D[3]["active"]]
+    book = sim.core.record["book"][sim.core.record["book"]["active"]]
     assert len(book) == 1 and book[0]["ident"] == 1001
     assert book[0]["volume"] == pytest.approx(0.4)
-    assert sim.D[2][0]["net"] == pytest.approx(0.4) and sim.D[2][0]["working"] == 0.0
-    assert sim.D[0][0]["n_fills"] == 4
+    assert sim.core.record["quote"][0]["net"] == pytest.approx(0.4) and sim.core.record["quote"][0]["working"] == 0.0
+    assert sim.core.record["n_fills"] == 4
 
 
 def test_t19_close_by_the_smaller_named_position():
@@ -290,8 +290,8 @@ def test_t19_close_by_rejections(case, retcode):
     assert r.deals["retcode"].tolist()[-1] == retcode
     assert r.deals[-1]["ts"] == T0 + 2 * S
     assert len(done(r)) == 2
-    assert sim.D[0][0]["n_rejected"] == 1
-    assert all(sim.D[2]["working"] == 0.0)
+    assert sim.core.record["n_rejected"] == 1
+    assert all(sim.core.record["quote"]["working"] == 0.0)
 
 
 # -- T20 commission per lot per side --

@@ -29,6 +29,7 @@ from sim.batch.engine import Simulation
 from sim.config import AccountConfig, Dist, ExecutionConfig, Slippage
 from sim.core.enums import Action, DealEntry, DealReason, OrderState, OrderType, Retcode
 from sim.data.symbols import load_symbol
+from tests.sim.per_event import run_per_event
 
 S = 1_000_000_000
 MS = 1_000_000
@@ -330,7 +331,7 @@ def check_run(sim, r, streams, cfg):
         check_sltp(r, streams, ords, cfg)
 
     # reconciliation: decision-side book and net exposure == venue positions
-    dsym, book = sim.D[2], sim.D[3]
+    dsym, book = sim.core.record["quote"], sim.core.record["book"]
     for s in range(len(streams)):
         net = sum(p["side"] * p["volume"] for p in venue if p["symbol"] == s)
         assert abs(dsym[s]["net"] - net) < 1e-9, (s, dsym[s]["net"], net)
@@ -485,7 +486,7 @@ def test_per_event_run_matches_replay():
                latency=0.0, fill_on="arrival")
     sim1, r1, streams = simulate(1, ticks, rows, cfg)
     sim2, _, _ = simulate(1, ticks, rows, cfg)
-    r2 = sim2.run_per_event()
+    r2 = run_per_event(sim2)
     assert np.array_equal(r1.deals, r2.deals)
     assert np.array_equal(r1.equity, r2.equity)
     check_run(sim1, r1, streams, cfg)
@@ -515,5 +516,5 @@ def test_same_tick_close_keeps_working_zero():
                latency=0.0, fill_on="arrival")
     sim, r, streams = simulate(1, ticks, rows, cfg)
     assert r.deals["retcode"].tolist() == [Retcode.DONE, Retcode.DONE, Retcode.POSITION_CLOSED]
-    assert sim.D[2][0]["working"] == 0.0 and sim.D[2][0]["net"] == 0.0
+    assert sim.core.record["quote"][0]["working"] == 0.0 and sim.core.record["quote"][0]["net"] == 0.0
     check_run(sim, r, streams, cfg)
