@@ -23,6 +23,7 @@ EventKind = EventKindT()
 class TimerKindT(NamedTuple):
     """What a TIMER event marks."""
     DAY: int = 0       # the server day rolled over (after the venue charged swaps)
+    WAKE: int = 1      # the instant a stage asked for (``wake_at_nb``: bar close, cool-down)
 
 
 TimerKind = TimerKindT()
@@ -164,7 +165,7 @@ RETCODE_DESC: dict[int, str] = {
     Retcode.EXPIRED: "pending order expired (ORDER_TIME_DAY at the server day end, or its expiry)",
     Retcode.RISK_HALTED: "risk: trading halted",
     Retcode.RISK_MAX_LOTS: "risk: order volume above the limit",
-    Retcode.BOOK_FULL: "simulator position table full (raise engine.POSITIONS)",
+    Retcode.BOOK_FULL: "simulator position table full (sim.core.records.BOOK positions)",
 }
 
 

@@ -11,11 +11,16 @@ fills the same fields for the same kind:
 |         | profit, commission, swap; balance, equity, margin after the deal                |
 | REJECT  | ts, symbol, cid, type, side, volume, price, retcode, position_id                |
 |         | (a requote also carries the new bid/ask)                                        |
-| TIMER   | ts, timer (TimerKind); balance, equity, margin at that instant                  |
+| TIMER   | ts, timer (TimerKind); DAY: balance, equity, margin at that instant             |
 | ACCOUNT | ts, balance, equity, margin                                                     |
 
 Every other field is 0.  ``ts`` is int64 ns UTC and the core's only clock; events reach
 the core in ``ts`` order.  ``symbol`` indexes the core's symbols (``core["spec"]``).
+
+A stage that needs time to pass without an event (a bar's close, a risk cool-down) asks
+for a TIMER with ``wake_at_nb``: the core delivers TIMER(WAKE) to itself just before the
+first event at or after that instant, with that event's ``ts`` (the core has no clock but
+its events), whoever feeds it.
 """
 
 from __future__ import annotations
@@ -100,3 +105,10 @@ def timer_event_nb(e, ts, timer, balance, equity, margin):
     clear_event_nb(e, ts, EventKind.TIMER)
     e["timer"] = timer
     account_fields_nb(e, balance, equity, margin)
+
+
+@kernel
+def wake_at_nb(c, ts):
+    """Ask the core ``c`` for a TIMER(WAKE) at ``ts`` (ns UTC; the earliest request wins)."""
+    if c["wake_ts"] == 0 or ts < c["wake_ts"]:
+        c["wake_ts"] = ts

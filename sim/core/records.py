@@ -122,6 +122,7 @@ core_dt = _dt([
     ("n_rejected", np.int64), ("n_fills", np.int64), ("n_events", np.int64),
     ("n_bad_events", np.int64),                 # events the contract does not allow (counted, ignored)
     ("last_ts", np.int64), ("day_ts", np.int64),    # last event; last server-day TIMER
+    ("wake_ts", np.int64),                      # a TIMER(WAKE) is due at this instant (0: none)
     # account view: config, then the venue's figures from FILL / ACCOUNT / TIMER events
     ("mode", np.int32),                         # AccountMode
     ("n_sym", np.int32),
@@ -139,4 +140,5 @@ core_dt = _dt([
     ("outbox", order_dt, (OUTBOX,)),            # orders of the last step (denials: state REJECTED)
     ("n_self", np.int64),
     ("selfq", event_dt, (SELF_EVENTS,)),
+    ("timer_ev", event_dt),                     # scratch: the WAKE timer being handled
 ])

@@ -4,8 +4,9 @@
 sim/core/events.py) against the core's state ``c`` (one ``core_dt`` record, built by
 ``sim.core.state.make_core``) and the strategy's own state, params and data:
 
+0. a TIMER(WAKE) the stages asked for (``wake_at_nb``), if due, is handled first;
 1. ``begin_step_nb``: the core's bookkeeping: quotes (TICK), the positions book and
-   exposure (FILL, REJECT), the account view (FILL, ACCOUNT, TIMER).  An event the
+   exposure (FILL, REJECT), the account view (FILL, ACCOUNT, TIMER DAY).  An event the
    contract does not allow is counted in ``n_bad_events`` and goes no further.
 2. the strategy (bound statically, ``sim.core.strategy_api.on_event``) writes intents;
 3. ``end_step_nb``: each intent through risk, then routing, into ``c["outbox"]``.  A
@@ -30,7 +31,7 @@ from sim.core.enums import (
     Side,
     TimerKind,
 )
-from sim.core.events import report_event_nb
+from sim.core.events import clear_event_nb, report_event_nb
 from sim.core.order_types import is_buy_type_nb
 from sim.core.records import VOL_EPS
 from sim.core.risk import check_intent_nb, is_risk_retcode_nb
@@ -142,10 +143,11 @@ def begin_step_nb(e, c):
         q["ts"] = e["ts"]
     elif kind == EventKind.FILL or kind == EventKind.REJECT:
         book_report_nb(c, e)
-    else:
+    elif kind == EventKind.ACCOUNT:
         account_view_nb(c, e)
-        if kind == EventKind.TIMER and e["timer"] == TimerKind.DAY:
-            c["day_ts"] = e["ts"]
+    elif e["timer"] == TimerKind.DAY:
+        account_view_nb(c, e)
+        c["day_ts"] = e["ts"]
     return True
 
 
@@ -221,10 +223,25 @@ def self_events_nb(c, sstate, params, data):
     c["n_self"] = 0
 
 
+@kernel
+def wake_nb(ts, c, sstate, params, data):
+    """Deliver the TIMER(WAKE) a stage asked for (``wake_at_nb``), at ``ts``."""
+    c["wake_ts"] = 0                    # the stages may ask for the next one
+    e = c["timer_ev"]
+    clear_event_nb(e, ts, EventKind.TIMER)
+    e["timer"] = TimerKind.WAKE
+    decide_out_of_line_nb(e, c, sstate, params, data)
+
+
 @kernel(inline=True)
 def step_nb(e, c, sstate, params, data):
-    """Handle one event; return the number of orders in ``c["outbox"]`` (this step's)."""
+    """Handle one event; return the number of orders in ``c["outbox"]`` (this step's).
+
+    A TIMER(WAKE) that is due (``c["wake_ts"] <= e["ts"]``) is handled first.
+    """
     c["n_out"] = 0
+    if 0 < c["wake_ts"] <= e["ts"]:
+        wake_nb(e["ts"], c, sstate, params, data)
     decide_nb(e, c, sstate, params, data)
     if c["n_self"] > 0:
         self_events_nb(c, sstate, params, data)

@@ -61,7 +61,8 @@ def push_report_nb(reports, acct, cfg, ts, kind, order, s, side, volume, price, 
                    reason, profit, position_id, commission=0.0, swap=0.0):
     """Queue a FILL or REJECT event for the decision core, due after the report latency.
 
-    A FILL carries the account right after the deal.  Returns the queue row or -1.
+    A FILL carries the deal's commission and swap as journaled (signed, account money) and
+    the account right after the deal.  Returns the queue row or -1.
     """
     k = report_slot_nb(reports, acct)
     if k < 0:
@@ -224,7 +225,7 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
                    profit, -comm, swap, pos_id, spread_cost, slip_cost)
     positions_changed_nb(positions, syms, acct, s, qb, qa)
     push_report_nb(reports, acct, cfg, ts, EventKind.FILL, order, s, side, volume, price,
-                   Retcode.DONE, entry, reason, profit, pos_id)
+                   Retcode.DONE, entry, reason, profit, pos_id, -comm, swap)
     return Retcode.DONE
 
 
@@ -300,9 +301,9 @@ def close_by_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, 
                    Retcode.DONE, volume, price, profit_b, 0.0, swap_b, id_b, 0.0, 0.0)
     positions_changed_nb(positions, syms, acct, s, qb, qa)
     push_report_nb(reports, acct, cfg, ts, EventKind.FILL, o, s, side_a, volume, price,
-                   Retcode.DONE, DealEntry.OUT_BY, DealReason.EXPERT, profit_a, id_a)
+                   Retcode.DONE, DealEntry.OUT_BY, DealReason.EXPERT, profit_a, id_a, -comm, swap_a)
     push_report_nb(reports, acct, cfg, ts, EventKind.FILL, o, s, side_b, volume, price,
-                   Retcode.DONE, DealEntry.OUT_BY, DealReason.EXPERT, profit_b, id_b)
+                   Retcode.DONE, DealEntry.OUT_BY, DealReason.EXPERT, profit_b, id_b, 0.0, swap_b)
     o["state"] = OrderState.FILLED
     return Retcode.DONE
 

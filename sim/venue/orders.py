@@ -249,10 +249,7 @@ def journal_denial_nb(deals, acct, olog, o, ts):
 def submit_orders_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp,
                      equity, olog, outbox, n, now, s):
     """Take a step's ``n`` orders at ``now``: denials journaled, the rest put in flight, and
-    the zero-latency ones arrive at once.
-
-    In ``next_tick`` mode only orders of the current tick's symbol ``s`` execute now; the
-    others wait for the first tick of their own symbol.
+    the zero-latency ones arrive at once (``arrive_due_nb``; ``s`` is the tick's symbol).
     """
     acct["quiet"] = False
     if acct["band"]:
@@ -263,10 +260,22 @@ def submit_orders_nb(positions, orders, deals, trades, reports, acct, cfg, syms,
         else:
             accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa,
                             tmp, equity, olog, outbox[k], now)
+    arrive_due_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity,
+                  olog, now, s)
+
+
+@kernel
+def arrive_due_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity,
+                  olog, now, s):
+    """Process every request that has arrived by ``now``, earliest first.
+
+    In ``next_tick`` mode only requests of symbol ``s`` (the tick's): a request executes on
+    the first tick of its own symbol at or after its arrival.
+    """
     only = s if cfg["fill_on"] == FillOn.NEXT_TICK else -1
     while acct["n_inflight"] > 0:
         j = next_arrival_nb(orders, acct, only)
         if j < 0 or orders[j]["arrive_ts"] > now:
-            break
+            return
         arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity,
                   olog, orders[j], now)

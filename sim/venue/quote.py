@@ -10,7 +10,6 @@ from sim.core.enums import (
     Action,
     CalcMode,
     DealReason,
-    FillOn,
     OrderType,
     Retcode,
     Side,
@@ -28,7 +27,7 @@ from sim.venue.execution import (
     triggered_price_nb,
 )
 from sim.venue.money import profit_conv_nb, round_money_nb, to_points_nb
-from sim.venue.orders import arrive_nb, next_arrival_nb
+from sim.venue.orders import arrive_due_nb
 from sim.venue.pending import check_pending_nb
 
 
@@ -164,12 +163,9 @@ def orders_at_quote_nb(positions, orders, deals, trades, reports, acct, cfg, sym
     """
     # 3. requests arriving at this instant (or, in next-tick mode, any of this symbol that
     # arrived since: an order executes on the first tick of its own symbol at/after arrival)
-    only = s if cfg["fill_on"] == FillOn.NEXT_TICK else -1
-    while acct["n_inflight"] > 0:
-        j = next_arrival_nb(orders, acct, only)
-        if j < 0 or orders[j]["arrive_ts"] > ts:
-            break
-        arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, orders[j], ts)
+    if acct["n_inflight"] > 0:
+        arrive_due_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp,
+                      equity, olog, ts, s)
     # 4. pending triggers of this symbol
     if acct["n_pending"] > 0:
         check_pending_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts)

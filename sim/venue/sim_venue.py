@@ -10,7 +10,7 @@ does inside numba:
     for ev in venue.events(ts): venue.submit(core.on_event(ev), ts, s)
     venue.end_tick(ts)                              # equity sample
 
-Shadow mode is this drive with ticks from the EA's socket.
+(``feed_tick`` is that sequence.)  Shadow mode is this drive with ticks from the EA's socket.
 """
 
 from __future__ import annotations
@@ -124,3 +124,15 @@ class SimVenue:
         """After the core answered the tick: sample the equity curve."""
         V = self.state.V
         end_tick_entry_nb(ts, V[0], V[ACCT], V[6], V[7], V[8], V[9], V[11])
+
+    def feed_tick(self, core, ts: int, symbol: int, bid: float, ask: float) -> None:
+        """One tick of a per-event drive, in the batch loop's order: the quote, the events
+        due (each answered by ``core``, its orders taken), the TICK to ``core``, the events
+        its orders caused, the equity sample.  ``core`` is a ``DecisionCore``."""
+        self.quote(ts, symbol, bid, ask)
+        for ev in self.events(ts):
+            self.submit(core.on_event(ev), ts, symbol)
+        self.submit(core.tick(ts, symbol, bid, ask), ts, symbol)
+        for ev in self.events(ts):
+            self.submit(core.on_event(ev), ts, symbol)
+        self.end_tick(ts)

@@ -19,13 +19,13 @@ from sim.config import (
     symbol_records,
 )
 from sim.core.enums import OrderState
-from sim.core.records import NO_TS, event_dt, order_dt, position_dt
+from sim.core.records import BOOK, NO_TS, event_dt, order_dt, position_dt
 from sim.data.symbols import SymbolSpec
 from sim.venue.band import leave_band_nb
 from sim.venue.latency import rng_seed
 from sim.venue.records import account_dt, deal_dt, equity_dt, trade_dt
 
-POSITIONS = 64
+POSITIONS = BOOK      # the decision core mirrors every open position in its book
 
 # positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog:
 # the kernels' argument order (sim/venue/orders.py)

@@ -8,7 +8,8 @@ from sim.venue.sim_venue import SimVenue
 
 
 def drive(core, venue: SimVenue, ts, sym, bid, ask) -> None:
-    """Feed the ticks (ts ns UTC, symbol index, bid, ask) to ``core`` and ``venue``."""
+    """Feed the ticks (ts ns UTC, symbol index, bid, ask) to ``core`` and ``venue``, spelled
+    out as ``SimVenue.feed_tick`` does it."""
     for i in range(len(ts)):
         t, s = int(ts[i]), int(sym[i]) if len(sym) else 0
         venue.quote(t, s, bid[i], ask[i])
@@ -23,5 +24,7 @@ def drive(core, venue: SimVenue, ts, sym, bid, ask) -> None:
 def run_per_event(sim: Simulation) -> RunResult:
     """Run a prepared (not yet run) Simulation per event instead of in the njit loop."""
     ts, sym, bid, ask, roll_ts, roll_wd = sim.T
-    drive(sim.core, SimVenue(sim.venue, roll_ts, roll_wd), ts, sym, bid, ask)
+    venue = SimVenue(sim.venue, roll_ts, roll_wd)
+    for i in range(len(ts)):
+        venue.feed_tick(sim.core, int(ts[i]), int(sym[i]) if len(sym) else 0, bid[i], ask[i])
     return run_result(sim.venue, sim.core, len(ts))

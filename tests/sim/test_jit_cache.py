@@ -52,7 +52,7 @@ def test_jit_cache_edit_of_called_kernel_seen_by_fresh_process(tree, tmp_path):
     v1, dir1, _ = _run(tree, cache)
     v2, dir2, log2 = _run(tree, cache)
     # Act: edit the *callee* in sim/ (rounding halves down instead of away from zero)
-    money = tree / "sim" / "money.py"
+    money = tree / "sim" / "venue" / "money.py"
     money.write_text(money.read_text().replace("+ 0.5 + 1e-9)", "+ 0.0 + 1e-9)"))
     v3, dir3, _ = _run(tree, cache)
     # Assert

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 import strategies.scripted as sc
-from sim.batch.engine import POSITIONS, Simulation
+from sim.batch.engine import Simulation
 from sim.config import AccountConfig, Dist, ExecutionConfig
 from sim.core.enums import Action, OrderType, Retcode
 from sim.data.symbols import SymbolSpec, load_symbol
+from sim.venue.state import POSITIONS
 
 T0 = 1_700_000_000_000_000_000
 

@@ -149,7 +149,7 @@ def scenarios(draw):
     return n_sym, ticks, rows, cfg
 
 
-def simulate(n_sym, ticks, rows, cfg):
+def simulate(n_sym, ticks, rows, cfg, run=True):
     names = ["EURUSD", "GBPUSD"][:n_sym]
     specs = [spec(n, 3.5) for n in names]
     streams = []
@@ -167,7 +167,7 @@ def simulate(n_sym, ticks, rows, cfg):
     acct = AccountConfig(mode=cfg["mode"], balance=cfg["balance"], equity_bucket_s=1)
     p = sc.Params(rows=tuple(rows))
     sim = Simulation(specs, streams, sc, sc.make_params(p), ex, acct, data=sc.make_data(p))
-    r = sim.run()
+    r = sim.run() if run else None
     return sim, r, streams
 
 
@@ -485,10 +485,12 @@ def test_per_event_run_matches_replay():
     cfg = dict(mode="hedging", trigger_fill="mt5", slip=0.0, commission=True, balance=10_000.0,
                latency=0.0, fill_on="arrival")
     sim1, r1, streams = simulate(1, ticks, rows, cfg)
-    sim2, _, _ = simulate(1, ticks, rows, cfg)
+    sim2, _, _ = simulate(1, ticks, rows, cfg, run=False)
     r2 = run_per_event(sim2)
+    assert len(r1.deals) >= 4
     assert np.array_equal(r1.deals, r2.deals)
     assert np.array_equal(r1.equity, r2.equity)
+    assert np.array_equal(r1.decision, r2.decision)
     check_run(sim1, r1, streams, cfg)
 
 
