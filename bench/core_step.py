@@ -11,7 +11,10 @@ cost per event of:
 
 and its peers, measured in the same rounds:
 
-(p1) a Python -> njit call of an empty kernel taking the same arrays (the transition's floor)
+(p0) a Python -> njit call of an empty kernel taking the previous step's 12 flat arguments
+     (ev, sstate, params, data, dstate, limits, dsym, book, syms, mode, intents, outbox):
+     what calling that shape cost before the state became one record
+(p1) a Python -> njit call of an empty kernel taking the same arrays as (b) (the floor)
 (p2) the in-kernel cost per event: the same ticks through the core inside one njit loop
 
 Ticks: the bundled real EURUSD sample (266 k ticks), ema_cross 50/200 (a signal every
@@ -53,6 +56,11 @@ def main() -> None:
 
     @kernel
     def empty_nb(core, sstate, params, data, ev):
+        return 0
+
+    @kernel
+    def empty_flat_nb(ev, sstate, params, data, dstate, limits, dsym, book, syms, mode, intents,
+                      outbox):
         return 0
 
     @kernel
@@ -107,6 +115,23 @@ def main() -> None:
             empty_nb(st, ss, pa, da, r)
         return time.perf_counter() - t0, c
 
+    from sim.core.records import intent_dt, limits_dt, order_dt, position_dt, quote_dt
+
+    dstate = np.zeros(1, dtype=np.dtype([("next_cid", np.int64), ("n_out", np.int64),
+                                         ("trading_state", np.int32)], align=True))
+    flat = (dstate, np.zeros(1, dtype=limits_dt), np.zeros(1, dtype=quote_dt),
+            np.zeros(64, dtype=position_dt), syms, np.zeros(16, dtype=intent_dt),
+            np.zeros(64, dtype=order_dt))
+
+    def run_flat():
+        c = fresh()
+        ss, pa, da = c.sstate, c.params, c.data
+        d, lim, dsym, book, sy, ib, ob = flat
+        t0 = time.perf_counter()
+        for r in rows:
+            empty_flat_nb(r, ss, pa, da, d, lim, dsym, book, sy, 0, ib, ob)
+        return time.perf_counter() - t0, c
+
     def run_in_kernel():
         c = fresh()
         t0 = time.perf_counter()
@@ -119,6 +144,7 @@ def main() -> None:
         "(c) on_events(), blocks of 64": run_blocks(64),
         "    on_events(), blocks of 8": run_blocks(8),
         "    on_events(), blocks of 1": run_blocks(1),
+        "(p0) empty njit call, 12 flat arguments": run_flat,
         "(p1) empty njit call, same arrays": run_empty,
         "(p2) in-kernel step, one njit loop": run_in_kernel,
     }
@@ -134,12 +160,15 @@ def main() -> None:
     print(f"{n:,} real EURUSD ticks, ema_cross 50/200; best of {ROUNDS} interleaved rounds, "
           f"compile excluded")
     for k, dt in best.items():
-        sent = f"  orders {orders[k]:,}" if not k.startswith("(p1") else ""
+        sent = "" if k.startswith(("(p0", "(p1")) else f"  orders {orders[k]:,}"
         print(f"{k:38s} {dt / n * 1e6:8.3f} us/event{sent}")
     per = best["(b) on_event() per event"] / n * 1e6
     floor = best["(p1) empty njit call, same arrays"] / n * 1e6
     batch = best["(c) on_events(), blocks of 64"] / n * 1e6
     inner = best["(p2) in-kernel step, one njit loop"] / n * 1e6
+    flat_floor = best["(p0) empty njit call, 12 flat arguments"] / n * 1e6
+    print(f"the call alone: 12 flat arguments {flat_floor:.3f} us vs the bundle's 5 {floor:.3f} us "
+          f"({flat_floor / floor:.2f}x)")
     print(f"on_event / empty call: {per / floor:.2f}x (the core's own work per event: "
           f"{per - floor:.3f} us); blocks of 64 / in-kernel: {batch / inner:.1f}x; "
           f"on_event / blocks of 64: {per / batch:.1f}x")
