@@ -15,10 +15,9 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-import strategies
 from sim.batch.engine import RunResult, Simulation
-from sim.config import AccountConfig, ExecutionConfig, from_mapping
-from sim.core.state import make_limits
+from sim.config import ExecutionConfig, from_mapping
+from sim.core_config import account_config, core_parts
 from sim.data import TickTable, load_ticks
 from sim.data.formats import Chunk
 from sim.data.symbols import load_symbol
@@ -95,16 +94,10 @@ def build_simulation(cfg: DictConfig, tables: list[TickTable]) -> Simulation:
     if any(t.symbol is None for t in tables):
         raise ValueError("every tick table needs a symbol (data.symbol=EURUSD, or symbol=...)")
     specs = [load_symbol(t.symbol) for t in tables]
-    s = OmegaConf.to_container(cfg.strategy, resolve=True)
-    mod = strategies.get(s.pop("name"))
-    params = mod.Params(**s)
+    mod, params, data, limits = core_parts(cfg)
     execution = from_mapping(ExecutionConfig, OmegaConf.to_container(cfg.execution, resolve=True))
-    account = from_mapping(AccountConfig, OmegaConf.to_container(cfg.account, resolve=True))
-    risk = cfg.get("risk", {}) or {}
-    limits = make_limits(kill=bool(risk.get("kill", False)),
-                           max_order_lots=float(risk.get("max_order_lots", 0.0)))
-    return Simulation(specs, [(t.ts, t.bid, t.ask) for t in tables], mod, mod.make_params(params),
-                      execution, account, limits=limits, data=mod.make_data(params))
+    return Simulation(specs, [(t.ts, t.bid, t.ask) for t in tables], mod, params, execution,
+                      account_config(cfg), limits=limits, data=data)
 
 
 def run_backtest(cfg: DictConfig, tables: list[TickTable] | None = None,
