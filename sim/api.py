@@ -24,8 +24,12 @@ def compose(overrides=()) -> DictConfig:
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
 
+    from sim.core_config import resolve_strategy
+
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ticklab"):
-        return hydra_compose("config", overrides=list(overrides))
+        cfg = hydra_compose("config", overrides=list(overrides))
+    resolve_strategy(cfg, overrides)
+    return cfg
 
 
 @dataclass

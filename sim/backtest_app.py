@@ -32,7 +32,9 @@ def _progress_runner(cfg, console):
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def backtest_main(cfg: DictConfig) -> float:
     import pandas as pd
+    from hydra.core.hydra_config import HydraConfig
 
+    from sim.core_config import resolve_strategy
     from sim.metrics import summary_table
     from sim.report import write_report
     from sim.store import code_version, downsample_prices, save_run
@@ -40,6 +42,7 @@ def backtest_main(cfg: DictConfig) -> float:
     console = Console()
     started = datetime.now(UTC)
     try:
+        resolve_strategy(cfg, HydraConfig.get().overrides.task)
         out = _progress_runner(cfg, console)
     except (DataError, ValueError) as exc:
         console.print(f"[red]ticklab backtest: {exc}[/red]")

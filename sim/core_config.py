@@ -3,31 +3,70 @@
 ``build_core(cfg, specs)`` reads the ``strategy``, ``risk`` and ``account`` groups (the same
 ``conf/`` groups as ``ticklab backtest``) and returns a ready ``DecisionCore``; the batch
 replay (``sim.pipeline.build_simulation``) takes the same parts from ``core_parts``.
+``resolve_strategy`` turns ``strategy.module=...`` into that module's parameters.
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
 from types import ModuleType
 
 import numpy as np
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
-import strategies
 from sim.config import AccountConfig, account_mode, from_mapping, symbol_records
 from sim.core.decision import DecisionCore
 from sim.core.state import make_limits
 from sim.data.symbols import SymbolSpec
+from sim.strategy_loader import StrategyError, defaults_beside, load_strategy
+
+
+def resolve_strategy(cfg: DictConfig, overrides=()) -> None:
+    """With ``strategy.module`` given, make ``cfg.strategy`` that module's parameters.
+
+    The keys the ``strategy`` group's file brought belong to another strategy: they give
+    way to the defaults in the YAML beside the module, and only the ``strategy.KEY=VALUE``
+    overrides the user wrote (``overrides``, as on the command line) are kept on top.
+    """
+    module = cfg.strategy.get("module")
+    if not module:
+        return
+    mod = load_strategy(module)
+    given = {}
+    for o in overrides:
+        key = str(o).lstrip("+~").partition("=")[0]
+        if key.startswith("strategy.") and key.count(".") == 1 and \
+                key not in ("strategy.module", "strategy.name"):
+            given[key[len("strategy."):]] = cfg.strategy[key[len("strategy."):]]
+    name = mod.__name__.rpartition(".")[2]
+    with open_dict(cfg):
+        cfg.strategy = {"name": name, "module": str(module), **defaults_beside(mod), **given}
 
 
 def core_parts(cfg: DictConfig) -> tuple[ModuleType, np.ndarray, np.ndarray, np.ndarray]:
     """(strategy module, its params record, its data, the risk limits) from ``cfg``."""
     s = OmegaConf.to_container(cfg.strategy, resolve=True)
-    mod = strategies.get(s.pop("name"))
-    params = mod.Params(**s)
+    ref = s.pop("module", None) or s.get("name")
+    s.pop("name", None)
+    mod = load_strategy(ref)
+    params = make_strategy_params(mod, s)
     risk = cfg.get("risk", {}) or {}
     limits = make_limits(kill=bool(risk.get("kill", False)),
                          max_order_lots=float(risk.get("max_order_lots", 0.0)))
     return mod, mod.make_params(params), mod.make_data(params), limits
+
+
+def make_strategy_params(mod: ModuleType, values: dict):
+    """``mod.Params(**values)``, with one clear line for an unknown key or a refused value."""
+    known = [f.name for f in fields(mod.Params)]
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise StrategyError(f"strategy.{unknown[0]}: not a parameter of {mod.__name__} "
+                            f"(its parameters: {', '.join(known)})")
+    try:
+        return mod.Params(**values)
+    except (TypeError, ValueError) as exc:
+        raise StrategyError(f"strategy ({mod.__name__}): {exc}") from None
 
 
 def account_config(cfg: DictConfig) -> AccountConfig:

@@ -1,17 +1,7 @@
-"""Strategies: pure numba functions of (state, params, event); name -> module."""
+"""Bundled strategies: pure numba functions of (state, params, event).
 
-import importlib
-from types import ModuleType
+Every module here is a strategy (``sim.strategy_loader`` discovers them: ``strategy=NAME``);
+a user's own strategies live in their own package (``strategy.module=...``).
+"""
 
 import sim  # noqa: F401  (sets up the numba cache before any strategy kernel)
-
-REGISTRY: dict[str, str] = {
-    "ema_cross": "strategies.ema_cross",
-    "scripted": "strategies.scripted",
-}
-
-
-def get(name: str) -> ModuleType:
-    if name not in REGISTRY:
-        raise ValueError(f"unknown strategy {name!r}; known: {', '.join(REGISTRY)}")
-    return importlib.import_module(REGISTRY[name])

@@ -23,6 +23,7 @@ from sim.core.events import tick_event_nb
 from sim.core.records import OUTBOX, event_dt, order_dt
 from sim.core.state import make_core
 from sim.core.step import step_nb
+from sim.core.strategy_api import bind
 from sim.jit_cache import kernel
 
 
@@ -67,7 +68,8 @@ class DecisionCore:
     Args:
         strategy: the strategy module (``Params``, ``params_dt``, ``make_params``,
             ``make_state``, ``make_data``, ``on_event_nb``; sim/core/strategy_api.py).
-        params: its params record (``strategy.make_params(Params(...))``).
+        params: its params record (``strategy.make_params(Params(...))``; the core keeps it
+            in the strategy's tagged record type, ``strategy_api.bind``).
         syms: one ``symbol_dt`` row per symbol (``sim.config.symbol_records``).
         mode: ``AccountMode`` of the account.
         balance: starting balance, account currency.
@@ -79,7 +81,7 @@ class DecisionCore:
                  balance: float = 0.0, limits: np.ndarray | None = None,
                  data: np.ndarray | None = None):
         self.strategy = strategy
-        self.params = params
+        self.params = bind(params, strategy.on_event_nb)
         self.data = data if data is not None else np.zeros(0)
         self.sstate = strategy.make_state()
         self.state = make_core(syms, mode, balance, limits)

@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import strategies
 import strategies.ema_cross as ec
 from sim.batch.engine import Simulation
 from sim.config import AccountConfig, ExecutionConfig
 from sim.core.enums import Side
 from sim.data.symbols import load_symbol
+from sim.strategy_loader import load_strategy
 
 T0 = 1_549_238_400_000_000_000
 
@@ -59,6 +59,6 @@ def test_ema_cross_params_invalid_refused():
         ec.Params(fast=200, slow=50)
 
 
-def test_strategy_registry_unknown_name_lists_known():
-    with pytest.raises(ValueError, match="ema_cross"):
-        strategies.get("nope")
+def test_strategy_unknown_name_lists_the_bundled_ones():
+    with pytest.raises(ValueError, match="bundled: ema_cross, scripted"):
+        load_strategy("nope")
