@@ -21,7 +21,7 @@ _PUBLIC = {
     # notebooks and scripts
     "backtest": "sim.api", "load_ticks": "sim.data", "load_bars": "sim.data",
     "load_symbol": "sim.data.symbols", "SymbolSpec": "sim.data.symbols",
-    "Simulation": "sim.batch.engine", "RunResult": "sim.batch.engine",
+    "Simulation": "sim.batch.engine", "RunResult": "sim.results",
     "ExecutionConfig": "sim.config", "AccountConfig": "sim.config", "Dist": "sim.config",
     "Slippage": "sim.config", "symbol_records": "sim.config",
     # the decision core and the simulated venue, for per-event drivers (live, shadow)

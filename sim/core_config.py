@@ -50,10 +50,27 @@ def core_parts(cfg: DictConfig) -> tuple[ModuleType, np.ndarray, np.ndarray, np.
     s.pop("name", None)
     mod = load_strategy(ref)
     params = make_strategy_params(mod, s)
-    risk = cfg.get("risk", {}) or {}
-    limits = make_limits(kill=bool(risk.get("kill", False)),
-                         max_order_lots=float(risk.get("max_order_lots", 0.0)))
+    limits = make_limits(**risk_limits(cfg))
     return mod, mod.make_params(params), mod.make_data(params), limits
+
+
+RISK_KEYS = {"kill": bool, "max_order_lots": float}
+
+
+def risk_limits(cfg: DictConfig) -> dict:
+    """The ``risk`` section as ``make_limits`` arguments; unknown keys and bad values refused."""
+    risk = OmegaConf.to_container(cfg.get("risk") or OmegaConf.create({}), resolve=True)
+    out = {}
+    for key, value in risk.items():
+        kind = RISK_KEYS.get(key)
+        if kind is None:
+            raise ValueError(f"risk.{key}: unknown key (known: {', '.join(RISK_KEYS)})")
+        if kind is bool and not isinstance(value, bool) or kind is float and (
+                isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
+            raise ValueError(f"risk.{key}={value!r}: expected "
+                             f"{'true or false' if kind is bool else 'a number >= 0'}")
+        out[key] = kind(value)
+    return out
 
 
 def make_strategy_params(mod: ModuleType, values: dict):

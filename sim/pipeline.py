@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim.batch.engine import RunResult, Simulation
+from sim.batch.engine import Simulation
 from sim.config import ExecutionConfig, from_mapping
 from sim.core_config import account_config, core_parts
 from sim.data import TickTable, load_ticks
 from sim.data.formats import Chunk
 from sim.data.symbols import load_symbol
 from sim.data.validate import validate_chunk
+from sim.results import RunResult
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,6 @@ the arrays, so a resumed run is identical to an uninterrupted one).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import ModuleType
 
 import numpy as np
@@ -19,6 +18,7 @@ from sim.core.decision import DecisionCore
 from sim.core.enums import Status
 from sim.core.records import NO_TS, event_dt
 from sim.data.symbols import SymbolSpec
+from sim.results import RunResult, run_result
 from sim.venue.sim_venue import rollovers
 from sim.venue.state import VenueState
 
@@ -39,28 +39,6 @@ def merge_streams(streams: list[tuple[np.ndarray, np.ndarray, np.ndarray]]):
     bid = np.concatenate([s[1] for s in streams])[order]
     ask = np.concatenate([s[2] for s in streams])[order]
     return ts[order], sym[order], bid, ask
-
-
-@dataclass
-class RunResult:
-    """Raw records of one run (trimmed to their used length)."""
-
-    names: list[str]
-    deals: np.ndarray
-    trades: np.ndarray
-    equity: np.ndarray
-    orders: np.ndarray        # every order the decision core sent or denied (order_dt), in order
-    positions: np.ndarray     # still open at the end
-    account: np.ndarray
-    decision: np.ndarray      # the decision core's state (core_dt, 1 row)
-    sstate: np.ndarray
-    n_ticks: int
-
-
-def run_result(venue: VenueState, core: DecisionCore, n_ticks: int) -> RunResult:
-    """The records of a run: views of the venue's journals, copies of the states."""
-    return RunResult(names=venue.names, **venue.journals(), decision=core.state.copy(),
-                     sstate=core.sstate.copy(), n_ticks=n_ticks)
 
 
 class Simulation:

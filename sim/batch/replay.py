@@ -59,7 +59,7 @@ def begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, de
     """
     i = acct["tick_i"]
     if i >= tts.shape[0] or not journals_have_room_nb(positions, orders, deals, trades, reports,
-                                                      equity, olog, acct):
+                                                      equity, olog, acct, roll_ts, tts[i]):
         if acct["band"]:      # the caller reads (or grows) the arrays: price the band first
             leave_band_nb(positions, acct, syms, qb, qa, equity)
         return -1 - (Status.DONE if i >= tts.shape[0] else Status.NEED_SPACE)
@@ -195,6 +195,6 @@ def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
         # a quiet tick whose strategy sends orders appends rows without begin_tick_nb's
         # space check: let the next tick be quiet only while one tick's room is left
         if acct["quiet"] and not journals_have_room_nb(positions, orders, deals, trades, reports,
-                                                       equity, olog, acct):
+                                                       equity, olog, acct, roll_ts, now):
             acct["quiet"] = False
         reload = True

@@ -8,11 +8,12 @@ fills the same fields for the same kind:
 |---------|---------------------------------------------------------------------------------|
 | TICK    | ts, symbol, bid, ask                                                            |
 | FILL    | ts, symbol, cid, type, side, entry, deal_reason, volume, price, position_id,    |
-|         | profit, commission, swap; balance, equity, margin after the deal                |
+|         | profit, commission, swap; balance, equity, margin after the deal, as_of = its   |
+|         | execution time                                                                  |
 | REJECT  | ts, symbol, cid, type, side, volume, price, retcode, position_id                |
 |         | (a requote also carries the new bid/ask)                                        |
-| TIMER   | ts, timer (TimerKind); DAY: balance, equity, margin at that instant             |
-| ACCOUNT | ts, balance, equity, margin                                                     |
+| TIMER   | ts, timer (TimerKind); DAY: balance, equity, margin, as_of = ts                 |
+| ACCOUNT | ts, balance, equity, margin, as_of = ts                                         |
 
 Every other field is 0.  ``ts`` is int64 ns UTC and the core's only clock; events reach
 the core in ``ts`` order.  ``symbol`` indexes the core's symbols (``core["spec"]``).
@@ -51,6 +52,7 @@ def clear_event_nb(e, ts, kind):
     e["balance"] = 0.0
     e["equity"] = 0.0
     e["margin"] = 0.0
+    e["as_of"] = 0
     e["timer"] = 0
 
 
@@ -85,8 +87,9 @@ def report_event_nb(e, ts, kind, order, s, side, entry, reason, volume, price, r
 
 
 @kernel
-def account_fields_nb(e, balance, equity, margin):
-    """Attach the account after the event (FILL, TIMER, ACCOUNT)."""
+def account_fields_nb(e, as_of, balance, equity, margin):
+    """Attach the venue's account figures, as of ``as_of`` (FILL, TIMER DAY, ACCOUNT)."""
+    e["as_of"] = as_of
     e["balance"] = balance
     e["equity"] = equity
     e["margin"] = margin
@@ -96,7 +99,7 @@ def account_fields_nb(e, balance, equity, margin):
 def account_event_nb(e, ts, balance, equity, margin):
     """An ACCOUNT snapshot."""
     clear_event_nb(e, ts, EventKind.ACCOUNT)
-    account_fields_nb(e, balance, equity, margin)
+    account_fields_nb(e, ts, balance, equity, margin)
 
 
 @kernel
@@ -104,7 +107,7 @@ def timer_event_nb(e, ts, timer, balance, equity, margin):
     """A TIMER of kind ``timer`` (TimerKind) with the account at that instant."""
     clear_event_nb(e, ts, EventKind.TIMER)
     e["timer"] = timer
-    account_fields_nb(e, balance, equity, margin)
+    account_fields_nb(e, ts, balance, equity, margin)
 
 
 @kernel

@@ -31,8 +31,10 @@ event_dt = _dt([
     ("entry", np.int32), ("deal_reason", np.int32), ("volume", np.float64),
     ("price", np.float64), ("position_id", np.int64),
     ("profit", np.float64), ("commission", np.float64), ("swap", np.float64),
-    # FILL, ACCOUNT, TIMER: the account right after the event (venue's figures)
+    # FILL, ACCOUNT, TIMER DAY: the venue's account figures, as of ``as_of`` (ns UTC: the
+    # deal's execution for a FILL, which reaches the core after the report latency)
     ("balance", np.float64), ("equity", np.float64), ("margin", np.float64),
+    ("as_of", np.int64),
     ("timer", np.int32),                        # TIMER: TimerKind
 ])
 
@@ -121,12 +123,14 @@ core_dt = _dt([
     ("next_cid", np.int64), ("n_out", np.int64), ("n_sent", np.int64), ("n_denied", np.int64),
     ("n_rejected", np.int64), ("n_fills", np.int64), ("n_events", np.int64),
     ("n_bad_events", np.int64),                 # events the contract does not allow (counted, ignored)
+    ("n_dropped", np.int64),                    # intents that found the outbox full (not sent)
     ("last_ts", np.int64), ("day_ts", np.int64),    # last event; last server-day TIMER
     ("wake_ts", np.int64),                      # a TIMER(WAKE) is due at this instant (0: none)
     # account view: config, then the venue's figures from FILL / ACCOUNT / TIMER events
     ("mode", np.int32),                         # AccountMode
     ("n_sym", np.int32),
     ("balance", np.float64), ("equity", np.float64), ("margin", np.float64),
+    ("account_ts", np.int64),                   # as of when (the newest figures win)
     ("realized", np.float64),                   # profit + commission + swap of the fills seen
     # risk state and limits
     ("trading_state", np.int32),

@@ -1,7 +1,8 @@
 """Risk stage between strategy and routing (shared with live).
 
-Today: the kill switch, the trading state (HALTED blocks everything, REDUCING only
-lets exposure shrink) and a per-order volume cap, read from ``core["limits"]``.  The
+Today: the kill switch and the trading state (with the kill switch on, or in REDUCING
+or HALTED, only orders that reduce exposure pass: closes, cancels, Close By, a TARGET
+nearer zero) and a per-order volume cap on new orders, read from ``core["limits"]``.  The
 risk issue fills in the rest (rate limits, daily loss, exposure caps) behind this same
 signature: everything it needs (account view, symbol specs, book, clock) is in ``core``.
 """
@@ -24,9 +25,9 @@ def check_intent_nb(intent, c):
         q = c["quote"][intent["symbol"]]
         cur = q["net"] + q["working"]
         reduces = abs(intent["volume"]) < abs(cur) and intent["volume"] * cur >= 0.0
-    if limits["kill"] or c["trading_state"] == TradingState.HALTED:
-        return Retcode.RISK_HALTED
-    if c["trading_state"] == TradingState.REDUCING and not reduces:
+    if reduces:             # closing, cancelling, reducing: always let through
+        return Retcode.DONE
+    if limits["kill"] or c["trading_state"] != TradingState.ACTIVE:
         return Retcode.RISK_HALTED
     if limits["max_order_lots"] > 0.0 and intent["action"] != Action.TARGET \
             and intent["volume"] > limits["max_order_lots"]:

@@ -26,10 +26,12 @@ def norm_volume_nb(sym, volume):
 
 @kernel
 def emit_nb(c, ts, sig_price, action, otype, s, volume, price, sl, tp, expiry, pos_ticket):
-    """Append one order to the outbox with the next client id; 0 when the outbox is full."""
+    """Append one order to the outbox with the next client id; 0 when the outbox is full
+    (counted in ``n_dropped``: a strategy sending more than ``OUTBOX`` orders per event)."""
     outbox = c["outbox"]
     k = c["n_out"]
     if k >= outbox.shape[0]:
+        c["n_dropped"] += 1
         return 0
     o = outbox[k]
     o["cid"] = c["next_cid"]
@@ -55,6 +57,25 @@ def emit_nb(c, ts, sig_price, action, otype, s, volume, price, sl, tp, expiry, p
     c["n_out"] = k + 1
     c["n_sent"] += 1
     return 1
+
+
+@kernel
+def order_side_volume_nb(intent, c):
+    """(buy?, lots) of the net order routing would make of ``intent`` (a denial's record)."""
+    s = intent["symbol"]
+    q = c["quote"][s]
+    act = intent["action"]
+    if act == Action.TARGET:
+        delta = intent["volume"] - (q["net"] + q["working"])
+        return delta > 0.0, norm_volume_nb(c["spec"][s], abs(delta))
+    buy = is_buy_type_nb(intent["type"])
+    if act == Action.CLOSE:
+        book = c["book"]
+        for i in range(book.shape[0]):
+            if book[i]["active"] and book[i]["ticket"] == intent["ticket"]:
+                buy = book[i]["side"] != Side.BUY
+                break
+    return buy, abs(intent["volume"])
 
 
 @kernel

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from sim.core.enums import (
     AccountMode,
-    Action,
     DealEntry,
     EventKind,
     OrderState,
@@ -32,10 +31,9 @@ from sim.core.enums import (
     TimerKind,
 )
 from sim.core.events import clear_event_nb, report_event_nb
-from sim.core.order_types import is_buy_type_nb
 from sim.core.records import VOL_EPS
 from sim.core.risk import check_intent_nb, is_risk_retcode_nb
-from sim.core.routing import emit_nb, route_nb
+from sim.core.routing import emit_nb, order_side_volume_nb, route_nb
 from sim.core.strategy_api import on_event
 from sim.jit_cache import kernel
 
@@ -113,7 +111,8 @@ def book_report_nb(c, e):
         book_fill_nb(c, e)
         return
     c["n_rejected"] += 1
-    if market and e["position_id"] > 0:   # a rejected close: the ticket is open again
+    if market and e["position_id"] > 0 and not is_risk_retcode_nb(e["retcode"]):
+        # a rejected close: the ticket is open again (a denied one never was closing)
         for i in range(book.shape[0]):
             if book[i]["active"] and book[i]["ticket"] == e["position_id"]:
                 book[i]["closing"] = max(book[i]["closing"] - e["volume"], 0.0)
@@ -121,21 +120,40 @@ def book_report_nb(c, e):
 
 @kernel(inline=True)
 def account_view_nb(c, e):
-    c["balance"] = e["balance"]
-    c["equity"] = e["equity"]
-    c["margin"] = e["margin"]
+    # the venue's figures as of ``e["as_of"]``: a fill reported late never overwrites a
+    # newer snapshot
+    if e["as_of"] >= c["account_ts"]:
+        c["account_ts"] = e["as_of"]
+        c["balance"] = e["balance"]
+        c["equity"] = e["equity"]
+        c["margin"] = e["margin"]
+
+
+@kernel(inline=True)
+def accept_event_nb(e, c):
+    """Does ``e`` keep the contract?  Counts and refuses it if not.
+
+    Refused: an unknown kind, a symbol outside the core's, a TICK older than the core's
+    clock (a stale quote).  Reports are never refused for their time: the book must see
+    every fill.  The clock (``last_ts``) never goes back.
+    """
+    kind = e["kind"]
+    s = e["symbol"]
+    if kind < EventKind.TICK or kind > EventKind.ACCOUNT or s < 0 or s >= c["n_sym"] or \
+            (kind == EventKind.TICK and e["ts"] < c["last_ts"]):
+        c["n_bad_events"] += 1
+        return False
+    c["n_events"] += 1
+    if e["ts"] > c["last_ts"]:
+        c["last_ts"] = e["ts"]
+    return True
 
 
 @kernel(inline=True)
 def begin_step_nb(e, c):
-    """The core's bookkeeping before the strategy sees ``e``; False for an invalid event."""
+    """The core's bookkeeping before the strategy sees ``e`` (a valid event)."""
     kind = e["kind"]
     s = e["symbol"]
-    if kind < EventKind.TICK or kind > EventKind.ACCOUNT or s < 0 or s >= c["n_sym"]:
-        c["n_bad_events"] += 1
-        return False
-    c["n_events"] += 1
-    c["last_ts"] = e["ts"]
     if kind == EventKind.TICK:
         q = c["quote"][s]
         q["bid"] = e["bid"]
@@ -148,7 +166,6 @@ def begin_step_nb(e, c):
     elif e["timer"] == TimerKind.DAY:
         account_view_nb(c, e)
         c["day_ts"] = e["ts"]
-    return True
 
 
 @kernel
@@ -160,10 +177,9 @@ def deny_nb(it, ts, rc, c):
     (the core decided it: no round trip, as in live).
     """
     q = c["quote"][it["symbol"]]
-    t = it["type"]
-    buy = it["volume"] > 0 if it["action"] == Action.TARGET else is_buy_type_nb(t)
+    buy, volume = order_side_volume_nb(it, c)
     n = emit_nb(c, ts, q["ask"] if buy else q["bid"], it["action"],
-                OrderType.BUY if buy else OrderType.SELL, it["symbol"], abs(it["volume"]),
+                OrderType.BUY if buy else OrderType.SELL, it["symbol"], volume,
                 it["price"], it["sl"], it["tp"], it["expiry"], it["ticket"])
     if n == 1:
         o = c["outbox"][c["n_out"] - 1]
@@ -199,9 +215,8 @@ def end_step_nb(e, c, n_intents):
 
 @kernel(inline=True)
 def decide_nb(e, c, sstate, params, data):
-    """Bookkeeping, strategy, risk, routing for one event (the strategy is inlined here)."""
-    if not begin_step_nb(e, c):
-        return
+    """Bookkeeping, strategy, risk, routing for one valid event (the strategy is inlined)."""
+    begin_step_nb(e, c)
     n = on_event(sstate, params, data, e, c, c["intents"])
     if n > 0:
         end_step_nb(e, c, n)
@@ -230,7 +245,10 @@ def wake_nb(ts, c, sstate, params, data):
     e = c["timer_ev"]
     clear_event_nb(e, ts, EventKind.TIMER)
     e["timer"] = TimerKind.WAKE
+    c["n_events"] += 1
     decide_out_of_line_nb(e, c, sstate, params, data)
+    if c["n_self"] > 0:                 # its denials' REJECTs before the event that woke it
+        self_events_nb(c, sstate, params, data)
 
 
 @kernel(inline=True)
@@ -240,6 +258,8 @@ def step_nb(e, c, sstate, params, data):
     A TIMER(WAKE) that is due (``c["wake_ts"] <= e["ts"]``) is handled first.
     """
     c["n_out"] = 0
+    if not accept_event_nb(e, c):
+        return 0
     if 0 < c["wake_ts"] <= e["ts"]:
         wake_nb(e["ts"], c, sstate, params, data)
     decide_nb(e, c, sstate, params, data)

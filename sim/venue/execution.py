@@ -72,7 +72,7 @@ def push_report_nb(reports, acct, cfg, ts, kind, order, s, side, volume, price, 
     report_event_nb(e, due, kind, order, s, side, entry, reason, volume, price, retcode,
                     position_id, profit, commission, swap)
     if kind == EventKind.FILL:
-        account_fields_nb(e, acct["balance"], acct["equity"], acct["margin"])
+        account_fields_nb(e, ts, acct["balance"], acct["equity"], acct["margin"])
     return k
 
 

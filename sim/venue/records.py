@@ -58,7 +58,7 @@ account_dt = _dt([
     ("next_expiry", np.int64),                  # earliest pending expiry (0 = none; may be stale-early)
     ("day_end", np.int64),                      # next server-midnight rollover (ORDER_TIME_DAY expiry)
     ("eq_next", np.int64),                      # first ts of the next equity bucket
-    # quiet band (sim/band.py): while ``band``, the one open position is not re-priced per
+    # quiet band (sim/venue/band.py): while ``band``, the one open position is not re-priced per
     # tick; x = its closing quote signed so equity rises with x (bid if long, -ask if short)
     ("band", np.bool_), ("band_pos", np.int64), ("band_sym", np.int64),
     ("band_sign", np.float64),                  # +1 long, -1 short
@@ -66,12 +66,12 @@ account_dt = _dt([
     ("band_xmin", np.float64), ("band_xmax", np.float64),  # x range of the ticks since entry
     ("band_retry", np.int64),                   # no band before this tick index (refused)
     ("band_spans", np.int64),                   # bands left after covering >= 1 tick (a statistic)
-    # quiet ticks (sim/replay.py): nothing in flight or pending, no position or a band, so a
+    # quiet ticks (sim/batch/replay.py): nothing in flight or pending, no position or a band, so a
     # tick before ``quiet_until`` (next timer, bucket or report) only needs its quote stored
     ("quiet", np.bool_), ("quiet_until", np.int64),
 ])
 
-# account fields that are the replay loop's own bookkeeping (its shortcuts, sim/band.py and
+# account fields that are the replay loop's own bookkeeping (its shortcuts, sim/venue/band.py and
 # the quiet path, and the order table's occupancy, compacted on full ticks only), not
 # results: a per-event drive of the same ticks may leave them different
 ACCOUNT_LOOP_FIELDS = ("band", "band_pos", "band_sym", "band_sign", "band_lo", "band_hi",

@@ -45,13 +45,14 @@ def rollovers(t_first: int, t_last: int, server_tz: str):
 def quote_entry_nb(ts, s, bid, ask, roll_ts, roll_wd, positions, orders, deals, trades, reports,
                    acct_a, cfg_a, syms, qb, qa, tmp, equity, olog):
     acct = acct_a[0]
-    if not journals_have_room_nb(positions, orders, deals, trades, reports, equity, olog, acct):
+    if not journals_have_room_nb(positions, orders, deals, trades, reports, equity, olog, acct,
+                                 roll_ts, ts):
         if acct["band"]:
             leave_band_nb(positions, acct, syms, qb, qa, equity)
         return Status.NEED_SPACE
     venue_tick_nb(ts, s, bid, ask, roll_ts, roll_wd, positions, orders, deals, trades, reports,
                   acct, cfg_a[0], syms, qb, qa, tmp, equity, olog)
-    return Status.DONE
+    return Status.OVERFLOW if acct["overflow"] else Status.DONE
 
 
 @kernel
@@ -79,12 +80,17 @@ class SimVenue:
         state: the venue's arrays (``VenueState``).
         roll_ts, roll_wd: the server midnights the drive will pass, ns UTC, and the
             weekday (0 = Sunday) of the day each one ends (``rollovers``).
+        server_tz, horizon: with both, a tick past ``horizon`` (ns UTC) extends the
+            midnights by a week at a time (``create`` sets them: shadow mode is open-ended).
     """
 
-    def __init__(self, state: VenueState, roll_ts: np.ndarray, roll_wd: np.ndarray):
+    def __init__(self, state: VenueState, roll_ts: np.ndarray, roll_wd: np.ndarray,
+                 server_tz: str | None = None, horizon: int | None = None):
         self.state = state
         self.roll_ts = roll_ts
         self.roll_wd = roll_wd
+        self.server_tz = server_tz
+        self.horizon = horizon
         self.ev = np.zeros(1, dtype=event_dt)
 
     @classmethod
@@ -95,7 +101,18 @@ class SimVenue:
         roll_ts, roll_wd = rollovers(t_first, t_last, account.server_tz)
         state = VenueState(specs, execution, account, max(t_last - t_first, 0),
                            int(roll_ts[0]) if len(roll_ts) else NO_TS)
-        return cls(state, roll_ts, roll_wd)
+        return cls(state, roll_ts, roll_wd, account.server_tz, t_last)
+
+    def _extend_days(self, ts: int) -> None:
+        # fed past its horizon (shadow mode runs open-ended): the next week's midnights
+        start, self.horizon = self.horizon + 1, ts + 7 * NS_PER_DAY
+        more_ts, more_wd = rollovers(start, self.horizon, self.server_tz)
+        if len(more_ts):
+            self.roll_ts = np.concatenate([self.roll_ts, more_ts])
+            self.roll_wd = np.concatenate([self.roll_wd, more_wd])
+            a = self.state.account
+            if a["day_end"] == NO_TS:       # past the last known midnight: the next one
+                a["day_end"] = self.roll_ts[a["roll_i"]]
 
     @property
     def syms(self) -> np.ndarray:
@@ -104,9 +121,15 @@ class SimVenue:
 
     def quote(self, ts: int, symbol: int, bid: float, ask: float) -> None:
         """A tick: run what is due before it, apply its quote (arrivals, triggers, SL/TP...)."""
+        if self.horizon is not None and ts > self.horizon:
+            self._extend_days(ts)
         V = self.state.V
-        while quote_entry_nb(ts, symbol, bid, ask, self.roll_ts, self.roll_wd,
-                             *V) == Status.NEED_SPACE:
+        while True:
+            status = quote_entry_nb(ts, symbol, bid, ask, self.roll_ts, self.roll_wd, *V)
+            if status == Status.DONE:
+                return
+            if status == Status.OVERFLOW:
+                raise RuntimeError(self.state.overflow_message(ts))
             self.state.grow()
 
     def events(self, now: int) -> Iterator[np.ndarray]:

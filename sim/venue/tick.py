@@ -25,15 +25,21 @@ HEADROOM = 64
 
 
 @kernel(inline=True)
-def journals_have_room_nb(positions, orders, deals, trades, reports, equity, olog, acct):
-    """Do the journals have room for one more tick (``acct.need_room`` rows each)?
+def journals_have_room_nb(positions, orders, deals, trades, reports, equity, olog, acct, roll_ts,
+                          ts):
+    """Do the journals have room for a tick at ``ts`` (``acct.need_room`` rows each)?
 
     Drops finished order slots once they outnumber the live ones: the per-order scans
     (arrivals, pending triggers) then stay proportional to live orders, not run length.
     """
     live = acct["n_inflight"] + acct["n_pending"]
-    # every live order may execute (and report) within the next tick
+    # every live order may execute (and report) within the next tick, and every server
+    # midnight passed queues a DAY timer (a gap in the data may pass many)
     room = HEADROOM + positions.shape[0] + 2 * live
+    r = acct["roll_i"]
+    while r < roll_ts.shape[0] and roll_ts[r] <= ts:
+        room += 1
+        r += 1
     acct["need_room"] = room
     if acct["n_orders"] + room > orders.shape[0] or acct["n_orders"] > 2 * live + 32:
         compact_orders_nb(orders, acct)

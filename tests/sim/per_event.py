@@ -3,7 +3,8 @@ through their public entry points (``DecisionCore``, ``SimVenue``), in the order
 loop uses.  This is the live adapter's shadow mode with ticks from a list instead of a socket.
 """
 
-from sim.batch.engine import RunResult, Simulation, run_result
+from sim.batch.engine import Simulation
+from sim.results import RunResult, run_result
 from sim.venue.sim_venue import SimVenue
 
 

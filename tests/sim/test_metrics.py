@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from sim.batch.engine import RunResult
 from sim.core.enums import Retcode
 from sim.core.records import core_dt, order_dt, position_dt
 from sim.frames import (
@@ -21,6 +20,7 @@ from sim.frames import (
     trades_frame,
 )
 from sim.metrics import compute_metrics, drawdowns, summary_table
+from sim.results import RunResult
 from sim.venue.records import account_dt, deal_dt, equity_dt, trade_dt
 
 S = 1_000_000_000

@@ -6,14 +6,15 @@ import numpy as np
 import pytest
 
 import strategies.ema_cross as ec
-from sim.batch.engine import Simulation, run_result
+from sim.batch.engine import Simulation
 from sim.config import AccountConfig, Dist, ExecutionConfig, Slippage, account_mode
 from sim.core.decision import DecisionCore
 from sim.core.enums import EventKind, OrderState, Retcode
-from sim.core.records import event_dt
+from sim.core.records import NO_TS, event_dt
 from sim.core.state import make_limits
 from sim.data import load_ticks
 from sim.data.symbols import load_symbol
+from sim.results import run_result
 from sim.venue.records import ACCOUNT_RESULT_FIELDS
 from sim.venue.sim_venue import SimVenue
 from tests.conftest import SAMPLE
@@ -56,7 +57,7 @@ def per_event_run(specs, streams, params, execution, account, limits=None):
     return run_result(venue.state, core, len(ts))
 
 
-def assert_same_run(a, b):
+def assert_same_run(a, b, fields=ACCOUNT_RESULT_FIELDS):
     assert np.array_equal(a.orders, b.orders)
     assert np.array_equal(a.deals, b.deals)
     assert np.array_equal(a.trades, b.trades)
@@ -65,7 +66,7 @@ def assert_same_run(a, b):
     assert np.array_equal(a.sstate, b.sstate)
     assert np.array_equal(a.decision, b.decision)          # the whole core state
     # the account's results; the loop's own bookkeeping (its shortcuts) may differ
-    assert np.array_equal(a.account[ACCOUNT_RESULT_FIELDS], b.account[ACCOUNT_RESULT_FIELDS])
+    assert np.array_equal(a.account[fields], b.account[fields])
 
 
 @pytest.mark.parametrize("name", sorted(EXECUTIONS))
@@ -216,3 +217,89 @@ def test_two_simulations_interleaved_keep_their_own_random_streams(sample):
     # Assert
     assert len(other) == 1 and len(other[0].deals) > 0
     assert np.array_equal(alone.deals, interleaved.deals)
+
+
+# -- regressions found by review --
+
+def test_long_data_gap_queues_every_day_timer_without_overflow():
+    # 300 server midnights pass between two ticks: one DAY timer each, the queue grows
+    S, D = 10**9, 86_400 * 10**9
+    t0 = 1_600_000_000 * S
+    ts = np.array([t0, t0 + S, t0 + 300 * D, t0 + 300 * D + S], dtype=np.int64)
+    bid = np.full(4, 1.1)
+    sim = Simulation([load_symbol("EURUSD")], [(ts, bid, bid + 1e-4)], ec,
+                     ec.make_params(ec.Params()), ExecutionConfig(), AccountConfig())
+    r = sim.run()
+    assert r.decision[0]["day_ts"] == sim.T[4][-1] and len(sim.T[4]) >= 300
+    assert r.decision[0]["n_events"] >= 4 + len(sim.T[4])
+
+
+def test_sim_venue_fed_past_its_horizon_keeps_rolling_days():
+    # shadow mode does not know its end: created with t_last = t_first, fed three days
+    import strategies.scripted as sc
+    from sim.core.enums import Action, OrderType
+
+    S = 10**9
+    ts = 1_705_392_000 * S + np.arange(0, 3 * 86_400, 600, dtype=np.int64) * S
+    bid = np.full(len(ts), 1.1)
+    p = sc.Params(rows=(sc.row(int(ts[1]), Action.NEW, OrderType.BUY, 1.0),))
+    specs, ex, acct = [load_symbol("EURUSD")], ExecutionConfig(), AccountConfig()
+    batch = Simulation(specs, [(ts, bid, bid + 1e-4)], sc, sc.make_params(p), ex, acct,
+                       data=sc.make_data(p)).run()
+    venue = SimVenue.create(specs, ex, acct, int(ts[0]), int(ts[0]))
+    core = DecisionCore(sc, sc.make_params(p), venue.syms, account_mode(acct), acct.balance,
+                        data=sc.make_data(p))
+    for i in range(len(ts)):
+        venue.feed_tick(core, int(ts[i]), 0, bid[i], bid[i] + 1e-4)
+    live = run_result(venue.state, core, len(ts))
+    assert batch.account[0]["swap_total"] < 0.0
+    # the one difference: the batch knows its data ends, the open-ended venue knows the
+    # next server midnight
+    assert batch.account[0]["day_end"] == NO_TS > live.account[0]["day_end"] > ts[-1]
+    assert_same_run(batch, live, [f for f in ACCOUNT_RESULT_FIELDS if f != "day_end"])
+
+
+def test_risk_lets_closes_through_the_kill_switch_and_the_lot_cap():
+    # hedging, two 1.0-lot longs; then the kill switch and a 0.5-lot cap: a close of 1001
+    # (1.0 lot > the cap) and a TARGET 0 still pass, a new order does not
+    import strategies.scripted as sc
+    from sim.core.enums import Action, OrderType
+
+    S = 10**9
+    ts = 1_705_392_000 * S + np.arange(20, dtype=np.int64) * S
+    bid = np.full(len(ts), 1.1)
+    rows = (sc.row(int(ts[1]), Action.NEW, OrderType.BUY, 1.0),
+            sc.row(int(ts[1]), Action.NEW, OrderType.BUY, 1.0),
+            sc.row(int(ts[5]), Action.CLOSE, OrderType.SELL, 1.0, ticket=1001),
+            sc.row(int(ts[6]), Action.NEW, OrderType.BUY, 0.1),
+            sc.target(int(ts[8]), 0.0))
+    p = sc.Params(rows=rows)
+    venue = SimVenue.create([load_symbol("EURUSD")], ExecutionConfig(), AccountConfig(mode="hedging"),
+                            int(ts[0]), int(ts[-1]))
+    core = DecisionCore(sc, sc.make_params(p), venue.syms, 2, 10_000.0, data=sc.make_data(p))
+    for i in range(len(ts)):
+        if i == 3:
+            core.record["limits"]["kill"] = True
+            core.record["limits"]["max_order_lots"] = 0.5
+        venue.feed_tick(core, int(ts[i]), 0, bid[i], bid[i] + 1e-4)
+    r = run_result(venue.state, core, len(ts))
+    # Assert: both longs closed (1001 by the CLOSE, 1002 by the TARGET), the new buy denied
+    assert len(r.positions) == 0
+    assert [int(x) for x in r.orders["retcode"]] == [0, 0, 0, Retcode.RISK_HALTED, 0]
+    assert not core.record["book"]["active"].any()
+    assert core.record["quote"][0]["net"] == 0.0 and core.record["quote"][0]["working"] == 0.0
+
+
+def test_invalid_event_does_not_fire_a_due_wake_and_stale_ticks_are_refused():
+    syms = SimVenue.create([load_symbol("EURUSD")], ExecutionConfig(), AccountConfig(), 0, 1).syms
+    core = DecisionCore(ec, ec.make_params(SLOW_CROSS), syms, 0, 10_000.0)
+    core.tick(100, 0, 1.1, 1.1001)
+    core.record["wake_ts"] = 150
+    ev = np.zeros(1, dtype=event_dt)
+    ev[0]["ts"], ev[0]["kind"] = 10_000, 99
+    core.on_event(ev)
+    assert core.record["wake_ts"] == 150 and core.record["last_ts"] == 100
+    core.tick(50, 0, 1.2, 1.2001)                # older than the clock: a stale quote
+    assert core.record["quote"][0]["bid"] == 1.1 and core.record["n_bad_events"] == 2
+    core.tick(200, 0, 1.1, 1.1001)               # the WAKE fires now
+    assert core.record["wake_ts"] == 0 and core.record["last_ts"] == 200

@@ -7,12 +7,12 @@ import re
 import numpy as np
 
 from sim import store
-from sim.batch.engine import RunResult
 from sim.cli import main as cli_main
 from sim.core.enums import Retcode
 from sim.core.records import core_dt, order_dt, position_dt
 from sim.metrics import compute_metrics
 from sim.report import write_report
+from sim.results import RunResult
 from sim.venue.records import account_dt, deal_dt, equity_dt, trade_dt
 
 S = 1_000_000_000

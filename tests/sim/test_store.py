@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from sim import store
-from sim.batch.engine import RunResult
 from sim.core.enums import Retcode
 from sim.core.records import core_dt, order_dt, position_dt
 from sim.frames import fills_frame, orders_frame, rejections_frame, trades_frame
 from sim.metrics import compute_metrics
+from sim.results import RunResult
 from sim.venue.records import account_dt, deal_dt, equity_dt, trade_dt
 
 S = 1_000_000_000
