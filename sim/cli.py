@@ -3,6 +3,7 @@
 - ``ticklab backtest [hydra overrides]``: a Hydra app (``--help``, ``--cfg job``, ``-m``).
 - ``ticklab report RUN_ID``: write the HTML report of a stored run.
 - ``ticklab data import|info PATH...``: tick importers (argparse).
+- ``ticklab strategy new NAME [--dir DIR]``: a working strategy skeleton.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ verbs:
   runs                   list the runs in the results store
   data import PATH...    import tick files into the Parquet cache
   data info PATH         summarise a tick file (rich table, --json)
+  strategy new NAME      write a working strategy skeleton (module, YAML, test): --dir DIR
 """
 
 
@@ -34,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         from sim.report_cli import main as report_main
 
         return report_main([verb, *rest])
+    if verb == "strategy":
+        from sim.strategy_cli import main as strategy_main
+
+        return strategy_main(rest)
     if verb == "data":
         from sim.data.cli import main as data_main
 

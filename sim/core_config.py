@@ -26,7 +26,8 @@ def resolve_strategy(cfg: DictConfig, overrides=()) -> None:
 
     The keys the ``strategy`` group's file brought belong to another strategy: they give
     way to the defaults in the YAML beside the module, and only the ``strategy.KEY=VALUE``
-    overrides the user wrote (``overrides``, as on the command line) are kept on top.
+    overrides the user wrote (``overrides``, as on the command line: ``strategy.K=V``,
+    ``+strategy.K=V`` or ``++strategy.K=V``, which adds or overrides) are kept on top.
     """
     module = cfg.strategy.get("module")
     if not module:
@@ -80,10 +81,30 @@ def make_strategy_params(mod: ModuleType, values: dict):
     if unknown:
         raise StrategyError(f"strategy.{unknown[0]}: not a parameter of {mod.__name__} "
                             f"(its parameters: {', '.join(known)})")
+    types = {f.name: f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+             for f in fields(mod.Params)}
+    for key, value in values.items():
+        problem = _type_problem(types[key], value)
+        if problem:
+            raise StrategyError(f"strategy.{key}={value!r}: expected {problem} "
+                                f"({mod.__name__}.Params.{key})")
     try:
         return mod.Params(**values)
     except (TypeError, ValueError) as exc:
         raise StrategyError(f"strategy ({mod.__name__}): {exc}") from None
+
+
+def _type_problem(kind: str, value) -> str:
+    # what a value of a Params field annotated ``kind`` should have been ("" if fine)
+    if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+        return "a whole number"
+    if kind == "float" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return "a number"
+    if kind == "bool" and not isinstance(value, bool):
+        return "true or false"
+    if kind == "str" and not isinstance(value, str):
+        return "a string"
+    return ""
 
 
 def account_config(cfg: DictConfig) -> AccountConfig:

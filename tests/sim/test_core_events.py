@@ -28,7 +28,7 @@ class Params:
     delay_ns: int = 2_500_000_000
 
 
-params_dt = np.dtype([("delay_ns", np.int64), ("wake_probe", np.int8)], align=True)
+params_dt = np.dtype([("delay_ns", np.int64)], align=True)
 state_dt = np.dtype([("asked", np.bool_), ("wakes", np.int64), ("wake_ts", np.int64),
                      ("last_kind", np.int32)], align=True)
 
