@@ -172,8 +172,7 @@ def test_strategy_module_takes_the_yaml_beside_it_and_the_overrides(tmp_path):
 @pytest.mark.slow
 def test_strategy_new_skeleton_backtests_from_outside_the_repo(tmp_path):
     # Arrange: a user's folder far from ticklab, the skeleton written by the CLI
-    env = dict(os.environ, TICKLAB_NUMBA_CACHE=str(tmp_path / "cache"),
-               TICKLAB_STORE=str(tmp_path / "runs.sqlite"))
+    env = dict(os.environ, TICKLAB_STORE=str(tmp_path / "runs.sqlite"))
     env.pop("NUMBA_DISABLE_JIT", None)
     ticklab = shutil.which("ticklab", path=str(Path(sys.executable).parent))
     user = tmp_path / "work"
