@@ -4,7 +4,8 @@ Prints side by side, in one run, ticks/s of:
 
 (a) ceiling   a bare numba loop written here: the two EMAs, the crossing signal and the
               P&L of an always-in-the-market reversal (fills at ask/bid, no costs);
-(b) ticklab   ``Simulation.run()`` with the FULL execution model: constant latency
+(b) ticklab   ``Simulation.run()`` with the FULL execution model (and the same run with
+              the strategy called by address, ``strategy_call=pointer``): constant latency
               20 ms submit + 5 ms venue + 20 ms report, sampled slippage, commission,
               swaps, stop-out, netting account (journals, equity curve, margin checks);
 (c) vectorbt  ``Portfolio.from_signals`` on the same ticks, signals from pandas
@@ -119,18 +120,22 @@ def full_model():
     return ex, AccountConfig(balance=1_000_000.0, leverage=100.0, mode="netting")
 
 
-def bench_ticklab(ts, bid, ask):
+def bench_ticklab(ts, bid, ask, by_address=False):
     import strategies.ema_cross as ec
     from sim.batch.engine import Simulation
     from sim.data.symbols import load_symbol
+    from sim.strategy_wrapper import strategy_address
 
     spec = load_symbol("EURUSD")
     params = ec.make_params(ec.Params(fast=FAST, slow=SLOW, lots=LOTS))
     ex, acct = full_model()
+    address = strategy_address(ec, ec.make_state(), params, ec.make_data(None)) \
+        if by_address else 0
 
     def run(k=None):
         s = slice(None) if k is None else slice(0, k)
-        return Simulation([spec], [(ts[s], bid[s], ask[s])], ec, params, ex, acct).run()
+        return Simulation([spec], [(ts[s], bid[s], ask[s])], ec, params, ex, acct,
+                          fn_address=address).run()
 
     run(20_000)                                       # compile (or load the numba cache)
     return run
@@ -214,7 +219,8 @@ def main() -> None:
     # the machine is noisy (other tenants): interleave the engines over ROUNDS rounds and
     # keep each one's best, so a slow spell hits all of them alike
     engines = {"ceil": lambda: ceiling_nb(bid, ask, af, a_s, units),
-               "full": bench_ticklab(ts, bid, ask), "ideal": bench_ticklab_ideal(ts, bid, ask)}
+               "full": bench_ticklab(ts, bid, ask), "ideal": bench_ticklab_ideal(ts, bid, ask),
+               "pointer": bench_ticklab(ts, bid, ask, by_address=True)}
     best = {k: (float("inf"), None) for k in engines}
     for _ in range(ROUNDS):
         for k, fn in engines.items():
@@ -232,6 +238,11 @@ def main() -> None:
           f"{len(r.trades):,}  balance {a['balance'] - 1e6:+,.2f} USD (commission "
           f"{a['commission_total']:,.2f}, swaps {a['swap_total']:,.2f}, slippage "
           f"{a['slippage_total']:,.2f}, stop-outs {int(a['n_stopouts'])})")
+
+    t_pt, r = best["pointer"]
+    print(f"    ticklab  by address        {n / t_pt:>14,.0f} ticks/s  {t_pt:8.3f} s  "
+          f"(strategy_call=pointer: the same run, the strategy called through its address; "
+          f"deals {len(r.deals):,}, balance {r.account[0]['balance'] - 1e6:+,.2f} USD)")
 
     t_id, r = best["ideal"]
     print(f"    ticklab  ideal model       {n / t_id:>14,.0f} ticks/s  {t_id:8.3f} s  "

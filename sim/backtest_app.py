@@ -17,12 +17,17 @@ from sim.data.errors import DataError
 def _progress_runner(cfg, console):
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from sim import jit_cache
     from sim.pipeline import load_data, run_backtest
 
     tables = load_data(cfg)
     n = sum(len(t) for t in tables)
     if not cfg.progress or n < 5_000_000:
-        return run_backtest(cfg, tables)
+        why = ("compiling ticklab's kernels: the first run after installing or changing "
+               "ticklab takes about a minute" if jit_cache.FRESH else
+               "loading the kernels (a new or edited strategy compiles first)")
+        with console.status(why):
+            return run_backtest(cfg, tables)
     with Progress(TextColumn("replay"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} ticks"),
                   TimeRemainingColumn(), console=console, transient=True) as bar:
         task = bar.add_task("replay", total=n)

@@ -60,9 +60,10 @@ def _prune(base: Path, current: Path) -> None:
 
 def install() -> Path:
     """Point numba's cache at ``<cache_base>/<source_hash>`` and return that folder."""
+    global FRESH
     base = cache_base()
     target = base / source_hash()
-    new = not target.exists()
+    new = FRESH = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
     if new:
         _prune(base, target)
@@ -71,6 +72,7 @@ def install() -> Path:
     return target
 
 
+FRESH = False               # the cache folder was new in this process: everything compiles
 CACHE_DIR = install()
 
 

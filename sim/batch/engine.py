@@ -42,11 +42,15 @@ def merge_streams(streams: list[tuple[np.ndarray, np.ndarray, np.ndarray]]):
 
 
 class Simulation:
-    """One backtest: the tick stream, the venue state, the decision core and its strategy."""
+    """One backtest: the tick stream, the venue state, the decision core and its strategy.
+
+    ``fn_address``: call the strategy by address (``sim.strategy_wrapper``) instead of
+    inlining it into the loop, which is then compiled once for every strategy.
+    """
 
     def __init__(self, specs: list[SymbolSpec], streams, strategy: ModuleType, params: np.ndarray,
                  execution: ExecutionConfig, account: AccountConfig, limits: np.ndarray | None = None,
-                 data: np.ndarray | None = None):
+                 data: np.ndarray | None = None, fn_address: int = 0):
         if len(specs) != len(streams):
             raise ValueError("one tick stream per symbol spec")
         ts, sym, bid, ask = merge_streams(streams)
@@ -57,7 +61,7 @@ class Simulation:
         self.venue = VenueState(specs, execution, account, span,
                                 int(roll_ts[0]) if len(roll_ts) else NO_TS)
         self.core = DecisionCore(strategy, params, self.venue.syms, account_mode(account),
-                                 account.balance, limits, data)
+                                 account.balance, limits, data, fn_address)
         self.ev = np.zeros(2, dtype=event_dt)     # a TICK and a venue event (replay_nb)
 
     @property
@@ -67,7 +71,7 @@ class Simulation:
 
     def _replay(self, T) -> int:
         c = self.core
-        return replay_nb(*T, *self.venue.V, c.state, c.sstate, c.params, c.data, self.ev)
+        return replay_nb(*T, *self.venue.V, c.state, *c.args, self.ev)
 
     def warm(self) -> None:
         """Compile or load the replay kernel for these array types (no tick is processed)."""

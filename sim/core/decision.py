@@ -24,6 +24,7 @@ from sim.core.records import OUTBOX, event_dt, order_dt
 from sim.core.state import make_core
 from sim.core.step import step_nb
 from sim.core.strategy_api import bind
+from sim.core.strategy_pointer import pointer_dt
 from sim.jit_cache import kernel
 
 
@@ -75,15 +76,28 @@ class DecisionCore:
         balance: starting balance, account currency.
         limits: risk limits (``sim.core.state.make_limits``).
         data: the strategy's data array (``strategy.make_data``), if any.
+        fn_address: call the strategy through this C function address instead of
+            inlining it (``sim.strategy_wrapper.strategy_address``; the kernels are then
+            compiled once for every strategy).
     """
 
     def __init__(self, strategy: ModuleType, params: np.ndarray, syms: np.ndarray, mode: int,
                  balance: float = 0.0, limits: np.ndarray | None = None,
-                 data: np.ndarray | None = None):
+                 data: np.ndarray | None = None, fn_address: int = 0):
         self.strategy = strategy
-        self.params = bind(params, strategy.on_event_nb)
-        self.data = data if data is not None else np.zeros(0)
+        self.data = np.ascontiguousarray(data if data is not None else np.zeros(0))
         self.sstate = strategy.make_state()
+        if fn_address:
+            # called by address (sim/core/strategy_pointer.py): the kernels get a pointer
+            # record to these arrays, which this object keeps alive
+            self.params = np.ascontiguousarray(params)
+            ptr = np.zeros(1, dtype=pointer_dt)
+            ptr[0] = (fn_address, self.sstate.ctypes.data, self.params.ctypes.data,
+                      self.data.ctypes.data, len(self.data))
+            self.args = (np.zeros(1, np.uint8), ptr, np.zeros(0))
+        else:
+            self.params = bind(params, strategy.on_event_nb)
+            self.args = (self.sstate, self.params, self.data)
         self.state = make_core(syms, mode, balance, limits)
         self.outbox = self.state["outbox"][0]          # a view: this step's orders
         self.ev = np.zeros(1, dtype=event_dt)          # scratch event for ``tick``
@@ -92,13 +106,12 @@ class DecisionCore:
 
     def on_event(self, ev: np.ndarray) -> np.ndarray:
         """Handle one event (a 1-row ``event_dt`` array); return this step's orders (a view)."""
-        n = step_event_nb(self.state, self.sstate, self.params, self.data, ev)
+        n = step_event_nb(self.state, *self.args, ev)
         return self.outbox[:n]
 
     def tick(self, ts: int, symbol: int, bid: float, ask: float) -> np.ndarray:
         """Handle a TICK (ns UTC, symbol index, prices); return this step's orders (a view)."""
-        n = step_tick_nb(self.state, self.sstate, self.params, self.data, self.ev, ts, symbol,
-                         bid, ask)
+        n = step_tick_nb(self.state, *self.args, self.ev, ts, symbol, bid, ask)
         return self.outbox[:n]
 
     def on_events(self, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -106,14 +119,12 @@ class DecisionCore:
 
         The arrays are views into buffers reused by the next call: copy what you keep.
         """
-        k, m = step_events_nb(self.state, self.sstate, self.params, self.data, events, 0,
-                              self._orders, self._src)
+        k, m = step_events_nb(self.state, *self.args, events, 0, self._orders, self._src)
         if k == len(events):
             return self._orders[:m], self._src[:m]
         parts, srcs = [self._orders[:m].copy()], [self._src[:m].copy()]
         while k < len(events):
-            k, m = step_events_nb(self.state, self.sstate, self.params, self.data, events, k,
-                                  self._orders, self._src)
+            k, m = step_events_nb(self.state, *self.args, events, k, self._orders, self._src)
             parts.append(self._orders[:m].copy())
             srcs.append(self._src[:m].copy())
         return np.concatenate(parts), np.concatenate(srcs)

@@ -40,6 +40,9 @@ import numba
 import numpy as np
 from numba.extending import overload
 
+from sim.core.strategy_pointer import address_of, call_strategy, pointer_dt
+
+_POINTER_TYPE = numba.from_dtype(pointer_dt)
 _BY_DTYPE: dict[np.dtype, object] = {}     # tagged params dtype -> on_event_nb
 _BY_NBTYPE: dict[object, object] = {}      # numba Record type of it -> inlined on_event_nb
 _TAGGED: dict[object, np.dtype] = {}       # on_event_nb -> its tagged params dtype
@@ -140,6 +143,13 @@ def on_event(sstate, params, data, e, core, intents):
 
 @overload(on_event, jit_options={"_nrt": False}, inline="always")
 def _on_event_ov(sstate, params, data, e, core, intents):
+    if params.dtype == _POINTER_TYPE:       # sim/core/strategy_pointer.py
+        def by_address(sstate, params, data, e, core, intents):
+            p = params[0]
+            return call_strategy(p["fn"], p["sstate"], p["params"], p["data"], p["data_len"],
+                                 address_of(e), address_of(core))
+
+        return by_address
     impl = _BY_NBTYPE.get(params.dtype)
     if impl is None:
         raise numba.core.errors.TypingError(

@@ -1,0 +1,98 @@
+"""The strategy called by address (``strategy_call=pointer``) gives the inlined run's results,
+and the replay loop it runs in is compiled once for every strategy."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numba
+import numpy as np
+import pytest
+
+import strategies.ema_cross as ec
+from sim.api import compose
+from sim.batch.engine import Simulation
+from sim.config import AccountConfig, Dist, ExecutionConfig, Slippage
+from sim.data import load_ticks
+from sim.data.symbols import load_symbol
+from sim.pipeline import strategy_call
+from sim.strategy_cli import new_strategy
+from sim.strategy_wrapper import strategy_address
+from tests.conftest import SAMPLE
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(numba.config.DISABLE_JIT, reason="addresses need the JIT")
+
+
+def test_strategy_call_by_address_equals_inline_on_the_real_sample():
+    # Arrange
+    t = load_ticks(SAMPLE / "EURUSD")
+    p = ec.Params(fast=20, slow=80, lots=0.5)
+    ex = ExecutionConfig(submit_latency=Dist("uniform", 5.0, 60.0),
+                         report_latency=Dist("exponential", 2.0, 20.0),
+                         slippage=Slippage("sampled", 2.0, 10.0))
+
+    def run(address):
+        return Simulation([load_symbol("EURUSD")], [(t.ts, t.bid, t.ask)], ec, ec.make_params(p),
+                          ex, AccountConfig(mode="hedging"), fn_address=address).run()
+
+    address = strategy_address(ec, ec.make_state(), ec.make_params(p), ec.make_data(p))
+    # Act
+    inline, pointer = run(0), run(address)
+    # Assert
+    assert len(inline.deals) > 1000
+    for name in ("orders", "deals", "trades", "equity", "positions", "sstate", "decision"):
+        assert np.array_equal(getattr(inline, name), getattr(pointer, name)), name
+
+
+def test_strategy_call_auto_chooses_by_size_and_refuses_a_typo():
+    assert strategy_call(compose([]), 266_219) == "pointer"
+    assert strategy_call(compose([]), 10_000_000) == "inline"
+    assert strategy_call(compose(["strategy_call=inline"]), 1) == "inline"
+    with pytest.raises(ValueError, match="strategy_call=pointr: expected one of auto, inline"):
+        strategy_call(compose(["strategy_call=pointr"]), 1)
+
+
+PROBE = '''
+import sys
+import numpy as np
+from sim.batch.engine import Simulation
+from sim.batch.replay import replay_nb
+from sim.config import AccountConfig, ExecutionConfig
+from sim.data.symbols import load_symbol
+from sim.strategy_loader import load_strategy
+from sim.strategy_wrapper import strategy_address
+
+mod = load_strategy(sys.argv[1])
+p = mod.Params()
+ts = 1_700_000_000_000_000_000 + np.arange(500, dtype=np.int64) * 1_000_000_000
+bid = 1.1 + np.cumsum(np.where(np.arange(500) % 60 < 30, 1e-5, -1e-5))
+address = strategy_address(mod, mod.make_state(), mod.make_params(p), mod.make_data(p))
+r = Simulation([load_symbol("EURUSD")], [(ts, bid, bid + 1e-4)], mod, mod.make_params(p),
+               ExecutionConfig(), AccountConfig(), data=mod.make_data(p), fn_address=address).run()
+print("MISSES", sum(replay_nb.stats.cache_misses.values()), "DEALS", len(r.deals))
+'''
+
+
+def test_strategy_call_by_address_compiles_the_loop_once_for_all_strategies(tmp_path):
+    # Arrange: ema_cross first, then a user's strategy never seen before, each in a new
+    # process (the session's numba cache: the first may load what an earlier run compiled)
+    new_strategy("mine", tmp_path)
+    (tmp_path / "mine.py").write_text((tmp_path / "mine.py").read_text()
+                                      + f"\n# {tmp_path.name}: a source no cache has seen\n")
+    (tmp_path / "probe.py").write_text(PROBE)
+    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}")
+    env.pop("NUMBA_DISABLE_JIT", None)
+
+    def run(ref):
+        out = subprocess.run([sys.executable, "probe.py", ref], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, check=True).stdout.split()
+        return int(out[out.index("MISSES") + 1]), int(out[out.index("DEALS") + 1])
+
+    # Act
+    first = run("ema_cross")
+    second = run(str(tmp_path / "mine.py"))
+    # Assert: the second strategy ran in the loop compiled for the first, not a new one
+    assert first[0] in (0, 1) and first[1] > 0
+    assert second[0] == 0 and second[1] > 0
