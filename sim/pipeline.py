@@ -24,6 +24,7 @@ from sim.data.formats import Chunk
 from sim.data.symbols import load_symbol
 from sim.data.validate import validate_chunk
 from sim.results import RunResult
+from sim.strategy_loader import compile_error, load_strategy
 from sim.strategy_wrapper import strategy_address
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -136,9 +137,13 @@ def run_backtest(cfg: DictConfig, tables: list[TickTable] | None = None,
     tables = tables if tables is not None else load_data(cfg)
     from sim.batch.replay import replay_nb
 
-    sim = build_simulation(cfg, tables)
     misses = sum(replay_nb.stats.cache_misses.values()) if hasattr(replay_nb, "stats") else 0
-    sim.warm()            # load (or compile) the kernel outside the timed replay
+    try:
+        sim = build_simulation(cfg, tables)
+        sim.warm()            # load (or compile) the kernel outside the timed replay
+    except numba.core.errors.NumbaError as exc:
+        raise compile_error(exc, load_strategy(cfg.strategy.get("module") or cfg.strategy.name)) \
+            from exc
     compiled = hasattr(replay_nb, "stats") and sum(replay_nb.stats.cache_misses.values()) > misses
     t0 = time.perf_counter()
     result = sim.run(progress=progress)

@@ -92,3 +92,20 @@ def defaults_beside(mod: ModuleType) -> dict:
     if not isinstance(data, dict):
         raise StrategyError(f"{path}: expected a mapping of parameter defaults")
     return {k: v for k, v in data.items() if k not in ("name", "module")}
+
+
+def compile_error(exc: Exception, mod: ModuleType) -> StrategyError:
+    """A numba compile error as one line naming the strategy's file and line, if it is there."""
+    import re
+
+    text = str(exc)
+    path = str(Path(mod.__file__).resolve())
+    where = ""
+    for m in re.finditer(r'File "([^"]+)", line (\d+)', text):
+        if Path(m.group(1)).resolve() == Path(path):
+            where = f"{path}:{m.group(2)}"
+    reason = next((ln.strip() for ln in text.splitlines()
+                   if ln.strip() and not ln.startswith(("Failed in", "During:", "File "))),
+                  type(exc).__name__)
+    return StrategyError(f"{where or path}: the strategy does not compile under numba: {reason} "
+                         f"(run it as plain Python with NUMBA_DISABLE_JIT=1 to debug)")

@@ -8,7 +8,6 @@
 - every numba kernel's name ends in ``_nb``.
 """
 
-import ast
 import importlib
 import pkgutil
 from pathlib import Path
@@ -16,6 +15,8 @@ from pathlib import Path
 import numba
 import numba.core.registry
 import pytest
+
+from sim.core.strategy_api import imported_modules
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,20 +42,7 @@ def module_name(path: Path) -> str:
 
 def sim_imports(path: Path, name: str | None = None) -> set[str]:
     """Every ``sim...`` module a file imports (top level, inside functions, relative)."""
-    name = name or module_name(path)
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                up = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join(up + ([base] if base else []))
-            found.add(base)
-            # a name may be a submodule (``from sim import jit_cache``): judge it too
-            found |= {f"{base}.{a.name}" for a in node.names}
+    found = imported_modules(path, name or module_name(path))
     return {m for m in found if m == "sim" or m.startswith("sim.")}
 
 

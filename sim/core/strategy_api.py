@@ -48,8 +48,9 @@ _BY_NBTYPE: dict[object, object] = {}      # numba Record type of it -> inlined 
 _TAGGED: dict[object, np.dtype] = {}       # on_event_nb -> its tagged params dtype
 
 
-def _imported_modules(path: Path, modname: str) -> set[str]:
-    # the names a source file imports (absolute, relative resolved), submodules included
+def imported_modules(path: Path, modname: str) -> set[str]:
+    """The modules a source file imports (absolute, relative resolved, function-level too);
+    each ``from X import y`` also gives ``X.y`` (``y`` may be a submodule)."""
     names = set()
     package = modname if path.name == "__init__.py" else modname.rpartition(".")[0]
     for node in ast.walk(ast.parse(path.read_bytes())):
@@ -82,7 +83,7 @@ def source_digest(modname: str) -> str:
             continue
         seen.add(path)
         h.update(str(path.relative_to(home)).encode() + b"\0" + path.read_bytes() + b"\0")
-        for dep in sorted(_imported_modules(path, name)):
+        for dep in sorted(imported_modules(path, name)):
             m = sys.modules.get(dep)
             f = getattr(m, "__file__", None)
             if f and f.endswith(".py") and Path(f).resolve().is_relative_to(home):

@@ -190,3 +190,19 @@ def test_strategy_new_skeleton_backtests_from_outside_the_repo(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert "run 1: my_scalper on EURUSD" in run.stdout and "Net P&L" in run.stdout
     assert test.returncode == 0, test.stdout + test.stderr
+
+
+def test_user_strategy_that_does_not_compile_is_one_line_with_its_file_and_line(tmp_path):
+    # Arrange: the skeleton with a typo'd record field
+    new_strategy("typo", tmp_path)
+    src = tmp_path / "typo.py"
+    src.write_text(src.read_text().replace('st["streak"] >= pr["run"]', 'st["streak"] >= pr["rum"]'))
+    line = next(i for i, ln in enumerate(src.read_text().splitlines(), 1) if '"rum"' in ln)
+    # Act / Assert
+    from sim.pipeline import run_backtest
+
+    with pytest.raises(StrategyError) as err:
+        run_backtest(compose([f"strategy.module={src}"]))
+    msg = str(err.value)
+    assert msg.startswith(f"{src}:{line}: the strategy does not compile under numba")
+    assert "rum" in msg and "\n" not in msg
