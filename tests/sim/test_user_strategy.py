@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 
@@ -192,6 +193,7 @@ def test_strategy_new_skeleton_backtests_from_outside_the_repo(tmp_path):
     assert test.returncode == 0, test.stdout + test.stderr
 
 
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="nothing compiles without the JIT")
 def test_user_strategy_that_does_not_compile_is_one_line_with_its_file_and_line(tmp_path):
     # Arrange: the skeleton with a typo'd record field
     new_strategy("typo", tmp_path)
