@@ -9,6 +9,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
+from rich.markup import escape
 
 from sim.api import CONF_DIR
 from sim.data.errors import DataError
@@ -50,7 +51,7 @@ def backtest_main(cfg: DictConfig) -> float:
         resolve_strategy(cfg, HydraConfig.get().overrides.task)
         out = _progress_runner(cfg, console)
     except (DataError, ValueError) as exc:
-        console.print(f"[red]ticklab backtest: {exc}[/red]")
+        console.print(f"[red]ticklab backtest: {escape(str(exc))}[/red]", soft_wrap=True)
         raise SystemExit(2) from None
     prices = pd.concat([downsample_prices(t.ts, t.bid, t.ask, t.symbol) for t in out.tables],
                        ignore_index=True)

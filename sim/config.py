@@ -25,6 +25,7 @@ from sim.core.enums import (
 )
 from sim.core.records import symbol_dt
 from sim.data.symbols import SymbolSpec
+from sim.data.timezones import normalise_tz
 from sim.venue.records import exec_dt
 
 NS_PER_MS = 1_000_000
@@ -81,6 +82,48 @@ class AccountConfig:
     equity_bucket_s: int = 60           # equity curve resolution
     rates: dict = field(default_factory=dict)   # fixed conversion rates, e.g. {USDJPY: 150.0}
 
+    def __post_init__(self):
+        if not self.balance > 0:
+            raise ValueError(f"account.balance={self.balance}: expected > 0 (the starting "
+                             f"balance, account currency)")
+        if not self.leverage > 0:
+            raise ValueError(f"account.leverage={self.leverage}: expected > 0 (100 for 1:100)")
+        if not 0 <= self.stop_out <= self.margin_call:
+            raise ValueError(f"account.stop_out={self.stop_out}, account.margin_call="
+                             f"{self.margin_call}: expected 0 <= stop_out <= margin_call "
+                             f"(margin levels, percent)")
+        if not (len(self.currency) == 3 and self.currency.isalpha()):
+            raise ValueError(f"account.currency={self.currency!r}: expected a 3-letter code "
+                             f"(USD, EUR, JPY...)")
+        if self.equity_bucket_s < 1:
+            raise ValueError(f"account.equity_bucket_s={self.equity_bucket_s}: expected >= 1 "
+                             f"second")
+        _choice(self.mode, {"netting": 0, "hedging": 0}, "account.mode")
+        try:
+            normalise_tz(self.server_tz)
+        except ValueError as exc:
+            raise ValueError(f"account.server_tz: {exc}") from None
+
+
+def type_problem(kind: str, value) -> str:
+    """What a value of a field annotated ``kind`` should have been ("" if it is fine)."""
+    if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+        return "a whole number"
+    if kind == "float" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return "a number"
+    if kind == "bool" and not isinstance(value, bool):
+        return "true or false"
+    if kind == "str" and not isinstance(value, str):
+        return "a string"
+    if kind == "dict" and not isinstance(value, dict):
+        return "a mapping"
+    return ""
+
+
+def field_kind(f) -> str:
+    """A dataclass field's annotation as a name (``int``, ``float``, ...)."""
+    return f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+
 
 def _choice(value: str, table: dict, what: str) -> int:
     if value not in table:
@@ -88,18 +131,25 @@ def _choice(value: str, table: dict, what: str) -> int:
     return table[value]
 
 
-def from_mapping(cls, data: dict):
-    """Build a dataclass from a plain mapping, refusing unknown keys (typos fail loudly)."""
+def from_mapping(cls, data: dict, prefix: str = ""):
+    """Build a config dataclass from a plain mapping: unknown keys and values of the wrong
+    type are refused in one line naming the key (``prefix.key``), as are the values the
+    class's own checks refuse."""
+    prefix = prefix or cls.__name__
     data = dict(data or {})
     known = {f.name: f for f in fields(cls)}
-    unknown = set(data) - set(known)
+    unknown = sorted(set(data) - set(known))
     if unknown:
-        raise ValueError(f"{cls.__name__}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
-    for name in ("submit_latency", "venue_latency", "report_latency"):
-        if name in data and isinstance(data[name], dict):
-            data[name] = from_mapping(Dist, data[name])
-    if "slippage" in data and isinstance(data["slippage"], dict):
-        data["slippage"] = from_mapping(Slippage, data["slippage"])
+        raise ValueError(f"{prefix}.{unknown[0]}: unknown key (known: {', '.join(known)})")
+    nested = {"submit_latency": Dist, "venue_latency": Dist, "report_latency": Dist,
+              "slippage": Slippage}
+    for key, value in data.items():
+        if key in nested and isinstance(value, dict):
+            data[key] = from_mapping(nested[key], value, f"{prefix}.{key}")
+            continue
+        problem = type_problem(field_kind(known[key]), value)
+        if problem:
+            raise ValueError(f"{prefix}.{key}={value!r}: expected {problem}")
     return cls(**data)
 
 
@@ -138,8 +188,6 @@ def exec_record(ex: ExecutionConfig, acct: AccountConfig) -> np.ndarray:
     r["commission"] = ex.commission
     r["swaps"] = ex.swaps
     r["stop_out"] = ex.stop_out
-    if int(acct.equity_bucket_s) < 1:
-        raise ValueError(f"account.equity_bucket_s must be >= 1 second, got {acct.equity_bucket_s}")
     r["eq_bucket_ns"] = int(acct.equity_bucket_s) * 1_000_000_000
     r["band"] = not ex.mark_every_tick
     r["seed"] = ex.seed

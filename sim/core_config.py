@@ -14,7 +14,14 @@ from types import ModuleType
 import numpy as np
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from sim.config import AccountConfig, account_mode, from_mapping, symbol_records
+from sim.config import (
+    AccountConfig,
+    account_mode,
+    field_kind,
+    from_mapping,
+    symbol_records,
+    type_problem,
+)
 from sim.core.decision import DecisionCore
 from sim.core.state import make_limits
 from sim.data.symbols import SymbolSpec
@@ -44,15 +51,40 @@ def resolve_strategy(cfg: DictConfig, overrides=()) -> None:
         cfg.strategy = {"name": name, "module": str(module), **defaults_beside(mod), **given}
 
 
-def core_parts(cfg: DictConfig) -> tuple[ModuleType, np.ndarray, np.ndarray, np.ndarray]:
-    """(strategy module, its params record, its data, the risk limits) from ``cfg``."""
+def core_parts(cfg: DictConfig, specs: list[SymbolSpec]
+               ) -> tuple[ModuleType, np.ndarray, np.ndarray, np.ndarray]:
+    """(strategy module, its params record, its data, the risk limits) from ``cfg``, for
+    the symbols ``specs`` (in the order events index them)."""
     s = OmegaConf.to_container(cfg.strategy, resolve=True)
     ref = s.pop("module", None) or s.get("name")
     s.pop("name", None)
     mod = load_strategy(ref)
     params = make_strategy_params(mod, s)
+    check_volumes(params, specs)
     limits = make_limits(**risk_limits(cfg))
     return mod, mod.make_params(params), mod.make_data(params), limits
+
+
+def check_volumes(params, specs: list[SymbolSpec]) -> None:
+    """Refuse a volume parameter (``lots``, ``*_lots``) its symbol's lot rules would round.
+
+    The symbol is the strategy's ``symbol`` parameter if it has one, else every symbol.
+    """
+    index = getattr(params, "symbol", None)
+    targets = [specs[index]] if isinstance(index, int) and 0 <= index < len(specs) else specs
+    for f in fields(params):
+        if f.name != "lots" and not f.name.endswith("_lots"):
+            continue
+        value = getattr(params, f.name)
+        for sp in targets:
+            steps = value / sp.volume_step
+            if sp.volume_min - 1e-9 <= value <= sp.volume_max + 1e-9 and \
+                    abs(steps - round(steps)) < 1e-7:
+                continue
+            raise StrategyError(
+                f"strategy.{f.name}={value}: {sp.name} trades {sp.volume_min:g} to "
+                f"{sp.volume_max:g} lots in steps of {sp.volume_step:g}; routing would round "
+                f"it down to {int(steps + 1e-7) * sp.volume_step:g}")
 
 
 RISK_KEYS = {"kill": bool, "max_order_lots": float}
@@ -81,10 +113,9 @@ def make_strategy_params(mod: ModuleType, values: dict):
     if unknown:
         raise StrategyError(f"strategy.{unknown[0]}: not a parameter of {mod.__name__} "
                             f"(its parameters: {', '.join(known)})")
-    types = {f.name: f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
-             for f in fields(mod.Params)}
+    kinds = {f.name: field_kind(f) for f in fields(mod.Params)}
     for key, value in values.items():
-        problem = _type_problem(types[key], value)
+        problem = type_problem(kinds[key], value)
         if problem:
             raise StrategyError(f"strategy.{key}={value!r}: expected {problem} "
                                 f"({mod.__name__}.Params.{key})")
@@ -94,27 +125,15 @@ def make_strategy_params(mod: ModuleType, values: dict):
         raise StrategyError(f"strategy ({mod.__name__}): {exc}") from None
 
 
-def _type_problem(kind: str, value) -> str:
-    # what a value of a Params field annotated ``kind`` should have been ("" if fine)
-    if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
-        return "a whole number"
-    if kind == "float" and (isinstance(value, bool) or not isinstance(value, int | float)):
-        return "a number"
-    if kind == "bool" and not isinstance(value, bool):
-        return "true or false"
-    if kind == "str" and not isinstance(value, str):
-        return "a string"
-    return ""
-
-
 def account_config(cfg: DictConfig) -> AccountConfig:
     """The ``account`` group as an ``AccountConfig`` (unknown keys refused)."""
-    return from_mapping(AccountConfig, OmegaConf.to_container(cfg.account, resolve=True))
+    return from_mapping(AccountConfig, OmegaConf.to_container(cfg.account, resolve=True),
+                        "account")
 
 
 def build_core(cfg: DictConfig, specs: list[SymbolSpec]) -> DecisionCore:
     """A ``DecisionCore`` for ``specs`` (in the order events will index them) from ``cfg``."""
-    mod, params, data, limits = core_parts(cfg)
+    mod, params, data, limits = core_parts(cfg, specs)
     account = account_config(cfg)
     return DecisionCore(mod, params, symbol_records(specs, account), account_mode(account),
                         account.balance, limits, data)

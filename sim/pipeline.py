@@ -98,8 +98,9 @@ def build_simulation(cfg: DictConfig, tables: list[TickTable]) -> Simulation:
     if any(t.symbol is None for t in tables):
         raise ValueError("every tick table needs a symbol (data.symbol=EURUSD, or symbol=...)")
     specs = [load_symbol(t.symbol) for t in tables]
-    mod, params, data, limits = core_parts(cfg)
-    execution = from_mapping(ExecutionConfig, OmegaConf.to_container(cfg.execution, resolve=True))
+    mod, params, data, limits = core_parts(cfg, specs)
+    execution = from_mapping(ExecutionConfig, OmegaConf.to_container(cfg.execution, resolve=True),
+                             "execution")
     address = 0
     if strategy_call(cfg, sum(len(t) for t in tables)) == "pointer":
         address = strategy_address(mod, mod.make_state(), params, data)

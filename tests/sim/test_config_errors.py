@@ -1,0 +1,41 @@
+"""Config mistakes get one line naming the key, the value and what is allowed: never a
+traceback, never a silent default (the CLI, as a user types them)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TICKLAB = str(Path(sys.executable).parent / "ticklab")
+
+CASES = [
+    (["strategy.fast=20.5"], "strategy.fast=20.5: expected a whole number"),
+    (["strategy.fast=abc"], "strategy.fast='abc': expected a whole number"),
+    (["+strategy.nope=1"], "strategy.nope: not a parameter of strategies.ema_cross"),
+    (["strategy.fast=300"], "ema_cross needs 1 <= fast < slow"),
+    (["strategy.lots=0.015"], "strategy.lots=0.015: EURUSD trades 0.01 to 100 lots in steps "
+                              "of 0.01; routing would round it down to 0.01"),
+    (["account.leverage=-5"], "account.leverage=-5: expected > 0"),
+    (["account.balance=0"], "account.balance=0: expected > 0"),
+    (["+account.foo=1"], "account.foo: unknown key"),
+    (["account.server_tz=Mars"], "account.server_tz: unknown server time zone 'Mars'"),
+    (["+execution.nope=1"], "execution.nope: unknown key"),
+    (["execution.commission=maybe"], "execution.commission='maybe': expected true or false"),
+    (["risk.kill=3"], "risk.kill=3: expected true or false"),
+    (["+risk.max_lots=1"], "risk.max_lots: unknown key (known: kill, max_order_lots)"),
+    (["strategy_call=pointr"], "strategy_call=pointr: expected one of auto, inline, pointer"),
+    (["strategy.module=no_such_pkg.x"], "strategy.module=no_such_pkg.x: no module 'no_such_pkg'"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "message"), CASES, ids=[c[0][0] for c in CASES])
+def test_config_mistake_is_one_line(tmp_path, overrides, message):
+    env = dict(os.environ, TICKLAB_STORE=str(tmp_path / "runs.sqlite"), COLUMNS="80")
+    out = subprocess.run([TICKLAB, "backtest", *overrides, "report=false"], cwd=tmp_path,
+                         env=env, capture_output=True, text=True)
+    text = (out.stdout + out.stderr).strip()
+    assert out.returncode == 2, text
+    assert "Traceback" not in text and len(text.splitlines()) == 1, text
+    assert text.startswith("ticklab backtest: ") and message in text, text
