@@ -12,7 +12,7 @@ import math
 import numpy as np
 from rich.table import Table
 
-from sim.core.enums import Retcode
+from sim.core.enums import RETCODE_DESC, Retcode
 from sim.data.timezones import NS_PER_DAY, utc_to_server
 
 NS_PER_S = 1_000_000_000
@@ -149,6 +149,9 @@ def compute_metrics(result, initial_balance: float, server_tz: str = "NY+7") -> 
     m["n_trades"] = int(n)
     m["n_fills"] = int(len(fills))
     m["n_rejections"] = int(len(d) - len(fills))
+    codes, counts = np.unique(d["retcode"][d["retcode"] != Retcode.DONE], return_counts=True)
+    for code, count in zip(codes.tolist(), counts.tolist(), strict=True):
+        m[f"rejections[{RETCODE_DESC.get(code, f'retcode {code}')}]"] = int(count)
     m["n_wins"] = int(len(wins))
     m["n_losses"] = int(len(losses))
     m["win_rate"] = len(wins) / n if n else math.nan
@@ -245,9 +248,13 @@ def format_value(value, kind: str) -> str:
 
 
 def metric_rows(metrics: dict) -> list[tuple[str, str, str]]:
-    """(label, key, formatted value) for the summary metrics present in ``metrics``."""
-    return [(label, key, format_value(metrics[key], kind))
+    """(label, key, formatted value) for the summary metrics present in ``metrics``; the
+    rejections are followed by one row per reason (``rejections[reason]``)."""
+    rows = [(label, key, format_value(metrics[key], kind))
             for label, key, kind in _ROWS if key in metrics]
+    rows += [(f"  × {key[len('rejections['):-1]}", key, format_value(value, "int"))
+             for key, value in metrics.items() if key.startswith("rejections[")]
+    return rows
 
 
 def summary_table(metrics: dict, title: str = "Backtest summary") -> Table:

@@ -69,3 +69,16 @@ def test_risk_denial_reaches_the_strategy_in_the_same_tick():
     assert r.deals[0]["retcode"] == Retcode.RISK_MAX_LOTS and r.deals[0]["ts"] == ts[2]
     assert r.decision[0]["n_rejected"] == 1         # delivered before the data ended at ts[2]
     assert sim.core.record["quote"][0]["working"] == 0.0
+
+
+def test_risk_denials_are_counted_by_reason_in_the_summary():
+    from sim.metrics import compute_metrics, metric_rows
+
+    p = ec.Params(fast=5, slow=20, lots=0.1)
+    sim = Simulation([load_symbol("EURUSD")], [_ticks()], ec, ec.make_params(p),
+                     ExecutionConfig(), AccountConfig(), limits=make_limits(kill=True))
+    m = compute_metrics(sim.run(), 10_000.0, "NY+7")
+    signals = int(sim.core.sstate[0]["signals"])
+    assert m["rejections[risk: trading halted]"] == m["n_rejections"] == signals
+    assert ("  × risk: trading halted", "rejections[risk: trading halted]",
+            f"{signals:,}") in metric_rows(m)
