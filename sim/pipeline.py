@@ -65,15 +65,23 @@ def load_data(cfg: DictConfig) -> list[TickTable]:
             item = OmegaConf.create({"path": item})
         # any other key is an importer option (e.g. +data.epoch=ns, +data.spread_points=8)
         extra = {k: v for k, v in OmegaConf.to_container(item).items()
-                 if k not in ("path", "symbol", "format", "server_tz")}
+                 if k not in ("path", "symbol", "format", "server_tz", "start", "end")}
         tables.append(load_ticks(resolve_path(item.path), fmt=item.get("format", d.get("format", "auto")),
                                  symbol=item.get("symbol", d.get("symbol")),
                                  server_tz=item.get("server_tz", d.get("server_tz")), **extra))
+    start, end = d.get("start"), d.get("end")
+    if start is not None or end is not None:
+        tables = [t.between(start, end) for t in tables]
+        if not any(len(t) for t in tables):
+            raise ValueError(f"data.start={start}, data.end={end}: no ticks in that range")
     return tables
 
 
 def from_frame(df: pd.DataFrame, symbol: str) -> TickTable:
-    """Wrap a DataFrame with ``ts`` (int64 ns UTC or datetime64) + ``bid``/``ask`` as ticks."""
+    """Wrap a DataFrame with ``ts`` (int64 ns UTC or datetime64) + ``bid``/``ask`` as ticks;
+    without a ``ts`` column, a ``DatetimeIndex`` (``TickTable.to_pandas()``) gives the times."""
+    if "ts" not in df.columns and isinstance(df.index, pd.DatetimeIndex):
+        df = df.assign(ts=df.index)
     missing = [c for c in ("ts", "bid", "ask") if c not in df.columns]
     if missing:
         raise ValueError(f"tick DataFrame lacks column(s) {missing}; needs ts, bid, ask")

@@ -70,8 +70,38 @@ class TickTable:
             span = f", {a} .. {b}"
         return f"TickTable({self.symbol or '?'}, {len(self):,} ticks{span}, source={self.source})"
 
+    def between(self, start=None, end=None) -> TickTable:
+        """The ticks with ``start <= ts < end`` (views, not copies).
+
+        ``start``/``end``: None (open), int ns UTC, or anything ``pandas.Timestamp`` reads
+        (``"2019-02-04"``, ``"2019-02-04 12:30"``, a datetime); a time without a zone is UTC.
+        """
+        lo = 0 if start is None else int(np.searchsorted(self.ts, to_utc_ns(start, "start")))
+        hi = len(self) if end is None else int(np.searchsorted(self.ts, to_utc_ns(end, "end")))
+        cols = {k: v[lo:hi] for k, v in self.columns.items()}
+        tag = f"[{'' if start is None else to_utc_ns(start, 'start')}:" \
+              f"{'' if end is None else to_utc_ns(end, 'end')}]"
+        return TickTable(cols, symbol=self.symbol, source=self.source, server_tz=self.server_tz,
+                         fingerprint=self.fingerprint + tag, issues=self.issues,
+                         paths=self.paths)
+
     def to_pandas(self) -> pd.DataFrame:
         """Return the ticks as a DataFrame with a UTC ``DatetimeIndex`` named ``time``."""
         df = pd.DataFrame({k: v for k, v in self.columns.items() if k != "ts"})
         df.index = pd.DatetimeIndex(pd.to_datetime(self.ts, unit="ns", utc=True), name="time")
         return df
+
+
+def to_utc_ns(value, what: str = "time") -> int:
+    """An instant as int64 ns UTC: an int (ns), or anything ``pandas.Timestamp`` reads
+    (a time without a zone is UTC); a clear ``ValueError`` otherwise."""
+    if isinstance(value, int | np.integer):
+        return int(value)
+    try:
+        t = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        t = pd.NaT
+    if t is pd.NaT:
+        raise ValueError(f"data.{what}={value!r}: expected a date or time like 2019-02-04 or "
+                         f"'2019-02-04 12:30' (UTC unless a zone is given)")
+    return int((t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")).value)
