@@ -15,6 +15,7 @@ class EventKindT(NamedTuple):
     FILL: int = 2      # a deal report reaching the decision side
     REJECT: int = 3    # a rejection report reaching the decision side
     ACCOUNT: int = 4   # an account snapshot (balance, equity, margin) from the venue or the EA
+    ORDER: int = 5     # a pending order working at the venue: placed, changed, canceled
 
 
 EventKind = EventKindT()

@@ -14,6 +14,8 @@ fills the same fields for the same kind:
 |         | (a requote also carries the new bid/ask)                                        |
 | TIMER   | ts, timer (TimerKind); DAY: balance, equity, margin, as_of = ts                 |
 | ACCOUNT | ts, balance, equity, margin, as_of = ts                                         |
+| ORDER   | ts, symbol, cid, ticket, type, state (PLACED: placed, modified or a stop-limit  |
+|         | turned limit; CANCELED), volume, price, sl, tp, expiry                          |
 
 Every other field is 0.  ``ts`` is int64 ns UTC and the core's only clock; events reach
 the core in ``ts`` order.  ``symbol`` indexes the core's symbols (``core["spec"]``).
@@ -54,6 +56,11 @@ def clear_event_nb(e, ts, kind):
     e["margin"] = 0.0
     e["as_of"] = 0
     e["timer"] = 0
+    e["ticket"] = 0
+    e["state"] = 0
+    e["sl"] = 0.0
+    e["tp"] = 0.0
+    e["expiry"] = 0
 
 
 @kernel(inline=True)
@@ -84,6 +91,22 @@ def report_event_nb(e, ts, kind, order, s, side, entry, reason, volume, price, r
     e["profit"] = profit
     e["commission"] = commission
     e["swap"] = swap
+
+
+@kernel
+def order_event_nb(e, ts, order, state):
+    """An ORDER event: pending ``order`` (an ``order_dt`` row) now in ``state``."""
+    clear_event_nb(e, ts, EventKind.ORDER)
+    e["symbol"] = order["symbol"]
+    e["cid"] = order["cid"]
+    e["ticket"] = order["ticket"]
+    e["type"] = order["type"]
+    e["state"] = state
+    e["volume"] = order["volume"]
+    e["price"] = order["price"]
+    e["sl"] = order["sl"]
+    e["tp"] = order["tp"]
+    e["expiry"] = order["expiry"]
 
 
 @kernel

@@ -36,6 +36,9 @@ event_dt = _dt([
     ("balance", np.float64), ("equity", np.float64), ("margin", np.float64),
     ("as_of", np.int64),
     ("timer", np.int32),                        # TIMER: TimerKind
+    # ORDER: a pending order as it now works at the venue (or ``state`` CANCELED)
+    ("ticket", np.int64), ("state", np.int32), ("sl", np.float64), ("tp", np.float64),
+    ("expiry", np.int64),
 ])
 
 # -- SYMBOLS (read-only config, one row per replayed symbol) --
@@ -106,6 +109,7 @@ MAX_SYMBOLS = 32
 BOOK = 64            # positions mirrored from fill reports
 INTENTS = 16         # intents one strategy call may write
 OUTBOX = 64          # orders (and denials) one step may produce
+PENDING = 64         # pending orders mirrored from ORDER events
 SELF_EVENTS = OUTBOX  # the core's events to itself (a denial's REJECT): one per outbox row
 
 quote_dt = _dt([
@@ -140,6 +144,8 @@ core_dt = _dt([
     ("quote", quote_dt, (MAX_SYMBOLS,)),
     # positions as reports told them; scratch and output buffers of one step
     ("book", position_dt, (BOOK,)),
+    ("n_pending", np.int64),
+    ("pending", order_dt, (PENDING,)),          # pending orders working at the venue, by placement
     ("intents", intent_dt, (INTENTS,)),
     ("outbox", order_dt, (OUTBOX,)),            # orders of the last step (denials: state REJECTED)
     ("n_self", np.int64),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from sim.core.enums import (
     AccountMode,
+    Action,
     DealEntry,
     EventKind,
     OrderState,
@@ -94,9 +95,53 @@ def book_fill_nb(c, e):
 
 
 @kernel
+def book_order_nb(c, e):
+    """ORDER: mirror a pending order placed or changed (added or updated), or canceled."""
+    pend = c["pending"]
+    n = c["n_pending"]
+    k = 0
+    while k < n and pend[k]["cid"] != e["cid"]:
+        k += 1
+    if e["state"] != OrderState.PLACED:
+        drop_pending_nb(c, e["cid"])
+        return
+    if k == n:
+        if n >= pend.shape[0]:
+            return
+        c["n_pending"] = n + 1
+    o = pend[k]
+    o["cid"] = e["cid"]
+    o["ticket"] = e["ticket"]
+    o["action"] = Action.NEW
+    o["type"] = e["type"]
+    o["symbol"] = e["symbol"]
+    o["state"] = OrderState.PLACED
+    o["volume"] = e["volume"]
+    o["price"] = e["price"]
+    o["sl"] = e["sl"]
+    o["tp"] = e["tp"]
+    o["expiry"] = e["expiry"]
+
+
+@kernel
+def drop_pending_nb(c, cid):
+    """A pending order left the venue (filled, canceled, expired): out of the mirror."""
+    pend = c["pending"]
+    n = c["n_pending"]
+    for k in range(n):
+        if pend[k]["cid"] == cid:
+            for j in range(k, n - 1):
+                pend[j] = pend[j + 1]
+            c["n_pending"] = n - 1
+            return
+
+
+@kernel
 def book_report_nb(c, e):
     """FILL / REJECT: exposure no longer in flight, the book, counters, the account view."""
     book = c["book"]
+    if c["n_pending"] > 0 and e["cid"] > 0:     # a pending order filled, expired, refused
+        drop_pending_nb(c, e["cid"])
     market = e["type"] == OrderType.BUY or e["type"] == OrderType.SELL
     if e["cid"] > 0 and market and not is_risk_retcode_nb(e["retcode"]):
         # this order's volume is no longer in flight (a risk denial never was)
@@ -139,7 +184,7 @@ def accept_event_nb(e, c):
     """
     kind = e["kind"]
     s = e["symbol"]
-    if kind < EventKind.TICK or kind > EventKind.ACCOUNT or s < 0 or s >= c["n_sym"] or \
+    if kind < EventKind.TICK or kind > EventKind.ORDER or s < 0 or s >= c["n_sym"] or \
             (kind == EventKind.TICK and e["ts"] < c["last_ts"]):
         c["n_bad_events"] += 1
         return False
@@ -163,6 +208,8 @@ def begin_step_nb(e, c):
         book_report_nb(c, e)
     elif kind == EventKind.ACCOUNT:
         account_view_nb(c, e)
+    elif kind == EventKind.ORDER:
+        book_order_nb(c, e)
     elif e["timer"] == TimerKind.DAY:
         account_view_nb(c, e)
         c["day_ts"] = e["ts"]

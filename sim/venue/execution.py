@@ -20,7 +20,7 @@ from sim.core.enums import (
     Side,
     TriggerFill,
 )
-from sim.core.events import account_fields_nb, report_event_nb
+from sim.core.events import account_fields_nb, order_event_nb, report_event_nb
 from sim.jit_cache import kernel
 from sim.venue.accounting import (
     apply_deal_nb,
@@ -74,6 +74,16 @@ def push_report_nb(reports, acct, cfg, ts, kind, order, s, side, volume, price, 
     if kind == EventKind.FILL:
         account_fields_nb(e, ts, acct["balance"], acct["equity"], acct["margin"])
     return k
+
+
+@kernel
+def push_order_nb(reports, acct, cfg, ts, order, state):
+    """Queue an ORDER event (a pending order now ``state``), due after the report latency."""
+    k = report_slot_nb(reports, acct)
+    if k >= 0:
+        due = ts + draw_ns_nb(acct, cfg["lat_report_kind"], cfg["lat_report_a"],
+                              cfg["lat_report_b"])
+        order_event_nb(reports[k], due, order, state)
 
 
 @kernel

@@ -38,6 +38,7 @@ from sim.venue.execution import (
     close_by_nb,
     execute_nb,
     market_price_nb,
+    push_order_nb,
     reject_nb,
     requote_nb,
 )
@@ -78,6 +79,7 @@ def arrive_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa
         o["ticket"] = acct["next_ticket"]
         acct["next_ticket"] += 1
         place_pending_nb(acct, o)
+        push_order_nb(reports, acct, cfg, ts, o, OrderState.PLACED)
         return
     if act == Action.CLOSE:
         i = find_position_nb(positions, o["pos_ticket"])
@@ -163,6 +165,7 @@ def modify_or_cancel_nb(positions, orders, deals, trades, reports, acct, cfg, sy
                 q["state"] = OrderState.CANCELED
                 acct["n_pending"] -= 1
                 o["state"] = OrderState.FILLED
+                push_order_nb(reports, acct, cfg, ts, q, OrderState.CANCELED)
                 return
             rc = check_new_nb(sym, q["type"], q["volume"], o["price"], o["sl"], o["tp"],
                               q["expiry"], ts, bid, ask, o["stoplimit"])
@@ -174,6 +177,7 @@ def modify_or_cancel_nb(positions, orders, deals, trades, reports, acct, cfg, sy
             q["sl"] = o["sl"]
             q["tp"] = o["tp"]
             o["state"] = OrderState.FILLED
+            push_order_nb(reports, acct, cfg, ts, q, OrderState.PLACED)
             return
     reject_nb(deals, reports, acct, cfg, ts, o, s, side, Retcode.POSITION_CLOSED)
 

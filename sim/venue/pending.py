@@ -19,7 +19,7 @@ from sim.core.enums import DealReason, OrderState, OrderTime, OrderType, Retcode
 from sim.core.order_types import is_buy_type_nb
 from sim.core.records import NO_TS
 from sim.jit_cache import kernel
-from sim.venue.execution import execute_nb, reject_nb, triggered_price_nb
+from sim.venue.execution import execute_nb, push_order_nb, reject_nb, triggered_price_nb
 from sim.venue.money import to_points_nb
 
 
@@ -81,6 +81,7 @@ def check_pending_nb(positions, orders, deals, trades, reports, acct, cfg, syms,
             t = OrderType.BUY_LIMIT if t == OrderType.BUY_STOP_LIMIT else OrderType.SELL_LIMIT
             o["type"] = t
             o["price"] = o["stoplimit"]
+            push_order_nb(reports, acct, cfg, ts, o, OrderState.PLACED)
         lp = to_points_nb(o["price"], sym["point"])
         hit = ((t == OrderType.BUY_LIMIT and ap <= lp) or (t == OrderType.BUY_STOP and ap >= lp)
                or (t == OrderType.SELL_LIMIT and bp >= lp)
