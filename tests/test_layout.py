@@ -111,3 +111,15 @@ def test_public_api_importable_from_sim():
     for name in sim.__all__:
         assert getattr(sim, name) is not None
     assert sim.Retcode.DONE == 10009 and sim.EventKind.ACCOUNT == 4
+
+
+def test_docs_name_only_kernels_that_exist():
+    import re
+
+    defined = set()
+    for pkg in ("sim", "strategies", "tests", "bench"):
+        for path in (ROOT / pkg).rglob("*.py"):
+            defined |= set(re.findall(r"def (\w+_nb)\b", path.read_text()))
+    docs = [*(ROOT / "docs").glob("*.md"), ROOT / "README.md", ROOT / "bench" / "README.md"]
+    named = {n for d in docs for n in re.findall(r"\b([a-z_]+_nb)\b", d.read_text())}
+    assert named and not sorted(named - defined)
