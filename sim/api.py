@@ -96,6 +96,9 @@ def backtest(ticks=None, overrides=(), symbol: str | None = None) -> BacktestRes
                 t = TickTable(t.columns, symbol=symbol, source=t.source, server_tz=t.server_tz,
                               fingerprint=t.fingerprint, issues=t.issues, paths=t.paths)
             tables.append(t)
+    start, end = cfg.data.get("start"), cfg.data.get("end")
+    if tables is not None and (start is not None or end is not None):
+        tables = [t.between(start, end) for t in tables]     # data.start/end apply here too
     out = run_backtest(cfg, tables)
     r = out.result
     return BacktestResult(trades=trades_frame(r), equity=equity_frame(r), metrics=out.metrics,

@@ -50,7 +50,7 @@ def backtest_main(cfg: DictConfig) -> float:
     try:
         resolve_strategy(cfg, HydraConfig.get().overrides.task)
         out = _progress_runner(cfg, console)
-    except (DataError, ValueError) as exc:
+    except (DataError, ValueError, RuntimeError) as exc:
         console.print(f"[red]ticklab backtest: {escape(str(exc))}[/red]", soft_wrap=True)
         raise SystemExit(2) from None
     prices = pd.concat([downsample_prices(t.ts, t.bid, t.ask, t.symbol) for t in out.tables],

@@ -144,7 +144,10 @@ def from_mapping(cls, data: dict, prefix: str = ""):
     nested = {"submit_latency": Dist, "venue_latency": Dist, "report_latency": Dist,
               "slippage": Slippage}
     for key, value in data.items():
-        if key in nested and isinstance(value, dict):
+        if key in nested:
+            if not isinstance(value, dict):
+                raise ValueError(f"{prefix}.{key}={value!r}: expected a mapping, e.g. "
+                                 f"{prefix}.{key}.kind=... {prefix}.{key}.a=...")
             data[key] = from_mapping(nested[key], value, f"{prefix}.{key}")
             continue
         problem = type_problem(field_kind(known[key]), value)

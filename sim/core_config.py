@@ -42,10 +42,16 @@ def resolve_strategy(cfg: DictConfig, overrides=()) -> None:
     mod = load_strategy(module)
     given = {}
     for o in overrides:
-        key = str(o).lstrip("+~").partition("=")[0]
-        if key.startswith("strategy.") and key.count(".") == 1 and \
-                key not in ("strategy.module", "strategy.name"):
-            given[key[len("strategy."):]] = cfg.strategy[key[len("strategy."):]]
+        o = str(o)
+        key = o.lstrip("+").partition("=")[0]
+        if not key.startswith("strategy.") or key in ("strategy.module", "strategy.name") \
+                or o.startswith("~"):
+            continue
+        if key.count(".") != 1:
+            raise StrategyError(f"{key}: strategy parameters are flat (strategy.NAME=VALUE)")
+        name = key[len("strategy."):]
+        if name in cfg.strategy:
+            given[name] = cfg.strategy[name]
     name = mod.__name__.rpartition(".")[2]
     with open_dict(cfg):
         cfg.strategy = {"name": name, "module": str(module), **defaults_beside(mod), **given}
@@ -71,7 +77,10 @@ def check_volumes(params, specs: list[SymbolSpec]) -> None:
     The symbol is the strategy's ``symbol`` parameter if it has one, else every symbol.
     """
     index = getattr(params, "symbol", None)
-    targets = [specs[index]] if isinstance(index, int) and 0 <= index < len(specs) else specs
+    if isinstance(index, int) and not 0 <= index < len(specs):
+        raise StrategyError(f"strategy.symbol={index}: the run has {len(specs)} symbol(s) "
+                            f"({', '.join(sp.name for sp in specs)}), indexed from 0")
+    targets = [specs[index]] if isinstance(index, int) else specs
     for f in fields(params):
         if f.name != "lots" and not f.name.endswith("_lots"):
             continue
@@ -81,10 +90,11 @@ def check_volumes(params, specs: list[SymbolSpec]) -> None:
             if sp.volume_min - 1e-9 <= value <= sp.volume_max + 1e-9 and \
                     abs(steps - round(steps)) < 1e-7:
                 continue
+            fate = ("above its maximum" if value > sp.volume_max else
+                    f"routing would round it down to {int(steps + 1e-7) * sp.volume_step:g}")
             raise StrategyError(
                 f"strategy.{f.name}={value}: {sp.name} trades {sp.volume_min:g} to "
-                f"{sp.volume_max:g} lots in steps of {sp.volume_step:g}; routing would round "
-                f"it down to {int(steps + 1e-7) * sp.volume_step:g}")
+                f"{sp.volume_max:g} lots in steps of {sp.volume_step:g}; {fate}")
 
 
 RISK_KEYS = {"kill": bool, "max_order_lots": float}

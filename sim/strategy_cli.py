@@ -8,6 +8,7 @@ sample).  Existing files are never overwritten.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import keyword
 from pathlib import Path
 
@@ -21,6 +22,9 @@ def new_strategy(name: str, folder: Path) -> list[Path]:
     if not name.isidentifier() or keyword.iskeyword(name) or not name.islower():
         raise ValueError(f"strategy name {name!r}: use a lower-case Python identifier, "
                          f"e.g. my_scalper")
+    if importlib.util.find_spec(name) is not None:
+        raise ValueError(f"strategy name {name!r} is already an importable module "
+                         f"({importlib.util.find_spec(name).origin}): choose another name")
     folder.mkdir(parents=True, exist_ok=True)
     targets = [folder / out.format(name=name) for _, out in FILES]
     existing = [str(t) for t in targets if t.exists()]

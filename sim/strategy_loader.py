@@ -10,12 +10,13 @@ from the YAML file beside it (``my_scalper.yaml``).  A module that breaks the co
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import strategies
-from sim.core.strategy_api import is_registered
+from sim.core.strategy_api import is_registered, registered_dtype, source_digest
 
 BUNDLED_DIR = Path(strategies.__file__).resolve().parent
 REQUIRED = ("Params", "params_dt", "state_dt", "make_params", "make_state", "make_data",
@@ -36,7 +37,7 @@ def load_strategy(ref: str) -> ModuleType:
     ref = str(ref).strip()
     if ref.endswith(".py") or "/" in ref or "\\" in ref:
         mod = _load_file(Path(ref).expanduser())
-    elif "." not in ref:
+    elif "." not in ref and (ref in bundled() or importlib.util.find_spec(ref) is None):
         if ref not in bundled():
             raise StrategyError(
                 f"unknown strategy {ref!r}; bundled: {', '.join(bundled())}; for your own, "
@@ -51,7 +52,21 @@ def load_strategy(ref: str) -> ModuleType:
                                 f"folder, or give the file: strategy.module=path/to/file.py") \
                 from None
     check_contract(mod)
+    check_fresh(mod)
     return mod
+
+
+def check_fresh(mod: ModuleType) -> None:
+    """Refuse a strategy whose sources changed on disk since this process imported it.
+
+    A notebook that imported it keeps running the old code: say so, never run it silently.
+    """
+    tag = registered_dtype(mod.on_event_nb).names[-1]
+    if not tag.endswith("_" + source_digest(mod.__name__)):
+        raise StrategyError(
+            f"{mod.__file__}: the strategy (or a helper it imports) changed on disk since "
+            f"this process imported it; restart the kernel or importlib.reload() the changed "
+            f"modules, then run again")
 
 
 def _load_file(path: Path) -> ModuleType:

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.batch.replay import replay_nb
 from sim.config import AccountConfig, ExecutionConfig, account_mode
-from sim.core.decision import DecisionCore
+from sim.core.decision import DecisionCore, raise_strategy_error
 from sim.core.enums import Status
 from sim.core.records import NO_TS, event_dt
 from sim.data.symbols import SymbolSpec
@@ -97,6 +97,8 @@ class Simulation:
             if status == Status.OVERFLOW:
                 i = int(self.venue.account["tick_i"]) - 1
                 raise RuntimeError(f"tick {i}: " + self.venue.overflow_message(int(self.T[0][i])))
+            if self.core.record["n_raised"]:
+                raise_strategy_error(self.core)
             if progress is not None:
                 progress(end, n)
             if end >= n:

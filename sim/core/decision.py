@@ -63,6 +63,14 @@ def step_events_nb(core, sstate, params, data, events, start, orders, src):
     return k, m
 
 
+def raise_strategy_error(core) -> None:
+    """A strategy called by address raised (its wrapper caught it: a C function cannot)."""
+    raise RuntimeError(
+        f"{core.strategy.__name__}: the strategy raised an exception in "
+        f"{int(core.record['n_raised'])} call(s) (it is called by address, which cannot show "
+        f"it): run with strategy_call=inline, or NUMBA_DISABLE_JIT=1, to see it")
+
+
 class DecisionCore:
     """Strategy -> risk -> routing for one strategy over a set of symbols.
 
@@ -95,10 +103,14 @@ class DecisionCore:
             ptr[0] = (fn_address, self.sstate.ctypes.data, self.params.ctypes.data,
                       self.data.ctypes.data, len(self.data))
             self.args = (np.zeros(1, np.uint8), ptr, np.zeros(0))
+            self._raised = True
         else:
+            self._raised = None
             self.params = bind(params, strategy.on_event_nb)
             self.args = (self.sstate, self.params, self.data)
         self.state = make_core(syms, mode, balance, limits)
+        if self._raised:                               # a view: checked after each call
+            self._raised = self.state["n_raised"]
         self.outbox = self.state["outbox"][0]          # a view: this step's orders
         self.ev = np.zeros(1, dtype=event_dt)          # scratch event for ``tick``
         self._orders = np.zeros(64 * OUTBOX, dtype=order_dt)
@@ -107,11 +119,15 @@ class DecisionCore:
     def on_event(self, ev: np.ndarray) -> np.ndarray:
         """Handle one event (a 1-row ``event_dt`` array); return this step's orders (a view)."""
         n = step_event_nb(self.state, *self.args, ev)
+        if self._raised is not None and self._raised[0]:
+            raise_strategy_error(self)
         return self.outbox[:n]
 
     def tick(self, ts: int, symbol: int, bid: float, ask: float) -> np.ndarray:
         """Handle a TICK (ns UTC, symbol index, prices); return this step's orders (a view)."""
         n = step_tick_nb(self.state, *self.args, self.ev, ts, symbol, bid, ask)
+        if self._raised is not None and self._raised[0]:
+            raise_strategy_error(self)
         return self.outbox[:n]
 
     def on_events(self, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -120,6 +136,8 @@ class DecisionCore:
         The arrays are views into buffers reused by the next call: copy what you keep.
         """
         k, m = step_events_nb(self.state, *self.args, events, 0, self._orders, self._src)
+        if self._raised is not None and self._raised[0]:
+            raise_strategy_error(self)
         if k == len(events):
             return self._orders[:m], self._src[:m]
         parts, srcs = [self._orders[:m].copy()], [self._src[:m].copy()]

@@ -128,6 +128,7 @@ core_dt = _dt([
     ("n_rejected", np.int64), ("n_fills", np.int64), ("n_events", np.int64),
     ("n_bad_events", np.int64),                 # events the contract does not allow (counted, ignored)
     ("n_dropped", np.int64),                    # intents that found the outbox full (not sent)
+    ("n_raised", np.int64),                     # strategy calls that raised (by address only)
     ("last_ts", np.int64), ("day_ts", np.int64),    # last event; last server-day TIMER
     ("wake_ts", np.int64),                      # a TIMER(WAKE) is due at this instant (0: none)
     # account view: config, then the venue's figures from FILL / ACCOUNT / TIMER events

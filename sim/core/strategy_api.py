@@ -75,7 +75,13 @@ def source_digest(modname: str) -> str:
     first = Path(mod.__file__).resolve()
     top = sys.modules.get(modname.partition(".")[0])
     top_file = getattr(top, "__file__", None)
-    home = Path(top_file).resolve().parent if top_file and "." in modname else first.parent
+    top_path = list(getattr(top, "__path__", []) or [])
+    if "." not in modname:
+        home = first.parent
+    elif top_file:
+        home = Path(top_file).resolve().parent
+    else:                               # a namespace package: its (first) folder
+        home = Path(top_path[0]).resolve() if top_path else first.parent
     seen, todo, h = set(), [(first, modname)], hashlib.sha256()
     while todo:
         path, name = todo.pop()
@@ -109,6 +115,11 @@ def register(params_dt: np.dtype, on_event_nb) -> None:
 
 def is_registered(on_event_nb) -> bool:
     return on_event_nb in _TAGGED
+
+
+def registered_dtype(on_event_nb) -> np.dtype:
+    """The tagged params dtype ``register`` made: the digest of the code now loaded."""
+    return _TAGGED[on_event_nb]
 
 
 def bind(params: np.ndarray, on_event_nb) -> np.ndarray:
@@ -147,8 +158,12 @@ def _on_event_ov(sstate, params, data, e, core, intents):
     if params.dtype == _POINTER_TYPE:       # sim/core/strategy_pointer.py
         def by_address(sstate, params, data, e, core, intents):
             p = params[0]
-            return call_strategy(p["fn"], p["sstate"], p["params"], p["data"], p["data_len"],
-                                 address_of(e), address_of(core))
+            n = call_strategy(p["fn"], p["sstate"], p["params"], p["data"], p["data_len"],
+                              address_of(e), address_of(core))
+            if n < 0:               # it raised (the wrapper caught it): counted, no intents
+                core["n_raised"] += 1
+                return 0
+            return n
 
         return by_address
     impl = _BY_NBTYPE.get(params.dtype)

@@ -95,8 +95,10 @@ class TickTable:
 def to_utc_ns(value, what: str = "time") -> int:
     """An instant as int64 ns UTC: an int (ns), or anything ``pandas.Timestamp`` reads
     (a time without a zone is UTC); a clear ``ValueError`` otherwise."""
+    if isinstance(value, int | np.integer) and abs(int(value)) >= 10**16:
+        return int(value)                   # ns since the epoch (after 1970-04)
     if isinstance(value, int | np.integer):
-        return int(value)
+        value = str(int(value))             # 20190205, as YAML or Hydra read a bare date
     try:
         t = pd.Timestamp(value)
     except (ValueError, TypeError):

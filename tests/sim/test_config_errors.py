@@ -39,3 +39,15 @@ def test_config_mistake_is_one_line(tmp_path, overrides, message):
     assert out.returncode == 2, text
     assert "Traceback" not in text and len(text.splitlines()) == 1, text
     assert text.startswith("ticklab backtest: ") and message in text, text
+
+MORE = [
+    (["execution.submit_latency=5"], "execution.submit_latency=5: expected a mapping"),
+    (["++strategy.symbol=3"], "strategy.symbol=3: the run has 1 symbol(s) (EURUSD)"),
+    (["strategy.lots=1e9"], "strategy.lots=1000000000.0: EURUSD trades 0.01 to 100 lots in "
+                            "steps of 0.01; above its maximum"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "message"), MORE, ids=[c[0][0] for c in MORE])
+def test_more_config_mistakes_are_one_line(tmp_path, overrides, message):
+    test_config_mistake_is_one_line(tmp_path, overrides, message)

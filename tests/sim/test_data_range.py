@@ -37,3 +37,10 @@ def test_data_range_mistakes_are_one_clear_error():
         sim.backtest(overrides=["data.start=yesterdayish"])
     with pytest.raises(ValueError, match="no ticks in that range"):
         sim.backtest(overrides=["data.start=2030-01-01"])
+
+
+def test_data_start_as_a_bare_date_and_with_ticks_given():
+    t = sim.load_ticks(SAMPLE / "EURUSD")
+    assert to_utc_ns(20190205) == to_utc_ns("2019-02-05")
+    r = sim.backtest(t, overrides=["execution=ideal", "data.start=2019-02-05"])
+    assert r.outcome.result.n_ticks == len(t.between("2019-02-05"))

@@ -96,3 +96,29 @@ def test_strategy_call_by_address_compiles_the_loop_once_for_all_strategies(tmp_
     # Assert: the second strategy ran in the loop compiled for the first, not a new one
     assert first[0] in (0, 1) and first[1] > 0
     assert second[0] == 0 and second[1] > 0
+
+
+def test_strategy_raising_by_address_stops_the_run_with_a_clear_error(tmp_path):
+    # a C function cannot raise: its wrapper catches, the core counts, Python raises
+    new_strategy("raiser", tmp_path)
+    src = tmp_path / "raiser.py"
+    src.write_text(src.read_text().replace('    mid = 0.5 * (e["bid"] + e["ask"])',
+                                           '    if e["ts"] > 0:\n        raise ValueError("boom")\n'
+                                           '    mid = 0.5 * (e["bid"] + e["ask"])'))
+    with pytest.raises(RuntimeError, match=r"raiser: the strategy raised an exception in \d+ "):
+        sim_backtest([f"strategy.module={src}", "strategy_call=pointer"])
+
+
+def test_strategy_by_address_refuses_records_it_cannot_view(tmp_path):
+    new_strategy("rows", tmp_path)
+    src = tmp_path / "rows.py"
+    src.write_text(src.read_text().replace("return np.zeros(1, dtype=state_dt)",
+                                           "return np.zeros(3, dtype=state_dt)"))
+    with pytest.raises(ValueError, match="must return one row"):
+        sim_backtest([f"strategy.module={src}", "strategy_call=pointer"])
+
+
+def sim_backtest(overrides):
+    import sim
+
+    return sim.backtest(overrides=overrides)

@@ -208,3 +208,17 @@ def test_user_strategy_that_does_not_compile_is_one_line_with_its_file_and_line(
     msg = str(err.value)
     assert msg.startswith(f"{src}:{line}: the strategy does not compile under numba")
     assert "rum" in msg and "\n" not in msg
+
+
+def test_user_strategy_edited_after_import_is_refused_in_the_same_process(tmp_path):
+    new_strategy("edited_live", tmp_path)
+    src = tmp_path / "edited_live.py"
+    load_strategy(str(src))
+    src.write_text(src.read_text() + "\n# an edit after the import\n")
+    with pytest.raises(StrategyError, match="changed on disk since this process imported it"):
+        load_strategy(str(src))
+
+
+def test_strategy_new_refuses_a_name_python_already_imports(tmp_path):
+    with pytest.raises(ValueError, match="already an importable module"):
+        new_strategy("numpy", tmp_path)
