@@ -31,15 +31,25 @@ from sim.strategy_loader import StrategyError, defaults_beside, load_strategy
 def resolve_strategy(cfg: DictConfig, overrides=()) -> None:
     """With ``strategy.module`` given, make ``cfg.strategy`` that module's parameters.
 
-    The keys the ``strategy`` group's file brought belong to another strategy: they give
-    way to the defaults in the YAML beside the module, and only the ``strategy.KEY=VALUE``
-    overrides the user wrote (``overrides``, as on the command line: ``strategy.K=V``,
-    ``+strategy.K=V`` or ``++strategy.K=V``, which adds or overrides) are kept on top.
+    Given on the command line, the keys the ``strategy`` group's file brought belong to
+    another strategy: they give way to the defaults in the YAML beside the module, and only
+    the ``strategy.KEY=VALUE`` overrides the user wrote (``overrides``, as on the command
+    line: ``strategy.K=V``, ``+strategy.K=V`` or ``++strategy.K=V``, which adds or
+    overrides) are kept on top.  Set by a group file of its own (``module:`` in
+    ``conf/strategy/NAME.yaml``), that file's values are the module's: they override the
+    YAML beside it.
     """
     module = cfg.strategy.get("module")
     if not module:
         return
     mod = load_strategy(module)
+    if not any(str(o).lstrip("+").startswith("strategy.module=") for o in overrides):
+        own = {k: v for k, v in OmegaConf.to_container(cfg.strategy, resolve=True).items()
+               if k not in ("name", "module")}
+        with open_dict(cfg):
+            cfg.strategy = {"name": cfg.strategy.get("name") or mod.__name__.rpartition(".")[2],
+                            "module": str(module), **defaults_beside(mod), **own}
+        return
     given = {}
     for o in overrides:
         o = str(o)

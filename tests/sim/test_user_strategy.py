@@ -222,3 +222,18 @@ def test_user_strategy_edited_after_import_is_refused_in_the_same_process(tmp_pa
 def test_strategy_new_refuses_a_name_python_already_imports(tmp_path):
     with pytest.raises(ValueError, match="already an importable module"):
         new_strategy("numpy", tmp_path)
+
+
+def test_strategy_group_file_of_a_module_keeps_its_own_values(tmp_path):
+    # conf/strategy/mine.yaml with ``module:`` (here composed by hand): its values are the
+    # module's, over the YAML beside the module
+    from omegaconf import OmegaConf
+
+    from sim.core_config import resolve_strategy
+
+    new_strategy("grouped", tmp_path)
+    cfg = OmegaConf.create({"strategy": {"name": "mine", "module": str(tmp_path / "grouped.py"),
+                                         "run": 9, "lots": 0.2}})
+    resolve_strategy(cfg, overrides=[])
+    assert dict(cfg.strategy) == {"name": "mine", "module": str(tmp_path / "grouped.py"),
+                                  "run": 9, "lots": 0.2, "symbol": 0}
