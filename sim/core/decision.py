@@ -18,7 +18,6 @@ from types import ModuleType
 
 import numpy as np
 
-from sim.core.enums import OrderState
 from sim.core.events import tick_event_nb
 from sim.core.records import OUTBOX, event_dt, order_dt
 from sim.core.state import make_core
@@ -151,8 +150,3 @@ class DecisionCore:
     def record(self):
         """The state record (``core_dt``): counters, account view, quotes, book, limits."""
         return self.state[0]
-
-    @staticmethod
-    def denied(orders: np.ndarray) -> np.ndarray:
-        """Mask of the rows that are the core's own denials (journal, never send)."""
-        return orders["state"] == OrderState.REJECTED
