@@ -8,6 +8,7 @@ replay (``sim.pipeline.build_simulation``) takes the same parts from ``core_part
 
 from __future__ import annotations
 
+import time
 from dataclasses import fields
 from types import ModuleType
 
@@ -26,6 +27,7 @@ from sim.core.decision import DecisionCore
 from sim.core.state import make_limits
 from sim.data.symbols import SymbolSpec
 from sim.strategy_loader import StrategyError, defaults_beside, load_strategy
+from sim.venue.sim_venue import utc_offset
 
 
 def resolve_strategy(cfg: DictConfig, overrides=()) -> None:
@@ -151,9 +153,15 @@ def account_config(cfg: DictConfig) -> AccountConfig:
                         "account")
 
 
-def build_core(cfg: DictConfig, specs: list[SymbolSpec]) -> DecisionCore:
-    """A ``DecisionCore`` for ``specs`` (in the order events will index them) from ``cfg``."""
+def build_core(cfg: DictConfig, specs: list[SymbolSpec], first_ts: int | None = None) -> DecisionCore:
+    """A ``DecisionCore`` for ``specs`` (in the order events will index them) from ``cfg``.
+
+    ``first_ts``: the first event's time (ns UTC; default now), at which the server clock's
+    UTC offset (``account.server_tz``) is taken; TIMER DAY events keep it up to date.
+    """
     mod, params, data, limits = core_parts(cfg, specs)
     account = account_config(cfg)
+    at = time.time_ns() if first_ts is None else int(first_ts)
     return DecisionCore(mod, params, symbol_records(specs, account), account_mode(account),
-                        account.balance, limits, data)
+                        account.balance, limits, data,
+                        utc_offset=utc_offset(at, account.server_tz))

@@ -18,7 +18,7 @@ BIN = Path(sys.executable).parent
 
 def blocks():
     text = (ROOT / "docs" / "strategies.md").read_text()
-    return re.findall(r"```(console|python)\n(.*?)```", text, flags=re.S)
+    return re.findall(r"```(console|python)(?: file=(\S+))?\n(.*?)```", text, flags=re.S)
 
 
 @pytest.mark.slow
@@ -28,7 +28,10 @@ def test_docs_strategies_tutorial_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     ran = []
-    for kind, body in blocks():
+    for kind, file, body in blocks():
+        if file:                            # a file the reader writes: written as shown
+            Path(file).write_text(body)
+            continue
         if kind == "console":
             for line in body.splitlines():
                 if not line.startswith("$ "):
@@ -44,6 +47,7 @@ def test_docs_strategies_tutorial_runs(tmp_path, monkeypatch):
                 exec(compile(body, "docs/strategies.md", "exec"), namespace)
             assert "False" not in buf.getvalue(), buf.getvalue()
             ran.append(buf.getvalue())
-    assert len(ran) == 5
+    assert len(ran) == 7
     assert ran[2].strip() == "True ['symbol', 'side', 'lots', 'open_ts']"
     assert ran[3].strip() == "1 0.1 True"
+    assert ran[6].strip() == "45 -35.2"         # the bars-and-indicators strategy, M1

@@ -19,7 +19,7 @@ from sim.core.enums import Status
 from sim.core.records import NO_TS, event_dt
 from sim.data.symbols import SymbolSpec
 from sim.results import RunResult, run_result
-from sim.venue.sim_venue import rollovers
+from sim.venue.sim_venue import rollovers, utc_offset
 from sim.venue.state import VenueState
 
 
@@ -61,7 +61,8 @@ class Simulation:
         self.venue = VenueState(specs, execution, account, span,
                                 int(roll_ts[0]) if len(roll_ts) else NO_TS)
         self.core = DecisionCore(strategy, params, self.venue.syms, account_mode(account),
-                                 account.balance, limits, data, fn_address)
+                                 account.balance, limits, data, fn_address,
+                                 utc_offset(int(ts[0]), account.server_tz) if len(ts) else 0)
         self.ev = np.zeros(2, dtype=event_dt)     # a TICK and a venue event (replay_nb)
 
     @property

@@ -86,11 +86,13 @@ class DecisionCore:
         fn_address: call the strategy through this C function address instead of
             inlining it (``sim.strategy_wrapper.strategy_address``; the kernels are then
             compiled once for every strategy).
+        utc_offset: the server clock minus UTC at the first event, ns
+            (``sim.venue.sim_venue.utc_offset``); each TIMER DAY updates it.
     """
 
     def __init__(self, strategy: ModuleType, params: np.ndarray, syms: np.ndarray, mode: int,
                  balance: float = 0.0, limits: np.ndarray | None = None,
-                 data: np.ndarray | None = None, fn_address: int = 0):
+                 data: np.ndarray | None = None, fn_address: int = 0, utc_offset: int = 0):
         self.strategy = strategy
         self.data = np.ascontiguousarray(data if data is not None else np.zeros(0))
         self.sstate = strategy.make_state()
@@ -107,7 +109,7 @@ class DecisionCore:
             self._raised = None
             self.params = bind(params, strategy.on_event_nb)
             self.args = (self.sstate, self.params, self.data)
-        self.state = make_core(syms, mode, balance, limits)
+        self.state = make_core(syms, mode, balance, limits, utc_offset)
         if self._raised:                               # a view: checked after each call
             self._raised = self.state["n_raised"]
         self.outbox = self.state["outbox"][0]          # a view: this step's orders

@@ -12,7 +12,8 @@ fills the same fields for the same kind:
 |         | execution time                                                                  |
 | REJECT  | ts, symbol, cid, type, side, volume, price, retcode, position_id                |
 |         | (a requote also carries the new bid/ask)                                        |
-| TIMER   | ts, timer (TimerKind); DAY: balance, equity, margin, as_of = ts                 |
+| TIMER   | ts, timer (TimerKind); DAY: balance, equity, margin, as_of = ts; a DAY's ts is  |
+|         | a server midnight, so it also gives the server's UTC offset (``core["utc_offset"]``) |
 | ACCOUNT | ts, balance, equity, margin, as_of = ts                                         |
 | ORDER   | ts, symbol, cid, ticket, type, state (PLACED: placed, modified or a stop-limit  |
 |         | turned limit; CANCELED), volume, price, sl, tp, expiry                          |
@@ -29,6 +30,7 @@ its events), whoever feeds it.
 from __future__ import annotations
 
 from sim.core.enums import EventKind
+from sim.core.records import NS_PER_DAY
 from sim.jit_cache import kernel
 
 
@@ -131,6 +133,14 @@ def timer_event_nb(e, ts, timer, balance, equity, margin):
     clear_event_nb(e, ts, EventKind.TIMER)
     e["timer"] = timer
     account_fields_nb(e, ts, balance, equity, margin)
+
+
+@kernel(inline=True)
+def midnight_offset_nb(ts):
+    """The server's clock minus UTC (ns, in (-12 h, +12 h]) given that ``ts`` (ns UTC) is a
+    server midnight, as a TIMER DAY's is."""
+    off = -ts % NS_PER_DAY
+    return off - NS_PER_DAY if off > NS_PER_DAY // 2 else off
 
 
 @kernel

@@ -19,6 +19,7 @@ def _dt(fields):
 
 
 NO_TS = np.iinfo(np.int64).max             # "no such instant" (no timer, no expiry due)
+NS_PER_DAY = 86_400_000_000_000
 VOL_EPS = 1e-9                              # lots: volumes closer than this are equal
 
 # -- EVENTS: the one input of the decision core (docs/architecture.md, "The event contract") --
@@ -131,6 +132,8 @@ core_dt = _dt([
     ("n_raised", np.int64),                     # strategy calls that raised (by address only)
     ("last_ts", np.int64), ("day_ts", np.int64),    # last event; last server-day TIMER
     ("wake_ts", np.int64),                      # a TIMER(WAKE) is due at this instant (0: none)
+    ("utc_offset", np.int64),                   # server clock minus UTC, ns: given at creation,
+                                                # then read off each TIMER DAY (a server midnight)
     # account view: config, then the venue's figures from FILL / ACCOUNT / TIMER events
     ("mode", np.int32),                         # AccountMode
     ("n_sym", np.int32),

@@ -27,7 +27,7 @@ def make_limits(kill: bool = False, max_order_lots: float = 0.0, bypass: bool = 
 
 
 def make_core(syms: np.ndarray, mode: int, balance: float = 0.0,
-              limits: np.ndarray | None = None) -> np.ndarray:
+              limits: np.ndarray | None = None, utc_offset: int = 0) -> np.ndarray:
     """Return a fresh decision-core state (a 1-row ``core_dt`` array).
 
     Args:
@@ -37,6 +37,8 @@ def make_core(syms: np.ndarray, mode: int, balance: float = 0.0,
         balance: the account balance before the first event, account currency (the view
             then follows the venue's FILL / ACCOUNT / TIMER events).
         limits: the risk limits (``make_limits``); default: every rule off.
+        utc_offset: the broker's server clock minus UTC at the first event, ns (bars and
+            sessions start on the server's clock); each TIMER DAY then updates it.
     """
     if not 1 <= len(syms) <= MAX_SYMBOLS:
         raise ValueError(f"the decision core takes 1 to {MAX_SYMBOLS} symbols, got {len(syms)}")
@@ -47,6 +49,7 @@ def make_core(syms: np.ndarray, mode: int, balance: float = 0.0,
     c["n_sym"] = len(syms)
     c["balance"] = balance
     c["equity"] = balance
+    c["utc_offset"] = utc_offset
     c["trading_state"] = TradingState.ACTIVE
     c["limits"] = (limits if limits is not None else make_limits())[0]
     c["spec"][: len(syms)] = syms

@@ -31,7 +31,7 @@ from sim.core.enums import (
     Side,
     TimerKind,
 )
-from sim.core.events import clear_event_nb, report_event_nb
+from sim.core.events import clear_event_nb, midnight_offset_nb, report_event_nb
 from sim.core.records import VOL_EPS
 from sim.core.risk import check_intent_nb, is_risk_retcode_nb
 from sim.core.routing import emit_nb, order_side_volume_nb, route_nb
@@ -213,6 +213,7 @@ def begin_step_nb(e, c):
     elif e["timer"] == TimerKind.DAY:
         account_view_nb(c, e)
         c["day_ts"] = e["ts"]
+        c["utc_offset"] = midnight_offset_nb(e["ts"])
 
 
 @kernel

@@ -41,6 +41,11 @@ def rollovers(t_first: int, t_last: int, server_tz: str):
     return roll.astype(np.int64), ((days + 3) % 7).astype(np.int64)
 
 
+def utc_offset(ts: int, server_tz: str) -> int:
+    """The server clock minus UTC at instant ``ts`` (ns UTC), ns."""
+    return int(utc_to_server(np.array([ts], np.int64), server_tz)[0]) - int(ts)
+
+
 @kernel
 def quote_entry_nb(ts, s, bid, ask, roll_ts, roll_wd, positions, orders, deals, trades, reports,
                    acct_a, cfg_a, syms, qb, qa, tmp, equity, olog):
@@ -113,6 +118,11 @@ class SimVenue:
             a = self.state.account
             if a["day_end"] == NO_TS:       # past the last known midnight: the next one
                 a["day_end"] = self.roll_ts[a["roll_i"]]
+
+    def utc_offset(self, ts: int) -> int:
+        """The server clock minus UTC at ``ts`` (ns UTC), ns: the decision core's
+        ``utc_offset`` at its first event (bars and sessions start on the server's clock)."""
+        return utc_offset(ts, self.server_tz)
 
     @property
     def syms(self) -> np.ndarray:

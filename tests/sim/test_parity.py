@@ -52,7 +52,7 @@ def per_event_run(specs, streams, params, execution, account, limits=None):
     ts, sym, bid, ask = sim.T[:4]                    # the merged stream (the socket's order)
     venue = SimVenue.create(specs, execution, account, int(ts[0]), int(ts[-1]))
     core = DecisionCore(ec, ec.make_params(params), venue.syms, account_mode(account),
-                        account.balance, limits)
+                        account.balance, limits, utc_offset=venue.utc_offset(int(ts[0])))
     drive(core, venue, ts, sym, bid, ask)
     return run_result(venue.state, core, len(ts))
 
@@ -248,7 +248,7 @@ def test_sim_venue_fed_past_its_horizon_keeps_rolling_days():
                        data=sc.make_data(p)).run()
     venue = SimVenue.create(specs, ex, acct, int(ts[0]), int(ts[0]))
     core = DecisionCore(sc, sc.make_params(p), venue.syms, account_mode(acct), acct.balance,
-                        data=sc.make_data(p))
+                        data=sc.make_data(p), utc_offset=venue.utc_offset(int(ts[0])))
     for i in range(len(ts)):
         venue.feed_tick(core, int(ts[i]), 0, bid[i], bid[i] + 1e-4)
     live = run_result(venue.state, core, len(ts))
