@@ -60,10 +60,11 @@ def _prune(base: Path, current: Path) -> None:
 
 def install() -> Path:
     """Point numba's cache at ``<cache_base>/<source_hash>`` and return that folder."""
-    global FRESH
+    global FRESH, FIRST
     base = cache_base()
     target = base / source_hash()
     new = FRESH = not target.exists()
+    FIRST = new and not (base.exists() and any(d.is_dir() for d in base.iterdir()))
     target.mkdir(parents=True, exist_ok=True)
     if new:
         _prune(base, target)
@@ -73,6 +74,15 @@ def install() -> Path:
 
 
 FRESH = False               # the cache folder was new in this process: everything compiles
+FIRST = False               # ... and there was none before: the first run on this machine
+
+
+def compile_reason() -> str:
+    """Why this process compiles ticklab's kernels ("" if it loads them from the cache)."""
+    if not FRESH:
+        return ""
+    return ("first run on this machine" if FIRST else "ticklab's code changed since the "
+            "last run") + ": compiling its kernels (about a minute, once per code version)"
 CACHE_DIR = install()
 
 

@@ -58,6 +58,16 @@ def strategy_cfunc(sstate, params, data, data_len, event, core):
 _LOADED: dict[str, ModuleType] = {}
 
 
+def wrapper_path(mod: ModuleType, sstate: np.ndarray, params: np.ndarray,
+                 data: np.ndarray) -> Path:
+    """The generated module of ``mod``'s strategy for these records: named after its
+    source digest and the records' layouts, so it exists once it has been compiled."""
+    tag = registered_dtype(mod.on_event_nb).names[-1]
+    layouts = repr((sstate.dtype, params.dtype, data.dtype)).encode()
+    name = f"ticklab_wrapper{tag}_{hashlib.sha256(layouts).hexdigest()[:10]}"
+    return Path(jit_cache.CACHE_DIR) / "strategy_wrappers" / f"{name}.py"
+
+
 def strategy_address(mod: ModuleType, sstate: np.ndarray, params: np.ndarray,
                      data: np.ndarray) -> int:
     """The C address of ``mod``'s strategy compiled for these records (compiled or loaded)."""
@@ -66,14 +76,11 @@ def strategy_address(mod: ModuleType, sstate: np.ndarray, params: np.ndarray,
             f"{mod.__file__}: make_state() and make_params() must return one row and "
             f"make_data() a 1-D array (got {len(sstate)} state rows, {len(params)} params "
             f"rows, data {None if data is None else np.shape(data)}); or strategy_call=inline")
-    tag = registered_dtype(mod.on_event_nb).names[-1]
-    layouts = repr((sstate.dtype, params.dtype, data.dtype)).encode()
-    name = f"ticklab_wrapper{tag}_{hashlib.sha256(layouts).hexdigest()[:10]}"
+    path = wrapper_path(mod, sstate, params, data)
+    name = path.stem
     wrapper = _LOADED.get(name)
     if wrapper is None:
-        folder = Path(jit_cache.CACHE_DIR) / "strategy_wrappers"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
         text = TEMPLATE.format(module=mod.__name__, state=sstate.dtype, params=params.dtype,
                                data=data.dtype)
         if not path.exists() or path.read_text() != text:
