@@ -41,6 +41,7 @@ def backtest_main(cfg: DictConfig) -> float:
     from hydra.core.hydra_config import HydraConfig
 
     from sim.core_config import resolve_strategy
+    from sim.data import provenance
     from sim.metrics import summary_table
     from sim.report import write_report
     from sim.store import code_version, downsample_prices, save_run
@@ -55,12 +56,17 @@ def backtest_main(cfg: DictConfig) -> float:
         raise SystemExit(2) from None
     prices = pd.concat([downsample_prices(t.ts, t.bid, t.ask, t.symbol) for t in out.tables],
                        ignore_index=True)
+    data_info = provenance.describe(out.tables)
     run_id = save_run(cfg.store, out.result, out.metrics, OmegaConf.to_yaml(cfg), out.fingerprint,
-                      code_version(), float(cfg.account.balance), started, prices=prices)
+                      code_version(), float(cfg.account.balance), started, prices=prices,
+                      data_info=data_info)
     n = out.result.n_ticks
     console.print(summary_table(out.metrics, title=f"run {run_id}: {cfg.strategy.name} on "
                                 f"{', '.join(out.result.names)}, execution={cfg.execution.name}"))
     note = "; the kernels were compiled first (once after each code change)" if out.compiled else ""
+    for line in provenance.lines(data_info):
+        console.print(line, style="bold yellow" if "SYNTHETIC" in line else None,
+                      highlight=False, soft_wrap=True)
     console.print(f"{n:,} ticks replayed in {out.seconds:.3f} s "
                   f"({n / max(out.seconds, 1e-9) / 1e6:.1f} M ticks/s){note}")
     console.print(f"run [bold]{run_id}[/bold] stored in {cfg.store}")

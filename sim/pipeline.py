@@ -19,9 +19,10 @@ from omegaconf import DictConfig, OmegaConf
 from sim.batch.engine import Simulation
 from sim.config import ExecutionConfig, from_mapping
 from sim.core_config import account_config, core_parts
-from sim.data import TickTable, load_ticks
+from sim.data import TickTable, load_bars, load_ticks
 from sim.data.formats import Chunk
 from sim.data.symbols import load_symbol
+from sim.data.synthetic import CHOICES, check_bar_spread, check_mode, ticks_from_bars
 from sim.data.validate import validate_chunk
 from sim.results import RunResult
 from sim.strategy_loader import compile_error, load_strategy
@@ -55,8 +56,16 @@ def resolve_path(p: str) -> Path:
     return alt if alt.exists() else path
 
 
+DATA_KEYS = ("path", "symbol", "format", "server_tz", "start", "end", "ticks_from_bars",
+             "bar_spread")
+
+
 def load_data(cfg: DictConfig) -> list[TickTable]:
-    """Load the ``data`` group: one path (or a list of {path, symbol, ...}) per symbol."""
+    """Load the ``data`` group: one path (or a list of {path, symbol, ...}) per symbol.
+
+    With ``ticks_from_bars`` (open_only, ohlc, every_tick) the path holds bars and the
+    ticks are generated from them as MT5's tester does (``sim.data.synthetic``).
+    """
     d = cfg.data
     items = d.path if OmegaConf.is_list(d.path) else [d]
     tables = []
@@ -64,11 +73,21 @@ def load_data(cfg: DictConfig) -> list[TickTable]:
         if isinstance(item, str):
             item = OmegaConf.create({"path": item})
         # any other key is an importer option (e.g. +data.epoch=ns, +data.spread_points=8)
-        extra = {k: v for k, v in OmegaConf.to_container(item).items()
-                 if k not in ("path", "symbol", "format", "server_tz", "start", "end")}
-        tables.append(load_ticks(resolve_path(item.path), fmt=item.get("format", d.get("format", "auto")),
-                                 symbol=item.get("symbol", d.get("symbol")),
-                                 server_tz=item.get("server_tz", d.get("server_tz")), **extra))
+        extra = {k: v for k, v in OmegaConf.to_container(item).items() if k not in DATA_KEYS}
+        kw = dict(fmt=item.get("format", d.get("format", "auto")),
+                  symbol=item.get("symbol", d.get("symbol")),
+                  server_tz=item.get("server_tz", d.get("server_tz")), **extra)
+        mode = item.get("ticks_from_bars", d.get("ticks_from_bars"))
+        spread = check_bar_spread(item.get("bar_spread", d.get("bar_spread")))
+        if mode is None:
+            if spread is not None:
+                raise ValueError(f"data.bar_spread={spread}: applies only to bars; set "
+                                 f"data.ticks_from_bars={CHOICES} as well")
+            tables.append(load_ticks(resolve_path(item.path), **kw))
+        else:
+            check_mode(mode)
+            tables.append(ticks_from_bars(load_bars(resolve_path(item.path), **kw), mode,
+                                          spread))
     start, end = d.get("start"), d.get("end")
     if start is not None or end is not None:
         tables = [t.between(start, end) for t in tables]

@@ -1,7 +1,8 @@
 """Self-contained HTML report of one stored run (plotly inlined, no CDN, no network).
 
 Sections: header (run id, strategy, symbols, data fingerprint, code version,
-execution preset), the metrics table, equity + drawdown curves, trades drawn on
+execution preset, where the ticks came from: real or synthetic, server time zone,
+import clean-ups), the metrics table, equity + drawdown curves, trades drawn on
 the price (per-minute bid from the store's ``prices`` table), the resolved config.
 """
 
@@ -16,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.data import provenance
 from sim.metrics import format_value, metric_rows
 from sim.store import load_run
 
@@ -25,7 +27,7 @@ h1{font-size:22px;margin:0 0 8px} h2{font-size:17px;margin:24px 0 8px}
 table{border-collapse:collapse;font-size:13px} td,th{padding:3px 10px;border-bottom:1px solid #eee}
 td.v{text-align:right;font-variant-numeric:tabular-nums} .hdr td:first-child{color:#666}
 .grid{display:flex;gap:40px;flex-wrap:wrap} pre{background:#f6f6f6;padding:10px;font-size:12px}
-code{font-size:12px}
+code{font-size:12px} .syn{color:#a04000;font-weight:bold;margin:4px 0}
 """
 
 
@@ -140,6 +142,10 @@ def render_report(run: dict) -> str:
               ("Code version", r.get("code_version") or "–"), ("Started", r.get("started") or "–"),
               ("Ticks", f"{int(r.get('n_ticks') or 0):,}"),
               ("Initial balance", f"{float(r.get('initial_balance') or 0):,.2f}")]
+    data_lines = provenance.lines(run.get("data_info"))
+    header += [("Data", line) for line in data_lines]
+    banner = "".join(f"<p class='syn'>{html.escape(line)}</p>" for line in data_lines
+                     if "SYNTHETIC" in line)
     summary = [(label, text) for label, _, text in metric_rows(m)]
     raw = [(k, _raw_value(v)) for k, v in m.items()]
     start = float(r.get("initial_balance") or 0.0)
@@ -152,7 +158,7 @@ def render_report(run: dict) -> str:
     return "\n".join([
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>", _table(header, "hdr"),
+        f"<h1>{html.escape(title)}</h1>", banner, _table(header, "hdr"),
         "<h2>Metrics</h2><div class='grid'>", _table(summary),
         "<details><summary>All metrics (raw keys, docs/metrics.md)</summary>",
         _table(raw), "</details></div>",

@@ -37,7 +37,7 @@ SCHEMA: dict[str, dict[str, type]] = {
     "runs": {"id": _I, "started": _S, "saved": _S, "strategy": _S, "symbols": _S,
              "execution": _S, "config_yaml": _S, "data_fingerprint": _S, "code_version": _S,
              "initial_balance": _F, "n_ticks": _I, "n_trades": _I, "net_pnl": _F,
-             "max_dd": _F, "max_dd_pct": _F, "metrics": _S},
+             "max_dd": _F, "max_dd_pct": _F, "metrics": _S, "data_info": _S},
     "orders": {"run_id": _I, "cid": _I, "ticket": _I, "action": _I, "type": _I, "symbol": _S,
                "lots": _F, "price": _F, "sl": _F, "tp": _F, "expiry": _I, "pos_ticket": _I,
                "signal_ts": _I, "arrive_ts": _I, "signal_price": _F, "retcode": _I,
@@ -106,8 +106,22 @@ def _retry(fn, retries: int = RETRIES):
     raise AssertionError("unreachable")
 
 
+def _add_columns(db: sqlite_utils.Database) -> None:
+    """Add the columns a store written by an older ticklab lacks (the schema only grows)."""
+    for name, cols in SCHEMA.items():
+        have = db[name].columns_dict
+        for col, kind in cols.items():
+            if col not in have:
+                try:
+                    db[name].add_column(col, kind)
+                except sqlite3.OperationalError as exc:    # a parallel sweep job added it
+                    if "duplicate column" not in str(exc):
+                        raise
+
+
 def _create_tables(db: sqlite_utils.Database) -> None:
     if all(db[t].exists() for t in SCHEMA):
+        _add_columns(db)
         return
     db.conn.execute("BEGIN IMMEDIATE")
     try:
@@ -259,7 +273,7 @@ def _names_from_yaml(config_yaml: str) -> tuple[str | None, str | None]:
 def save_run(path, result, metrics: dict, config_yaml: str, data_fingerprint: str,
              code_version: str, initial_balance: float, started: datetime | str | None = None,
              *, prices: pd.DataFrame | None = None, strategy: str | None = None,
-             execution: str | None = None) -> int:
+             execution: str | None = None, data_info: dict | None = None) -> int:
     """Append one run (all its tables) in a single transaction; return its run id.
 
     Args:
@@ -274,6 +288,8 @@ def save_run(path, result, metrics: dict, config_yaml: str, data_fingerprint: st
         prices: optional downsampled prices (``downsample_prices``, concatenated per symbol).
         strategy, execution: names for the header; default ``strategy.name`` /
             ``execution.name`` of ``config_yaml``.
+        data_info: where the ticks came from (``sim.data.provenance.describe``): real or
+            synthetic, server time zone, import clean-ups.
     """
     if isinstance(started, datetime):
         started = started.astimezone(UTC).isoformat()
@@ -287,6 +303,7 @@ def save_run(path, result, metrics: dict, config_yaml: str, data_fingerprint: st
         "n_trades": int(metrics.get("n_trades", len(result.trades))),
         "net_pnl": _num(metrics.get("net_pnl")), "max_dd": _num(metrics.get("max_dd")),
         "max_dd_pct": _num(metrics.get("max_dd_pct")), "metrics": _encode_metrics(metrics),
+        "data_info": json.dumps(data_info) if data_info is not None else None,
     }
     children = {
         "orders": frames.orders_frame(result), "fills": frames.fills_frame(result),
@@ -347,8 +364,9 @@ def load_run(path, run_id: int) -> dict:
     """Read one run back.
 
     Returns:
-        ``{"run": runs row (dict), "metrics": dict, "config": YAML text,
-        "orders"|"fills"|"rejections"|"trades"|"equity"|"positions"|"prices": DataFrame}``.
+        ``{"run": runs row (dict), "metrics": dict, "config": YAML text, "data_info": dict
+        or None (runs stored before it existed), "orders"|"fills"|"rejections"|"trades"|
+        "equity"|"positions"|"prices": DataFrame}``.
 
     Raises:
         KeyError: no run with this id.
@@ -360,7 +378,8 @@ def load_run(path, run_id: int) -> dict:
             raise KeyError(f"run {run_id} not found in {path}")
         run = rows[0]
         out = {"run": run, "metrics": _decode_metrics(run.get("metrics")),
-               "config": run.get("config_yaml") or ""}
+               "config": run.get("config_yaml") or "",
+               "data_info": json.loads(run["data_info"]) if run.get("data_info") else None}
         for table in CHILD_TABLES:
             out[table] = _frame(db, table, int(run_id))
         return out
@@ -369,10 +388,10 @@ def load_run(path, run_id: int) -> dict:
 
 
 def list_runs(path=None) -> pd.DataFrame:
-    """Every stored run (without config and metrics JSON), oldest first."""
+    """Every stored run (without the config, metrics and data_info JSON), oldest first."""
     db = open_store(path)
     try:
-        cols = [c for c in SCHEMA["runs"] if c not in ("config_yaml", "metrics")]
+        cols = [c for c in SCHEMA["runs"] if c not in ("config_yaml", "metrics", "data_info")]
         rows = list(db.query(f"SELECT {', '.join(cols)} FROM runs ORDER BY id"))
         return pd.DataFrame(rows, columns=cols)
     finally:

@@ -127,10 +127,12 @@ def load_bars(path, fmt: str = "auto", symbol: str | None = None,
         fmt = sniff_bar_format(p)
         if fmt is None:
             raise DataError(p, None, "bar format not recognised",
-                            f"one of {', '.join(BAR_FORMATS)}", "pass fmt= explicitly")
+                            f"one of {', '.join(BAR_FORMATS)}",
+                            "name it: data.format=F (ticklab backtest), --format F (ticklab "
+                            "data info), fmt= (Python)")
     elif fmt not in BAR_FORMATS:
         raise DataError(p, None, f"unknown bar format {fmt!r}", f"one of {', '.join(BAR_FORMATS)}",
-                        "pass a listed fmt= or 'auto'")
+                        "set data.format (--format) to a listed one or auto")
     mod = format_module(fmt)
     spec = None
     if symbol is not None:
@@ -160,6 +162,38 @@ def load_bars(path, fmt: str = "auto", symbol: str | None = None,
     out.attrs = attrs
     out.attrs.update(symbol=symbol or attrs.get("symbol"), source=fmt, server_tz=tz, path=str(p))
     return out
+
+
+NS_PER_MIN = 60_000_000_000
+_TF_NAMES = {1: "M1", 2: "M2", 3: "M3", 4: "M4", 5: "M5", 6: "M6", 10: "M10", 12: "M12",
+             15: "M15", 20: "M20", 30: "M30", 60: "H1", 120: "H2", 180: "H3", 240: "H4",
+             360: "H6", 480: "H8", 720: "H12", 1440: "D1", 10080: "W1", 43200: "MN1"}
+
+
+def bar_period_ns(df: pd.DataFrame) -> int:
+    """The bars' timeframe in ns: the file's own period (``attrs["period"]``, minutes) if it
+    states one, else the most common spacing of consecutive bars (gaps only widen spacing).
+
+    Raises:
+        ValueError: fewer than two bars and no stated period.
+    """
+    if df.attrs.get("period"):
+        return int(df.attrs["period"]) * NS_PER_MIN
+    d = np.diff(pd.DatetimeIndex(df["ts"]).asi8)
+    d = d[d > 0]
+    if not len(d):
+        raise ValueError(f"{df.attrs.get('path', 'bars')}: cannot tell the timeframe of a "
+                         "single bar")
+    vals, counts = np.unique(d, return_counts=True)
+    return int(vals[np.argmax(counts)])
+
+
+def timeframe_name(period_ns: int) -> str:
+    """MT's name of a timeframe (``M1``, ``H1``, ``D1``...), else minutes or seconds."""
+    minutes, rest = divmod(int(period_ns), NS_PER_MIN)
+    if rest:
+        return f"{period_ns / 1e9:g} s"
+    return _TF_NAMES.get(minutes, f"{minutes} min")
 
 
 @dataclass

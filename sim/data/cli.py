@@ -4,6 +4,9 @@
                         [--policy KIND=ACTION ...] [--no-cache] [reader options]
     ticklab data info PATH... [same options] [--gap-minutes N] [--json]
 
+``info`` on one bar file (``.hst``, bar CSV, Dukascopy candles, or ``--format`` a bar
+format) describes the bars instead: timeframe, span, gaps, spread, volumes.
+
 Reader options: ``--column ROLE=NAME`` (generic CSV mapping), ``--spread-points N``,
 ``--point P``, ``--epoch s|ms|us|ns``, ``--date-format auto|ymd|dmy``.
 A ``DataError`` prints one red message and exits with code 2.
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -31,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
                        ("info", "summarise tick files")):
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("paths", nargs="+", metavar="PATH", help="file(s) or folder(s)")
-        p.add_argument("--format", default="auto", help="tick format (default: auto-detect)")
+        p.add_argument("--format", default="auto",
+                       help="tick format, or for info a bar format (default: auto-detect)")
         p.add_argument("--symbol", help="symbol name (default: guessed from the file name)")
         p.add_argument("--server-tz", help="clock of the files: UTC, NY+7, UTC+2, an IANA name")
         p.add_argument("--policy", action="append", default=[], metavar="KIND=ACTION",
@@ -86,6 +91,56 @@ def _load(args, console: Console, show_progress: bool):
         return load_ticks(paths, progress=progress, **kwargs)
 
 
+def _bar_format(args) -> str | None:
+    """The bar format of ``data info``'s input, or None when it is ticks (or unknown)."""
+    from sim.data.bars import sniff_bar_format
+    from sim.data.formats import BAR_FORMATS
+    from sim.data.loader import sniff_tick_format
+
+    if args.cmd != "info" or len(args.paths) != 1 or args.format not in ("auto", *BAR_FORMATS):
+        return None
+    if args.format != "auto":
+        return args.format
+    p = Path(args.paths[0])
+    return None if sniff_tick_format(p) else sniff_bar_format(p)
+
+
+def _bars_summary(args, fmt: str) -> dict:
+    from sim.data.bar_info import summarise_bars
+    from sim.data.bars import load_bars
+    from sim.data.loader import guess_symbol
+
+    bars = load_bars(args.paths[0], fmt=fmt, server_tz=args.server_tz,
+                     symbol=args.symbol or guess_symbol(args.paths[0]))
+    return summarise_bars(bars, gap_minutes=args.gap_minutes)
+
+
+def _bars_table(s: dict) -> Table:
+    t = Table(title=f"bars: {s['symbol'] or '?'} {s['timeframe']} ({s['format']})",
+              show_header=False)
+    t.add_column("field", style="bold")
+    t.add_column("value", overflow="fold")
+    t.add_row("bars", f"{s['bars']:,}")
+    t.add_row("timeframe", f"{s['timeframe']} (from {s['timeframe_from']})")
+    t.add_row("first bar (UTC)", s["first_utc"])
+    t.add_row("last bar (UTC)", s["last_utc"])
+    t.add_row("server time zone assumed", s["server_tz"])
+    g = s["gaps"]
+    largest = "; ".join(f"{x['start']} -> {x['end']} ({x['minutes']} min)" for x in g["largest"])
+    t.add_row(f"gaps > {g['longer_than_minutes']:g} min",
+              f"{g['count']} ({g['missing_bars']:,} bars missing)"
+              + (f": {largest}" if largest else ""))
+    sp = s["spread_points"]
+    t.add_row("spread (points)", "none in the file (all zero)" if sp is None else
+              f"min {sp['min']}, median {sp['median']:g}, max {sp['max']}")
+    t.add_row("tick volume", f"{s['tick_volume']:,}")
+    t.add_row("real volume", f"{s['real_volume']:,.6g}")
+    t.add_row("files", "\n".join(s["paths"]))
+    t.add_row("backtest on it", "ticklab backtest data.path=FILE data.ticks_from_bars="
+              "open_only|ohlc|every_tick" + (" data.bar_spread=N" if sp is None else ""))
+    return t
+
+
 def _table(s: dict) -> Table:
     t = Table(title=f"ticks: {s['symbol'] or '?'} ({s['source']})", show_header=False)
     t.add_column("field", style="bold")
@@ -130,11 +185,15 @@ def main(argv: list[str] | None = None) -> int:
         from sim.data.info import summarise
 
         quiet = getattr(args, "json", False)
-        table = _load(args, err, show_progress=not quiet and (
-            len(args.paths) >= PROGRESS_MIN_FILES or args.cmd == "import"))
-        summary = summarise(table, gap_minutes=getattr(args, "gap_minutes", 30.0))
-        target = cache.cache_path(table.fingerprint)
-        summary["cache_file"] = str(target) if not args.no_cache and target.exists() else None
+        if (bar_fmt := _bar_format(args)) is not None:
+            summary = _bars_summary(args, bar_fmt)
+        else:
+            table = _load(args, err, show_progress=not quiet and (
+                len(args.paths) >= PROGRESS_MIN_FILES or args.cmd == "import"))
+            summary = summarise(table, gap_minutes=getattr(args, "gap_minutes", 30.0))
+            target = cache.cache_path(table.fingerprint)
+            summary["cache_file"] = str(target) if not args.no_cache and target.exists() \
+                else None
     except DataError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
         return 2
@@ -144,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "json", False):
         print(json.dumps(summary, indent=2))
         return 0
-    console.print(_table(summary))
+    console.print(_bars_table(summary) if summary.get("kind") == "bars" else _table(summary))
     if args.cmd == "import":
         where = summary["cache_file"] or "not cached (--no-cache)"
         console.print(f"cached: {where}", highlight=False, soft_wrap=True)

@@ -13,7 +13,7 @@ NS_PER_HOUR = 60 * NS_PER_MIN
 LARGEST_GAPS = 5
 
 
-def _iso(ns: int) -> str:
+def iso_utc(ns: int) -> str:
     return pd.Timestamp(int(ns), tz="UTC").isoformat()
 
 
@@ -49,7 +49,7 @@ def summarise(table: TickTable, gap_minutes: float = 30) -> dict:
         "symbol": table.symbol, "rows": n, "source": table.source,
         "server_tz": table.server_tz, "fingerprint": table.fingerprint,
         "paths": list(table.paths),
-        "first_utc": _iso(ts[0]) if n else None, "last_utc": _iso(ts[-1]) if n else None,
+        "first_utc": iso_utc(ts[0]) if n else None, "last_utc": iso_utc(ts[-1]) if n else None,
         "issues": [i.describe() for i in table.issues],
     }
     if n == 0:
@@ -65,7 +65,7 @@ def summarise(table: TickTable, gap_minutes: float = 30) -> dict:
     out["gaps"] = {
         "longer_than_minutes": gap_minutes, "count": len(gi),
         "total_hours": round(float(d[gi].sum()) / NS_PER_HOUR, 2),
-        "largest": [{"start": _iso(ts[i]), "end": _iso(ts[i + 1]),
+        "largest": [{"start": iso_utc(ts[i]), "end": iso_utc(ts[i + 1]),
                      "minutes": round(float(d[i]) / NS_PER_MIN, 1)} for i in top],
     }
     point, point_src = point_of(table)

@@ -26,9 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from sim.data import cache as tick_cache
+from sim.data.bars import sniff_bar_format
 from sim.data.errors import DataError, Issue, resolve_policy
 from sim.data.formats import TICK_FORMATS, Chunk, format_module
 from sim.data.symbols import available_symbols, load_symbol
+from sim.data.synthetic import CHOICES
 from sim.data.table import TickTable
 from sim.data.timezones import normalise_tz, server_to_utc
 from sim.data.validate import validate_chunk
@@ -48,8 +50,8 @@ def _head(path: Path) -> bytes:
         return fh.read(4096)
 
 
-def detect_format(path: str | Path) -> str:
-    """Return the first tick format whose ``sniff`` accepts ``path``."""
+def sniff_tick_format(path: str | Path) -> str | None:
+    """The first tick format whose ``sniff`` accepts ``path``, or None."""
     p = Path(path)
     head = _head(p)
     for name, module_path in TICK_FORMATS.items():
@@ -62,9 +64,28 @@ def detect_format(path: str | Path) -> str:
                 return name
         except Exception:  # sniff must not raise; treat as "not this format"
             continue
+    return None
+
+
+def refuse_bars(path: Path) -> None:
+    """Raise the "this is a bar file" ``DataError`` when ``path`` holds bars."""
+    if (bar := sniff_bar_format(path)) is not None:
+        raise DataError(path, None, f"this is a bar file: set data.ticks_from_bars={CHOICES} "
+                        f"to generate ticks from its {bar} bars as MT5's tester does "
+                        "(`ticklab data info` describes the bars)")
+
+
+def detect_format(path: str | Path) -> str:
+    """Return the first tick format whose ``sniff`` accepts ``path``."""
+    p = Path(path)
+    if (name := sniff_tick_format(p)) is not None:
+        return name
+    refuse_bars(p)
     raise DataError(p, None, "not a recognised tick file",
                     f"one of the tick formats {', '.join(TICK_FORMATS)}",
-                    "pass fmt= explicitly (and columns= for a generic CSV)")
+                    "name the format: `ticklab data info|import --format F`, or "
+                    "data.format=F for `ticklab backtest` (a generic CSV also needs its "
+                    "columns: --column ROLE=NAME, or +data.columns={ts:...,bid:...})")
 
 
 def _expand(path, fmt: str) -> list[tuple[Path, str]]:
@@ -81,6 +102,7 @@ def _expand(path, fmt: str) -> list[tuple[Path, str]]:
                 pass
         files = sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith("."))
         if not files:
+            refuse_bars(p)
             raise DataError(p, None, "empty folder", "tick files", "point at the files")
         return [out for f in files for out in _expand(f, fmt)]
     return [(p, detect_format(p) if fmt == "auto" else fmt)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,8 @@ class TickTable:
         fingerprint: sha256 of the source bytes and import options (names the data in results).
         issues: data-quality problems that a policy handled.
         paths: the files read.
+        synthetic: None for real ticks; the generation mode (``open_only``, ``ohlc``,
+            ``every_tick``) for ticks generated from bars (``sim.data.synthetic``).
     """
 
     columns: dict[str, np.ndarray]
@@ -36,6 +38,7 @@ class TickTable:
     fingerprint: str = ""
     issues: tuple[Issue, ...] = ()
     paths: tuple[str, ...] = field(default_factory=tuple)
+    synthetic: str | None = None
 
     def __post_init__(self):
         missing = [c for c in REQUIRED if c not in self.columns]
@@ -81,9 +84,7 @@ class TickTable:
         cols = {k: v[lo:hi] for k, v in self.columns.items()}
         tag = f"[{'' if start is None else to_utc_ns(start, 'start')}:" \
               f"{'' if end is None else to_utc_ns(end, 'end')}]"
-        return TickTable(cols, symbol=self.symbol, source=self.source, server_tz=self.server_tz,
-                         fingerprint=self.fingerprint + tag, issues=self.issues,
-                         paths=self.paths)
+        return replace(self, columns=cols, fingerprint=self.fingerprint + tag)
 
     def to_pandas(self) -> pd.DataFrame:
         """Return the ticks as a DataFrame with a UTC ``DatetimeIndex`` named ``time``."""

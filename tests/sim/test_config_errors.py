@@ -51,3 +51,22 @@ MORE = [
 @pytest.mark.parametrize(("overrides", "message"), MORE, ids=[c[0][0] for c in MORE])
 def test_more_config_mistakes_are_one_line(tmp_path, overrides, message):
     test_config_mistake_is_one_line(tmp_path, overrides, message)
+
+HST = "data.path=tests/data/real/EURUSD60.hst"
+BARS = [
+    (["data.ticks_from_bars=m1"], "data.ticks_from_bars=m1: expected one of open_only, ohlc, "
+                                  "every_tick"),
+    ([HST], "this is a bar file: set data.ticks_from_bars=open_only|ohlc|every_tick"),
+    ([HST, "data.ticks_from_bars=ohlc"], "the bars carry no spread (all zero); expected a "
+                                         "spread per bar"),
+    ([HST, "data.ticks_from_bars=ohlc", "data.bar_spread=2.5"],
+     "data.bar_spread=2.5: expected a whole number of points >= 0"),
+    (["data.bar_spread=3"], "data.bar_spread=3: applies only to bars"),
+    (["data.ticks_from_bars=every_tick", "data.bar_spread=3"],
+     "every_tick needs the bars' tick volume"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "message"), BARS, ids=[" ".join(c[0]) for c in BARS])
+def test_bar_history_mistakes_are_one_line(tmp_path, overrides, message):
+    test_config_mistake_is_one_line(tmp_path, overrides, message)
