@@ -7,7 +7,7 @@ gives the same numbers in a notebook and on the command line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -93,8 +93,7 @@ def backtest(ticks=None, overrides=(), symbol: str | None = None) -> BacktestRes
             elif not isinstance(t, TickTable):
                 raise TypeError(f"ticks must be a TickTable or a DataFrame, got {type(t).__name__}")
             elif symbol is not None and t.symbol != symbol:
-                t = TickTable(t.columns, symbol=symbol, source=t.source, server_tz=t.server_tz,
-                              fingerprint=t.fingerprint, issues=t.issues, paths=t.paths)
+                t = replace(t, symbol=symbol)   # keeps its provenance (synthetic, issues)
             tables.append(t)
     start, end = cfg.data.get("start"), cfg.data.get("end")
     if tables is not None and (start is not None or end is not None):

@@ -18,21 +18,37 @@ from sim.data.errors import DataError
 def _progress_runner(cfg, console):
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from sim import jit_cache
     from sim.pipeline import load_data, run_backtest
 
     tables = load_data(cfg)
     n = sum(len(t) for t in tables)
     if not cfg.progress or n < 5_000_000:
-        why = ("compiling ticklab's kernels: the first run after installing or changing "
-               "ticklab takes about a minute" if jit_cache.FRESH else
-               "loading the kernels (a new or edited strategy compiles first)")
-        with console.status(why):
+        with console.status(_compile_status(cfg, tables)):
             return run_backtest(cfg, tables)
     with Progress(TextColumn("replay"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} ticks"),
                   TimeRemainingColumn(), console=console, transient=True) as bar:
         task = bar.add_task("replay", total=n)
         return run_backtest(cfg, tables, progress=lambda done, total: bar.update(task, completed=done))
+
+
+def _compile_status(cfg, tables) -> str:
+    """What the wait before the replay is: compiling (and why) or loading the kernels."""
+    from sim import jit_cache
+    from sim.core_config import core_parts
+    from sim.data.symbols import load_symbol
+    from sim.pipeline import strategy_call
+    from sim.strategy_wrapper import wrapper_path
+
+    reason = jit_cache.compile_reason()
+    if reason:
+        return reason
+    mod, params, data, _ = core_parts(cfg, [load_symbol(t.symbol) for t in tables])
+    if strategy_call(cfg, sum(len(t) for t in tables)) == "inline":
+        return (f"loading the replay loop with {mod.__name__} inlined (strategy_call=inline: "
+                f"a new or edited strategy compiles into it, about a minute)")
+    if not wrapper_path(mod, mod.make_state(), params, data).exists():
+        return f"compiling {mod.__name__}: new or edited since its last run (a few seconds)"
+    return "loading the compiled kernels"
 
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")

@@ -122,3 +122,55 @@ def sim_backtest(overrides):
     import sim
 
     return sim.backtest(overrides=overrides)
+
+
+def test_one_compiled_loop_whatever_the_tick_arrays_origin():
+    """Read-only (a Parquet cache), writable (a fresh import), strided and DataFrame
+    columns all reach the replay loop as the same array types: one signature, no compile."""
+    import pandas as pd
+
+    from sim.batch.replay import replay_nb
+
+    t = load_ticks(SAMPLE / "EURUSD")
+    ts, bid, ask = t.ts[:3000], t.bid[:3000], t.ask[:3000]
+    frozen = [a.copy() for a in (ts, bid, ask)]
+    for a in frozen:
+        a.flags.writeable = False
+    df = pd.DataFrame({"ts": ts, "bid": bid, "ask": ask})
+    origins = {"read-only": frozen, "writable": [a.copy() for a in (ts, bid, ask)],
+               "strided": [np.repeat(a, 2)[::2] for a in (ts, bid, ask)],
+               "dataframe": [df[c].to_numpy() for c in ("ts", "bid", "ask")]}
+    p = ec.Params(fast=5, slow=20)
+    address = strategy_address(ec, ec.make_state(), ec.make_params(p), ec.make_data(p))
+    runs = {}
+    for name, arrays in origins.items():
+        sim = Simulation([load_symbol("EURUSD")], [tuple(arrays)], ec, ec.make_params(p),
+                         ExecutionConfig(), AccountConfig(), fn_address=address)
+        runs[name] = sim.run()
+        if name == "read-only":
+            compiled = len(replay_nb.signatures)
+    assert len(replay_nb.signatures) == compiled
+    assert all(np.array_equal(r.deals, runs["read-only"].deals) for r in runs.values())
+    assert len(runs["writable"].deals) > 0
+
+
+def test_compile_status_says_what_compiles_and_why(tmp_path, monkeypatch):
+    from sim import jit_cache
+    from sim.backtest_app import _compile_status
+    from sim.pipeline import build_simulation
+
+    monkeypatch.setattr(jit_cache, "FRESH", False)      # as if ticklab's kernels were cached
+    new_strategy("fresh_one", tmp_path)
+    cfg = compose([f"strategy.module={tmp_path / 'fresh_one.py'}"])
+    tables = [load_ticks(SAMPLE / "EURUSD").between("2019-02-04 10:00", "2019-02-04 10:05")]
+    assert _compile_status(cfg, tables) == \
+        "compiling fresh_one: new or edited since its last run (a few seconds)"
+    build_simulation(cfg, tables)                   # compiles its wrapper
+    assert _compile_status(cfg, tables) == "loading the compiled kernels"
+    inline = compose([f"strategy.module={tmp_path / 'fresh_one.py'}", "strategy_call=inline"])
+    assert "fresh_one inlined" in _compile_status(inline, tables)
+    monkeypatch.setattr(jit_cache, "FRESH", True)
+    monkeypatch.setattr(jit_cache, "FIRST", False)
+    assert _compile_status(cfg, tables).startswith("ticklab's code changed since the last run")
+    monkeypatch.setattr(jit_cache, "FIRST", True)
+    assert _compile_status(cfg, tables).startswith("first run on this machine: compiling")
