@@ -43,6 +43,11 @@ class BacktestResult:
         metrics: the same figures the CLI prints and stores.
         open_positions: positions still open at the end (marked to the last quote).
         fills, rejections: the deal journal split by outcome.
+        orders: every order the decision core made: decision ts (``signal_ts``), sent ts
+            (``arrive_ts``: at the venue), ``state``, ``retcode`` and ``reason`` (a risk
+            denial names its rule).
+        risk_events: every risk decision: denials with the input the rule saw and its
+            threshold, and trading-state changes (docs/risk.md).
         config: the resolved config as YAML.
     """
 
@@ -52,6 +57,8 @@ class BacktestResult:
     open_positions: pd.DataFrame
     fills: pd.DataFrame
     rejections: pd.DataFrame
+    orders: pd.DataFrame
+    risk_events: pd.DataFrame
     config: str
     outcome: BacktestOutcome = field(repr=False)
 
@@ -78,7 +85,9 @@ def backtest(ticks=None, overrides=(), symbol: str | None = None) -> BacktestRes
         equity_frame,
         fills_frame,
         open_positions_frame,
+        orders_frame,
         rejections_frame,
+        risk_events_frame,
         trades_frame,
     )
 
@@ -102,5 +111,6 @@ def backtest(ticks=None, overrides=(), symbol: str | None = None) -> BacktestRes
     r = out.result
     return BacktestResult(trades=trades_frame(r), equity=equity_frame(r), metrics=out.metrics,
                           open_positions=open_positions_frame(r), fills=fills_frame(r),
-                          rejections=rejections_frame(r), config=OmegaConf.to_yaml(cfg),
+                          rejections=rejections_frame(r), orders=orders_frame(r),
+                          risk_events=risk_events_frame(r), config=OmegaConf.to_yaml(cfg),
                           outcome=out)

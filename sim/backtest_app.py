@@ -61,11 +61,13 @@ def backtest_main(cfg: DictConfig) -> float:
     from sim.metrics import summary_table
     from sim.report import write_report
     from sim.store import code_version, downsample_prices, save_run
+    from sim.targets import read_targets, targets_table
 
     console = Console()
     started = datetime.now(UTC)
     try:
         resolve_strategy(cfg, HydraConfig.get().overrides.task)
+        targets = read_targets(cfg)
         out = _progress_runner(cfg, console)
     except (DataError, ValueError, RuntimeError) as exc:
         console.print(f"[red]ticklab backtest: {escape(str(exc))}[/red]", soft_wrap=True)
@@ -78,7 +80,9 @@ def backtest_main(cfg: DictConfig) -> float:
                       data_info=data_info)
     n = out.result.n_ticks
     console.print(summary_table(out.metrics, title=f"run {run_id}: {cfg.strategy.name} on "
-                                f"{', '.join(out.result.names)}, execution={cfg.execution.name}"))
+                                f"{', '.join(out.result.names)}, execution={cfg.execution.name}, "
+                                f"risk={cfg.risk.get('name', 'custom')}"))
+    console.print(targets_table(out.metrics, targets))
     note = "; the kernels were compiled first (once after each code change)" if out.compiled else ""
     for line in provenance.lines(data_info):
         console.print(line, style="bold yellow" if "SYNTHETIC" in line else None,

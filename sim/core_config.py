@@ -79,7 +79,7 @@ def core_parts(cfg: DictConfig, specs: list[SymbolSpec]
     mod = load_strategy(ref)
     params = make_strategy_params(mod, s)
     check_volumes(params, specs)
-    limits = make_limits(**risk_limits(cfg))
+    limits = make_limits(**risk_limits(cfg, [sp.name for sp in specs]))
     return mod, mod.make_params(params), mod.make_data(params), limits
 
 
@@ -109,22 +109,47 @@ def check_volumes(params, specs: list[SymbolSpec]) -> None:
                 f"{sp.volume_max:g} lots in steps of {sp.volume_step:g}; {fate}")
 
 
-RISK_KEYS = {"kill": bool, "max_order_lots": float}
+RISK_KEYS = {            # risk.* key -> its type (conf/risk/*.yaml define every one)
+    "kill": bool, "kill_scope": str, "max_order_lots": float, "max_notional": float,
+    "collar_points": float, "max_spread_points": float, "max_tick_age_ms": float,
+    "max_position_lots": float, "max_gross_lots": float, "max_open_positions": int,
+    "max_pending_orders": int, "min_margin_level_pct": float, "max_orders": int,
+    "orders_window_s": float, "max_fills_per_day": int, "daily_loss_pct": float,
+    "daily_basis": str, "max_drawdown_pct": float, "trailing": bool,
+    "max_consecutive_losses": int, "cooldown_s": float, "require_sl": bool,
+    "max_loss_per_trade": float, "flatten_on_halt": bool, "sessions": list, "blackouts": list,
+}
+RISK_WANT = {bool: "true or false", float: "a number >= 0", int: "a whole number >= 0",
+             list: 'a list of "HH:MM-HH:MM" windows'}
 
 
-def risk_limits(cfg: DictConfig) -> dict:
-    """The ``risk`` section as ``make_limits`` arguments; unknown keys and bad values refused."""
+def risk_limits(cfg: DictConfig, symbols: list[str]) -> dict:
+    """The ``risk`` section as ``make_limits`` arguments (``kill_scope`` as ``kill_symbol``,
+    an index among ``symbols``); unknown keys and bad values refused in one line."""
     risk = OmegaConf.to_container(cfg.get("risk") or OmegaConf.create({}), resolve=True)
+    risk.pop("name", None)
     out = {}
     for key, value in risk.items():
         kind = RISK_KEYS.get(key)
         if kind is None:
             raise ValueError(f"risk.{key}: unknown key (known: {', '.join(RISK_KEYS)})")
-        if kind is bool and not isinstance(value, bool) or kind is float and (
-                isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
-            raise ValueError(f"risk.{key}={value!r}: expected "
-                             f"{'true or false' if kind is bool else 'a number >= 0'}")
-        out[key] = kind(value)
+        bad = {bool: not isinstance(value, bool),
+               float: isinstance(value, bool) or not isinstance(value, int | float) or value < 0,
+               int: isinstance(value, bool) or not isinstance(value, int) or value < 0,
+               list: not isinstance(value, list) or not all(isinstance(w, str) for w in value),
+               str: not isinstance(value, str)}[kind]
+        if bad and kind is not str:
+            raise ValueError(f"risk.{key}={value!r}: expected {RISK_WANT[kind]}")
+        out[key] = kind(value) if kind in (bool, float, int) else value
+    scope = str(out.pop("kill_scope", "all"))
+    if scope != "all":
+        if scope not in symbols:
+            raise ValueError(f"risk.kill_scope={scope}: expected all or one of the run's "
+                             f"symbols ({', '.join(symbols)})")
+        out["kill_symbol"] = symbols.index(scope)
+    basis = out.get("daily_basis", "balance")
+    if basis not in ("balance", "equity"):
+        raise ValueError(f"risk.daily_basis={basis!r}: expected balance or equity")
     return out
 
 

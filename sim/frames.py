@@ -10,9 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.core.enums import RETCODE_DESC, Retcode
+from sim.core.enums import RETCODE_DESC, OrderState, Retcode, TradingState
 
 DONE = Retcode.DONE
+ORDER_STATES = {v: k.lower() for k, v in OrderState._asdict().items()}
+TRADING_STATES = {v: k for k, v in TradingState._asdict().items()}
+RISK_RULES = {v: k[len("RISK_"):].lower() for k, v in Retcode._asdict().items()
+              if k.startswith("RISK_")}
 
 
 def utc(ns: np.ndarray) -> pd.DatetimeIndex:
@@ -109,8 +113,10 @@ def orders_frame(result) -> pd.DataFrame:
     ``pos_ticket``, ``signal_ts``/``arrive_ts`` (UTC: decided / reaches the venue),
     ``signal_price``.  Outcome from the deal journal: ``retcode`` (10009 if any
     deal filled, else the first rejection code, 0 = no deal yet, e.g. a pending
-    order still working or canceled), ``lots_filled``, ``n_deals``,
-    ``first_fill_ts`` (UTC, NaT if none).
+    order still working or canceled), ``reason`` (the retcode in words: a risk denial
+    names its rule), ``state`` (the order's last state: ``rejected`` for a risk
+    denial, which never left), ``lots_filled``, ``n_deals``, ``first_fill_ts`` (UTC,
+    NaT if none).
     """
     o = result.orders
     d = result.deals
@@ -153,9 +159,37 @@ def orders_frame(result) -> pd.DataFrame:
         "arrive_ts": utc(o["arrive_ts"]),
         "signal_price": o["signal_price"].astype(np.float64),
         "retcode": retcode,
+        "reason": [RETCODE_DESC.get(int(c), "") if c else "" for c in retcode],
+        "state": [ORDER_STATES.get(int(x), str(x)) for x in o["state"]],
         "lots_filled": filled,
         "n_deals": n_deals,
         "first_fill_ts": utc(ff),
+    })
+
+
+def risk_events_frame(result) -> pd.DataFrame:
+    """Every risk decision (``result.risk_events``): a denial (``state_from`` equal to
+    ``state_to``) or a trading-state change.
+
+    Columns: ``ts`` (UTC), ``rule`` (its ``Retcode.RISK_*`` name in lower case, e.g.
+    ``daily_loss``), ``retcode``, ``symbol`` ("" for an account-wide change), ``cid`` (the
+    denied order's client id, 0 for a change), ``value`` (what the rule saw) and
+    ``threshold`` (its limit) in the rule's unit (docs/risk.md), ``state_from``,
+    ``state_to`` (ACTIVE, REDUCING, HALTED), ``text``.
+    """
+    r = result.risk_events
+    sym = np.asarray(r["symbol"], dtype=np.int64)
+    return pd.DataFrame({
+        "ts": utc(r["ts"]),
+        "rule": [RISK_RULES.get(int(c), str(c)) for c in r["rule"]],
+        "retcode": r["rule"].astype(np.int64),
+        "symbol": np.where(sym >= 0, _names(result.names, sym), ""),
+        "cid": r["cid"].astype(np.int64),
+        "value": r["value"].astype(np.float64),
+        "threshold": r["threshold"].astype(np.float64),
+        "state_from": [TRADING_STATES.get(int(x), str(x)) for x in r["state_from"]],
+        "state_to": [TRADING_STATES.get(int(x), str(x)) for x in r["state_to"]],
+        "text": [RETCODE_DESC.get(int(c), "") for c in r["rule"]],
     })
 
 

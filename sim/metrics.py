@@ -152,6 +152,13 @@ def compute_metrics(result, initial_balance: float, server_tz: str = "NY+7") -> 
     codes, counts = np.unique(d["retcode"][d["retcode"] != Retcode.DONE], return_counts=True)
     for code, count in zip(codes.tolist(), counts.tolist(), strict=True):
         m[f"rejections[{RETCODE_DESC.get(code, f'retcode {code}')}]"] = int(count)
+    r = result.risk_events
+    changes = r[r["state_from"] != r["state_to"]]
+    m["n_risk_denials"] = int(len(r) - len(changes))
+    m["n_risk_state_changes"] = int(len(changes))
+    codes, counts = np.unique(changes["rule"], return_counts=True)
+    for code, count in zip(codes.tolist(), counts.tolist(), strict=True):
+        m[f"risk_changes[{RETCODE_DESC.get(code, f'retcode {code}')}]"] = int(count)
     m["n_wins"] = int(len(wins))
     m["n_losses"] = int(len(losses))
     m["win_rate"] = len(wins) / n if n else math.nan
@@ -225,6 +232,7 @@ _ROWS = [
     ("Exposure", "exposure", "pct"), ("Signal→fill p50", "delay_p50_ms", "ms"),
     ("Signal→fill p99", "delay_p99_ms", "ms"), ("Signal→fill max", "delay_max_ms", "ms"),
     ("Rejections", "n_rejections", "int"),
+    ("Risk state changes", "n_risk_state_changes", "int"),
 ]
 
 
@@ -249,11 +257,16 @@ def format_value(value, kind: str) -> str:
 
 def metric_rows(metrics: dict) -> list[tuple[str, str, str]]:
     """(label, key, formatted value) for the summary metrics present in ``metrics``; the
-    rejections are followed by one row per reason (``rejections[reason]``)."""
-    rows = [(label, key, format_value(metrics[key], kind))
-            for label, key, kind in _ROWS if key in metrics]
-    rows += [(f"  × {key[len('rejections['):-1]}", key, format_value(value, "int"))
-             for key, value in metrics.items() if key.startswith("rejections[")]
+    rejections and the risk state changes are each followed by one row per reason
+    (``rejections[reason]``, ``risk_changes[reason]``)."""
+    rows = []
+    for label, key, kind in _ROWS:
+        if key not in metrics:
+            continue
+        rows.append((label, key, format_value(metrics[key], kind)))
+        sub = {"n_rejections": "rejections[", "n_risk_state_changes": "risk_changes["}.get(key)
+        rows += [(f"  × {k[len(sub):-1]}", k, format_value(v, "int"))
+                 for k, v in metrics.items() if sub and k.startswith(sub)]
     return rows
 
 

@@ -6,11 +6,12 @@ The batch loop (``Simulation.result``) and a per-event drive (``DecisionCore`` +
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim.core.decision import DecisionCore
+from sim.core.records import risk_event_dt
 from sim.venue.state import VenueState
 
 
@@ -28,9 +29,12 @@ class RunResult:
     decision: np.ndarray      # the decision core's state (core_dt, 1 row)
     sstate: np.ndarray
     n_ticks: int
+    risk_events: np.ndarray = field(          # every risk decision: denials, state changes
+        default_factory=lambda: np.zeros(0, risk_event_dt))
 
 
 def run_result(venue: VenueState, core: DecisionCore, n_ticks: int) -> RunResult:
     """The records of a run: views of the venue's journals, copies of the states."""
     return RunResult(names=venue.names, **venue.journals(), decision=core.state.copy(),
-                     sstate=core.sstate.copy(), n_ticks=n_ticks)
+                     sstate=core.sstate.copy(), n_ticks=n_ticks,
+                     risk_events=core.risk_events.copy())

@@ -41,7 +41,11 @@ SCHEMA: dict[str, dict[str, type]] = {
     "orders": {"run_id": _I, "cid": _I, "ticket": _I, "action": _I, "type": _I, "symbol": _S,
                "lots": _F, "price": _F, "sl": _F, "tp": _F, "expiry": _I, "pos_ticket": _I,
                "signal_ts": _I, "arrive_ts": _I, "signal_price": _F, "retcode": _I,
-               "lots_filled": _F, "n_deals": _I, "first_fill_ts": _I},
+               "reason": _S, "state": _S, "lots_filled": _F, "n_deals": _I,
+               "first_fill_ts": _I},
+    "risk_events": {"run_id": _I, "ts": _I, "rule": _S, "retcode": _I, "symbol": _S,
+                    "cid": _I, "value": _F, "threshold": _F, "state_from": _S,
+                    "state_to": _S, "text": _S},
     "fills": {"run_id": _I, "ts": _I, "cid": _I, "order": _I, "deal": _I, "position_id": _I,
               "symbol": _S, "type": _I, "entry": _I, "reason": _I, "retcode": _I, "lots": _F,
               "price": _F, "profit": _F, "commission": _F, "swap": _F, "signal_ts": _I,
@@ -60,7 +64,8 @@ SCHEMA: dict[str, dict[str, type]] = {
 SCHEMA["rejections"] = {**SCHEMA["fills"], "reason_text": _S}
 TS_COLUMNS = {"ts", "signal_ts", "arrive_ts", "first_fill_ts", "open_ts", "close_ts"}
 _NAT = int(np.iinfo(np.int64).min)
-CHILD_TABLES = ("orders", "fills", "rejections", "trades", "equity", "positions", "prices")
+CHILD_TABLES = ("orders", "fills", "rejections", "trades", "equity", "positions", "prices",
+                "risk_events")
 
 
 def default_store_path() -> Path:
@@ -136,6 +141,7 @@ def _create_tables(db: sqlite_utils.Database) -> None:
     except BaseException:
         db.rollback()
         raise
+    _add_columns(db)            # tables an older ticklab made lack the newer columns
 
 
 def open_store(path: str | os.PathLike | None = None) -> sqlite_utils.Database:
@@ -311,6 +317,7 @@ def save_run(path, result, metrics: dict, config_yaml: str, data_fingerprint: st
         "equity": downsample_equity(frames.equity_frame(result)),
         "positions": frames.open_positions_frame(result),
         "prices": prices if prices is not None else None,
+        "risk_events": frames.risk_events_frame(result),
     }
     db = open_store(path)
     try:
@@ -366,7 +373,7 @@ def load_run(path, run_id: int) -> dict:
     Returns:
         ``{"run": runs row (dict), "metrics": dict, "config": YAML text, "data_info": dict
         or None (runs stored before it existed), "orders"|"fills"|"rejections"|"trades"|
-        "equity"|"positions"|"prices": DataFrame}``.
+        "equity"|"positions"|"prices"|"risk_events": DataFrame}``.
 
     Raises:
         KeyError: no run with this id.

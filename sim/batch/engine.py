@@ -84,7 +84,7 @@ class Simulation:
 
     def _replay(self, T) -> int:
         c = self.core
-        return replay_nb(*T, *self.venue.V, c.state, *c.args, self.ev)
+        return replay_nb(*T, *self.venue.V, c.state, *c.args, self.ev, c.rlog, c.rlog_n)
 
     def warm(self) -> None:
         """Compile or load the replay kernel for these array types (no tick is processed)."""
@@ -106,6 +106,7 @@ class Simulation:
             status = self._replay(T)
             if status == Status.NEED_SPACE:
                 self.venue.grow()
+                self.core.room()
                 continue
             if status == Status.OVERFLOW:
                 i = int(self.venue.account["tick_i"]) - 1

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from sim.core.enums import Status
 from sim.core.events import tick_event_nb
+from sim.core.records import RISK_LOG
+from sim.core.risk import drain_risk_nb
 from sim.core.step import step_nb, step_out_of_line_nb
 from sim.jit_cache import kernel
 from sim.venue.band import leave_band_nb
@@ -50,7 +52,15 @@ def symbol_at_nb(sym, i):
 
 
 @kernel(inline=True)
-def begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog):
+def room_nb(positions, orders, deals, trades, reports, equity, olog, acct, roll_ts, ts, rlog,
+            rlog_n):
+    """Room in the venue's journals and in the risk journal for one more tick."""
+    return rlog_n[0] + RISK_LOG <= rlog.shape[0] and journals_have_room_nb(
+        positions, orders, deals, trades, reports, equity, olog, acct, roll_ts, ts)
+
+
+@kernel(inline=True)
+def begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, rlog, rlog_n):
     """Run everything due before tick ``acct.tick_i`` and apply its quote.
 
     Returns the tick index, ``-1 - Status.DONE`` at the end of data, or
@@ -58,8 +68,8 @@ def begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, de
     the replay again: all state lives in the arrays, so the run resumes exactly).
     """
     i = acct["tick_i"]
-    if i >= tts.shape[0] or not journals_have_room_nb(positions, orders, deals, trades, reports,
-                                                      equity, olog, acct, roll_ts, tts[i]):
+    if i >= tts.shape[0] or not room_nb(positions, orders, deals, trades, reports, equity, olog,
+                                        acct, roll_ts, tts[i], rlog, rlog_n):
         if acct["band"]:      # the caller reads (or grows) the arrays: price the band first
             leave_band_nb(positions, acct, syms, qb, qa, equity)
         return -1 - (Status.DONE if i >= tts.shape[0] else Status.NEED_SPACE)
@@ -116,13 +126,15 @@ def sync_quiet_nb(tts, acct, equity, i, start, band, xmin, xmax):
 
 @kernel
 def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals, trades, reports,
-              acct_a, cfg_a, syms, qb, qa, tmp, equity, olog, core, sstate, params, data, ev):
+              acct_a, cfg_a, syms, qb, qa, tmp, equity, olog, core, sstate, params, data, ev,
+              rlog, rlog_n):
     """Replay the ticks from ``acct.tick_i`` on; return ``Status.DONE`` or ``NEED_SPACE``.
 
     A quiet tick (``set_quiet_nb``: before ``quiet_until``, and inside the band if a
     position is open) only stores its quote and runs the core; the quiet state lives
     in local variables between full ticks, and is written back before any full tick
-    (``acct.tick_i``, the band's x range, the equity row's time).  The TICK step is
+    (``acct.tick_i``, the band's x range, the equity row's time).  The core's risk rows
+    go to the journal ``rlog`` at the end of each full tick and of the call.  The TICK step is
     inlined at this one site (with the strategy); the venue's events go through an
     out-of-line step.
     """
@@ -165,8 +177,10 @@ def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
         else:
             sync_quiet_nb(tts, acct, equity, i, start, band, xmin, xmax)
             i = begin_tick_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
-                              trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog)
+                              trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, rlog,
+                              rlog_n)
             if i < 0:
+                drain_risk_nb(c, rlog, rlog_n)      # room: checked before the last full tick
                 return -i - 1
             s = symbol_at_nb(tsym, i)
             deliver_due_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp,
@@ -190,11 +204,13 @@ def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals,
         deliver_due_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp,
                        equity, olog, rev, c, sstate, params, data, now, s)
         end_tick_nb(tts, roll_ts, positions, reports, acct, cfg, syms, qb, qa, equity)
+        if c["n_risk_log"] > 0:
+            drain_risk_nb(c, rlog, rlog_n)
         if acct["overflow"]:
             return Status.OVERFLOW
         # a quiet tick whose strategy sends orders appends rows without begin_tick_nb's
         # space check: let the next tick be quiet only while one tick's room is left
-        if acct["quiet"] and not journals_have_room_nb(positions, orders, deals, trades, reports,
-                                                       equity, olog, acct, roll_ts, now):
+        if acct["quiet"] and not room_nb(positions, orders, deals, trades, reports, equity, olog,
+                                         acct, roll_ts, now, rlog, rlog_n):
             acct["quiet"] = False
         reload = True

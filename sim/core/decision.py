@@ -19,31 +19,42 @@ from types import ModuleType
 import numpy as np
 
 from sim.core.events import tick_event_nb
-from sim.core.records import OUTBOX, event_dt, order_dt
+from sim.core.records import OUTBOX, RISK_LOG, event_dt, order_dt, risk_event_dt
+from sim.core.risk import drain_risk_nb
 from sim.core.state import make_core
-from sim.core.step import step_nb
+from sim.core.step import command_nb, step_nb
 from sim.core.strategy_api import bind
 from sim.core.strategy_pointer import pointer_dt
 from sim.jit_cache import kernel
 
 
 @kernel
-def step_event_nb(core, sstate, params, data, ev):
-    """One event (``ev[0]``) through the core; return the number of orders in the outbox."""
-    return step_nb(ev[0], core[0], sstate, params, data)
+def step_event_nb(core, sstate, params, data, ev, rlog, rlog_n):
+    """One event (``ev[0]``) through the core; return the number of orders in the outbox.
+    The step's risk rows go to the journal ``rlog``."""
+    c = core[0]
+    n = step_nb(ev[0], c, sstate, params, data)
+    if c["n_risk_log"] > 0:
+        drain_risk_nb(c, rlog, rlog_n)
+    return n
 
 
 @kernel
-def step_tick_nb(core, sstate, params, data, ev, ts, s, bid, ask):
+def step_tick_nb(core, sstate, params, data, ev, ts, s, bid, ask, rlog, rlog_n):
     """A TICK of symbol ``s`` through the core (``ev`` is a 1-row scratch event)."""
     e = ev[0]
     tick_event_nb(e, ts, s, bid, ask)
-    return step_nb(e, core[0], sstate, params, data)
+    c = core[0]
+    n = step_nb(e, c, sstate, params, data)
+    if c["n_risk_log"] > 0:
+        drain_risk_nb(c, rlog, rlog_n)
+    return n
 
 
 @kernel
-def step_events_nb(core, sstate, params, data, events, start, orders, src):
-    """Events ``start..`` through the core while ``orders`` has a full outbox of room.
+def step_events_nb(core, sstate, params, data, events, start, orders, src, rlog, rlog_n):
+    """Events ``start..`` through the core while ``orders`` has a full outbox of room
+    and ``rlog`` a full risk log of room.
 
     Appends each step's orders to ``orders`` and the event's index to ``src``; returns
     (next event index, orders written).
@@ -52,8 +63,11 @@ def step_events_nb(core, sstate, params, data, events, start, orders, src):
     outbox = c["outbox"]
     m = 0
     k = start
-    while k < events.shape[0] and m + OUTBOX <= orders.shape[0]:
+    while k < events.shape[0] and m + OUTBOX <= orders.shape[0] \
+            and rlog_n[0] + RISK_LOG <= rlog.shape[0]:
         n = step_nb(events[k], c, sstate, params, data)
+        if c["n_risk_log"] > 0:
+            drain_risk_nb(c, rlog, rlog_n)
         for j in range(n):
             orders[m] = outbox[j]
             src[m] = k
@@ -116,17 +130,44 @@ class DecisionCore:
         self.ev = np.zeros(1, dtype=event_dt)          # scratch event for ``tick``
         self._orders = np.zeros(64 * OUTBOX, dtype=order_dt)
         self._src = np.zeros(64 * OUTBOX, dtype=np.int64)
+        self.rlog = np.zeros(4 * RISK_LOG, dtype=risk_event_dt)   # the risk journal
+        self.rlog_n = np.zeros(1, np.int64)
+
+    def room(self) -> None:
+        """Keep a full core risk log of room in the journal (grown by doubling)."""
+        if self.rlog_n[0] + RISK_LOG > len(self.rlog):
+            grown = np.zeros(2 * len(self.rlog), dtype=risk_event_dt)
+            grown[: len(self.rlog)] = self.rlog
+            self.rlog = grown
+
+    @property
+    def risk_events(self) -> np.ndarray:
+        """Every risk decision so far (``risk_event_dt``): denials and state changes."""
+        return self.rlog[: self.rlog_n[0]]
+
+    def set_trading_state(self, state: int, ts: int) -> np.ndarray:
+        """A command (the operator's): set ``TradingState`` at ``ts`` (ns UTC), logged as
+        ``Retcode.RISK_COMMAND``, with no automatic re-arm; HALTED cancels the pending
+        orders (and, with ``flatten_on_halt``, closes the positions): those orders are
+        returned, to send."""
+        self.room()
+        n = command_nb(self.state[0], ts, state)
+        drain_risk_nb(self.state[0], self.rlog, self.rlog_n)
+        return self.outbox[:n]
 
     def on_event(self, ev: np.ndarray) -> np.ndarray:
         """Handle one event (a 1-row ``event_dt`` array); return this step's orders (a view)."""
-        n = step_event_nb(self.state, *self.args, ev)
+        self.room()
+        n = step_event_nb(self.state, *self.args, ev, self.rlog, self.rlog_n)
         if self._raised is not None and self._raised[0]:
             raise_strategy_error(self)
         return self.outbox[:n]
 
     def tick(self, ts: int, symbol: int, bid: float, ask: float) -> np.ndarray:
         """Handle a TICK (ns UTC, symbol index, prices); return this step's orders (a view)."""
-        n = step_tick_nb(self.state, *self.args, self.ev, ts, symbol, bid, ask)
+        self.room()
+        n = step_tick_nb(self.state, *self.args, self.ev, ts, symbol, bid, ask, self.rlog,
+                         self.rlog_n)
         if self._raised is not None and self._raised[0]:
             raise_strategy_error(self)
         return self.outbox[:n]
@@ -136,14 +177,18 @@ class DecisionCore:
 
         The arrays are views into buffers reused by the next call: copy what you keep.
         """
-        k, m = step_events_nb(self.state, *self.args, events, 0, self._orders, self._src)
+        self.room()
+        k, m = step_events_nb(self.state, *self.args, events, 0, self._orders, self._src,
+                              self.rlog, self.rlog_n)
         if self._raised is not None and self._raised[0]:
             raise_strategy_error(self)
         if k == len(events):
             return self._orders[:m], self._src[:m]
         parts, srcs = [self._orders[:m].copy()], [self._src[:m].copy()]
         while k < len(events):
-            k, m = step_events_nb(self.state, *self.args, events, k, self._orders, self._src)
+            self.room()
+            k, m = step_events_nb(self.state, *self.args, events, k, self._orders, self._src,
+                                  self.rlog, self.rlog_n)
             parts.append(self._orders[:m].copy())
             srcs.append(self._src[:m].copy())
         return np.concatenate(parts), np.concatenate(srcs)

@@ -136,9 +136,28 @@ class RetcodeT(NamedTuple):
     INVALID_CLOSE_VOLUME: int = 10038
     REJECT_CANCEL: int = 10041
     EXPIRED: int = 20010    # project code: a pending order reached its expiry
-    RISK_HALTED: int = 20002
+    RISK_HALTED: int = 20002     # the kill switch, or REDUCING / HALTED: no new exposure
     RISK_MAX_LOTS: int = 20003
     BOOK_FULL: int = 20004
+    RISK_MAX_NOTIONAL: int = 20011
+    RISK_COLLAR: int = 20012
+    RISK_SPREAD: int = 20013
+    RISK_STALE_QUOTE: int = 20014
+    RISK_MAX_POSITION: int = 20015
+    RISK_MAX_GROSS: int = 20016
+    RISK_MAX_POSITIONS: int = 20017
+    RISK_MAX_PENDING: int = 20018
+    RISK_MARGIN_LEVEL: int = 20019
+    RISK_THROTTLE: int = 20020
+    RISK_MAX_FILLS: int = 20021
+    RISK_NO_SL: int = 20022
+    RISK_LOSS_PER_TRADE: int = 20023
+    RISK_SESSION: int = 20024
+    RISK_DAILY_LOSS: int = 20025    # state changes: the rule that moved the trading state
+    RISK_DRAWDOWN: int = 20026
+    RISK_LOSS_STREAK: int = 20027
+    RISK_REARM: int = 20028         # back to ACTIVE (the next server day, a cool-down's end)
+    RISK_COMMAND: int = 20029       # set by a command (DecisionCore.set_trading_state)
 
 
 Retcode = RetcodeT()
@@ -166,6 +185,25 @@ RETCODE_DESC: dict[int, str] = {
     Retcode.EXPIRED: "pending order expired (ORDER_TIME_DAY at the server day end, or its expiry)",
     Retcode.RISK_HALTED: "risk: trading halted",
     Retcode.RISK_MAX_LOTS: "risk: order volume above the limit",
+    Retcode.RISK_MAX_NOTIONAL: "risk: order notional above max_notional",
+    Retcode.RISK_COLLAR: "risk: order price farther from mid than collar_points",
+    Retcode.RISK_SPREAD: "risk: spread above max_spread_points",
+    Retcode.RISK_STALE_QUOTE: "risk: quote older than max_tick_age_ms",
+    Retcode.RISK_MAX_POSITION: "risk: net position would exceed max_position_lots",
+    Retcode.RISK_MAX_GROSS: "risk: gross lots would exceed max_gross_lots",
+    Retcode.RISK_MAX_POSITIONS: "risk: max_open_positions reached",
+    Retcode.RISK_MAX_PENDING: "risk: max_pending_orders reached",
+    Retcode.RISK_MARGIN_LEVEL: "risk: margin level below min_margin_level_pct",
+    Retcode.RISK_THROTTLE: "risk: max_orders per orders_window_s reached",
+    Retcode.RISK_MAX_FILLS: "risk: max_fills_per_day reached",
+    Retcode.RISK_NO_SL: "risk: require_sl and the order has no stop loss",
+    Retcode.RISK_LOSS_PER_TRADE: "risk: loss at the stop loss above max_loss_per_trade",
+    Retcode.RISK_SESSION: "risk: outside the sessions or inside a blackout",
+    Retcode.RISK_DAILY_LOSS: "risk: daily_loss_pct breached: HALTED until the next server day",
+    Retcode.RISK_DRAWDOWN: "risk: max_drawdown_pct breached: HALTED until re-armed",
+    Retcode.RISK_LOSS_STREAK: "risk: max_consecutive_losses: REDUCING for cooldown_s",
+    Retcode.RISK_REARM: "risk: re-armed (ACTIVE)",
+    Retcode.RISK_COMMAND: "risk: trading state set by command",
     Retcode.BOOK_FULL: "simulator position table full (sim.core.records.BOOK positions)",
 }
 

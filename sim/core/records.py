@@ -119,8 +119,56 @@ quote_dt = _dt([
     ("working", np.float64),                    # signed lots sent, not yet reported
 ])
 
-limits_dt = _dt([
-    ("bypass", np.bool_), ("max_order_lots", np.float64), ("kill", np.bool_),
+WINDOWS = 8          # session / blackout windows the risk limits hold
+THROTTLE = 256       # sent-order times the throttle remembers (max_orders <= THROTTLE)
+RISK_LOG = 128       # risk rows (denials, state changes) between two drains by the caller
+
+limits_dt = _dt([    # the risk stage's rules (docs/risk.md); 0 / False = rule off
+    ("bypass", np.bool_), ("kill", np.bool_),
+    ("kill_symbol", np.int32),                  # the kill switch's scope: -1 all, else a symbol
+    ("max_order_lots", np.float64),
+    ("max_notional", np.float64),               # account currency, per order
+    ("collar_points", np.float64),              # a priced order's distance from mid, points
+    ("max_spread_points", np.float64),
+    ("max_tick_age", np.int64),                 # ns: the quote's age at the decision
+    ("max_position_lots", np.float64),          # net lots per symbol after the order
+    ("max_gross_lots", np.float64),             # lots of every position and order in flight
+    ("max_open_positions", np.int64),
+    ("max_pending_orders", np.int64),
+    ("min_margin_level_pct", np.float64),       # equity / margin, %, before a new exposure
+    ("max_orders", np.int64), ("orders_window", np.int64),   # throttle: orders per ns window
+    ("max_fills_per_day", np.int64),            # per server day, every symbol
+    ("daily_loss_pct", np.float64),             # of the server day's opening balance/equity
+    ("daily_basis", np.int32),                  # 0 balance, 1 equity
+    ("max_drawdown_pct", np.float64),           # of the starting (or, trailing, peak) equity
+    ("trailing", np.bool_),
+    ("max_consecutive_losses", np.int64),
+    ("cooldown", np.int64),                     # ns in REDUCING after a losing streak (0: the day)
+    ("require_sl", np.bool_),
+    ("max_loss_per_trade", np.float64),         # account currency at the order's SL
+    ("flatten_on_halt", np.bool_),              # HALTED also closes every position
+    ("n_sessions", np.int64), ("sessions", np.int64, (WINDOWS, 2)),    # ns after server
+    ("n_blackouts", np.int64), ("blackouts", np.int64, (WINDOWS, 2)),  # midnight [from, to)
+])
+
+risk_dt = _dt([      # the risk stage's own state (sim/core/risk.py)
+    ("day_balance", np.float64), ("day_equity", np.float64),  # at the server day's start
+    ("start_equity", np.float64), ("peak_equity", np.float64),
+    ("consecutive_losses", np.int64),
+    ("fills_day", np.int64),
+    ("cause", np.int32),                        # the rule (its retcode) behind the state
+    ("rearm_ts", np.int64),                     # back to ACTIVE at this instant (NO_TS: never)
+    ("rearm_day", np.bool_),                    # back to ACTIVE at the next server day
+    ("halt_todo", np.bool_),                    # HALTED: cancel pendings (and flatten) this step
+    ("seen", np.float64), ("bound", np.float64),    # scratch: what the denying rule saw
+    ("thr_head", np.int64), ("thr_n", np.int64), ("thr", np.int64, (THROTTLE,)),
+])
+
+risk_event_dt = _dt([  # one risk decision: a denial, or a trading-state change
+    ("ts", np.int64), ("rule", np.int32),      # rule: its Retcode (RISK_*)
+    ("symbol", np.int32), ("cid", np.int64),    # a denial: the order's symbol and client id
+    ("value", np.float64), ("threshold", np.float64),   # the input the rule saw, its limit
+    ("state_from", np.int32), ("state_to", np.int32),   # TradingState (equal: a denial)
 ])
 
 core_dt = _dt([
@@ -143,6 +191,10 @@ core_dt = _dt([
     # risk state and limits
     ("trading_state", np.int32),
     ("limits", limits_dt),
+    ("risk", risk_dt),
+    ("n_risk_log", np.int64),                   # rows in ``risk_log`` since the caller's drain
+    ("n_risk_lost", np.int64),                  # rows that found it full (never, if drained)
+    ("risk_log", risk_event_dt, (RISK_LOG,)),
     # per symbol: specs (config) and quotes and exposure (from events)
     ("spec", symbol_dt, (MAX_SYMBOLS,)),
     ("quote", quote_dt, (MAX_SYMBOLS,)),

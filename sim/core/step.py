@@ -33,7 +33,15 @@ from sim.core.enums import (
 )
 from sim.core.events import clear_event_nb, midnight_offset_nb, report_event_nb
 from sim.core.records import VOL_EPS
-from sim.core.risk import check_intent_nb, is_risk_retcode_nb
+from sim.core.risk import (
+    check_intent_nb,
+    halt_intents_nb,
+    is_risk_retcode_nb,
+    log_risk_nb,
+    monitor_nb,
+    record_sent_nb,
+    set_state_nb,
+)
 from sim.core.routing import emit_nb, order_side_volume_nb, route_nb
 from sim.core.strategy_api import on_event
 from sim.jit_cache import kernel
@@ -204,7 +212,8 @@ def begin_step_nb(e, c):
         q["bid"] = e["bid"]
         q["ask"] = e["ask"]
         q["ts"] = e["ts"]
-    elif kind == EventKind.FILL or kind == EventKind.REJECT:
+        return
+    if kind == EventKind.FILL or kind == EventKind.REJECT:
         book_report_nb(c, e)
     elif kind == EventKind.ACCOUNT:
         account_view_nb(c, e)
@@ -214,6 +223,38 @@ def begin_step_nb(e, c):
         account_view_nb(c, e)
         c["day_ts"] = e["ts"]
         c["utc_offset"] = midnight_offset_nb(e["ts"])
+    if kind != EventKind.REJECT and kind != EventKind.ORDER:
+        monitor_nb(c, e)                # the loss rules see the new account figures
+        if c["risk"]["halt_todo"]:
+            halt_orders_nb(c, e["ts"])
+
+
+@kernel
+def halt_orders_nb(c, ts):
+    """HALTED was just entered: cancel every pending order and, with ``flatten_on_halt``,
+    close every position (the risk stage's own orders: no checks; before the strategy)."""
+    c["risk"]["halt_todo"] = False
+    it = c["intents"][0]                # scratch: the strategy writes its intents after
+    k = 0
+    while halt_intents_nb(c, it, k):
+        n = route_nb(it, ts, c)
+        if c["limits"]["max_orders"] > 0 and it["action"] != Action.CANCEL:
+            record_sent_nb(c, ts, n)
+        k += 1
+
+
+@kernel
+def command_nb(c, ts, state):
+    """Set the trading state by command (``DecisionCore.set_trading_state``): no automatic
+    re-arm; HALTED cancels the pending orders (and flattens) now.  Returns the orders."""
+    c["n_out"] = 0
+    r = c["risk"]
+    r["rearm_ts"] = 0
+    r["rearm_day"] = False
+    set_state_nb(c, ts, state, Retcode.RISK_COMMAND, float(state), 0.0)
+    if r["halt_todo"]:
+        halt_orders_nb(c, ts)
+    return c["n_out"]
 
 
 @kernel
@@ -236,6 +277,8 @@ def deny_nb(it, ts, rc, c):
         o["by_ticket"] = it["by_ticket"]
         c["n_sent"] -= 1
         c["n_denied"] += 1
+        log_risk_nb(c, ts, rc, o["symbol"], o["cid"], c["risk"]["seen"], c["risk"]["bound"],
+                    c["trading_state"])
         k = c["n_self"]
         if k < c["selfq"].shape[0]:
             report_event_nb(c["selfq"][k], ts, EventKind.REJECT, o, o["symbol"],
@@ -257,7 +300,10 @@ def end_step_nb(e, c, n_intents):
         if rc != Retcode.DONE:
             added += deny_nb(it, ts, rc, c)
             continue
-        added += route_nb(it, ts, c)
+        n = route_nb(it, ts, c)
+        if c["limits"]["max_orders"] > 0 and it["action"] != Action.CANCEL:
+            record_sent_nb(c, ts, n)
+        added += n
     return added
 
 
