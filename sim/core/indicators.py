@@ -1,7 +1,7 @@
 """Streaming indicators for strategies: on bar closes or on ticks (docs/strategies.md).
 
 Each indicator is a record the strategy keeps in its state (zeroed = empty) and an
-``*_update_nb`` kernel fed one value at a time, O(1) per update, no allocation:
+update kernel fed one value at a time, O(1) per update, no allocation:
 
 | record        | update                                   | read                                  |
 |---------------|------------------------------------------|---------------------------------------|
