@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.enums import CalcMode, ConvMode, Side
+from sim.core.enums import CalcMode, ConvMode, Side, SwapMode
 from sim.jit_cache import kernel
 
 POW10 = (1.0, 10.0, 100.0, 1000.0, 1e4, 1e5, 1e6, 1e7, 1e8)
+SWAP_DAYS_IN_YEAR = 360.0       # interest swaps: "standard bank year is 360 days" (4.1)
 
 
 @kernel(inline=True)
@@ -227,3 +228,47 @@ def hedged_margin_nb(sym, long_vol, long_margin, short_vol, short_margin, conv_a
     rate = 0.5 * (sym["margin_rate_maintenance_buy"] + sym["margin_rate_maintenance_sell"])
     cov = round_money_nb(covered * per_lot * conv_avg * rate, acc_digits)
     return unc + cov
+
+
+@kernel
+def swap_conv_nb(mode, conv_sym, fixed_rate, quotes_bid, quotes_ask, side):
+    """Rate turning a swap in some currency into account currency at the rollover (4.1).
+
+    The quote in force now, never a rate frozen at open: "for Buy positions, the Bid price
+    of the currency pair [swap currency|deposit currency] is used; Ask price is used for
+    Sell positions" (mirrored for ACC/CCY pairs, ``conv_rate_nb``).  A symbol that is its
+    own conversion pair takes its own quote by the same rule.
+    """
+    return conv_rate_nb(mode, conv_sym, fixed_rate, quotes_bid, quotes_ask, side != Side.BUY)
+
+
+@kernel
+def daily_swap_nb(sym, side, volume, open_price, quotes_bid, quotes_ask):
+    """One night's swap of a position in account currency, unrounded, before the weekday
+    multiplier (4.1).
+
+    ``points``: ``swap x point x price_value x lots`` in the profit currency;
+    ``currency_deposit``: ``swap x lots``, already account money; ``interest_open``:
+    ``lot_cost x lots x swap / 100 / 360`` with lot_cost in the base currency for Forex
+    (the contract; a Forex symbol's margin currency is its base, so it converts by the
+    margin route) and ``contract x open price`` in the profit currency otherwise.  Every
+    currency other than the account's converts at the rollover quote, ``swap_conv_nb``.
+    """
+    rate = sym["swap_long"] if side == Side.BUY else sym["swap_short"]
+    mode = sym["swap_mode"]
+    if mode == SwapMode.CURRENCY_DEPOSIT:
+        return rate * volume
+    if mode == SwapMode.POINTS:
+        return rate * sym["point"] * sym["price_value"] * volume * swap_conv_nb(
+            sym["profit_conv_mode"], sym["profit_conv_sym"], sym["profit_conv_rate"],
+            quotes_bid, quotes_ask, side)
+    if mode != SwapMode.INTEREST_OPEN:
+        return 0.0
+    daily = rate / 100.0 / SWAP_DAYS_IN_YEAR * sym["contract"]
+    if sym["calc_mode"] == CalcMode.FOREX or sym["calc_mode"] == CalcMode.FOREX_NO_LEVERAGE:
+        return daily * volume * swap_conv_nb(sym["margin_conv_mode"], sym["margin_conv_sym"],
+                                             sym["margin_conv_rate"], quotes_bid, quotes_ask,
+                                             side)
+    return daily * open_price * volume * swap_conv_nb(
+        sym["profit_conv_mode"], sym["profit_conv_sym"], sym["profit_conv_rate"], quotes_bid,
+        quotes_ask, side)

@@ -8,7 +8,6 @@ import numpy as np
 
 from sim.core.enums import (
     Action,
-    CalcMode,
     DealReason,
     OrderType,
     Retcode,
@@ -26,7 +25,7 @@ from sim.venue.execution import (
     market_price_nb,
     triggered_price_nb,
 )
-from sim.venue.money import profit_conv_nb, round_money_nb, to_points_nb
+from sim.venue.money import daily_swap_nb, round_money_nb, to_points_nb
 from sim.venue.orders import arrive_due_nb
 from sim.venue.pending import check_pending_nb
 
@@ -116,19 +115,8 @@ def rollover_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, 
         m = sym["swap_days"][mult_day]
         if m == 0.0 or sym["swap_mode"] == SwapMode.DISABLED:
             continue
-        rate = sym["swap_long"] if p["side"] == Side.BUY else sym["swap_short"]
-        if sym["swap_mode"] == SwapMode.CURRENCY_DEPOSIT:
-            amt = rate * p["volume"]
-        else:
-            close = qb[s] if p["side"] == Side.BUY else qa[s]
-            conv = profit_conv_nb(sym, s, p["side"] == Side.BUY, close, qb, qa)
-            if sym["swap_mode"] == SwapMode.POINTS:
-                amt = rate * sym["point"] * sym["price_value"] * p["volume"] * conv
-            elif sym["calc_mode"] == CalcMode.FOREX or sym["calc_mode"] == CalcMode.FOREX_NO_LEVERAGE:
-                amt = rate / 100.0 / 360.0 * sym["contract"] * p["volume"] * p["conv"]
-            else:
-                amt = rate / 100.0 / 360.0 * sym["contract"] * p["price"] * p["volume"] * conv
-        amt = round_money_nb(amt * m, d)
+        amt = round_money_nb(daily_swap_nb(sym, p["side"], p["volume"], p["price"], qb, qa) * m,
+                             d)
         p["swap"] += amt
         acct["swap_open"] += amt
         acct["swap_total"] += amt
@@ -172,6 +160,17 @@ def orders_at_quote_nb(positions, orders, deals, trades, reports, acct, cfg, sym
 
 
 @kernel(inline=True)
+def mark_quote_nb(positions, syms, s, acct, qb, qa):
+    """Re-price at the quote of symbol ``s``: its positions, the crosses converting through
+    it, then equity."""
+    mark_symbol_nb(positions, syms, s, acct, qb, qa)
+    for k in range(syms.shape[0]):
+        if k != s and syms[k]["profit_conv_sym"] == s:
+            mark_symbol_nb(positions, syms, k, acct, qb, qa)
+    update_equity_nb(positions, acct)
+
+
+@kernel(inline=True)
 def apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts):
     """Steps 3-7 of mt-execution.md 10 after the quote of symbol ``s`` was stored in qb/qa.
 
@@ -183,17 +182,19 @@ def apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, q
         if band_holds_nb(acct, qb, qa, s):
             return
         leave_band_nb(positions, acct, syms, qb, qa, equity)
+    # re-price first: the free-margin check of a request arriving now, or of a pending order
+    # this quote triggers, sees the equity at this quote (3.2).  Every deal re-prices its
+    # symbol (positions_changed_nb) and no quote moves in between, so the marks stay current
+    # for SL/TP and stop-out without a second pass
+    if acct["n_positions"] > 0:
+        mark_quote_nb(positions, syms, s, acct, qb, qa)
+    # 3.-4. requests arriving now, pending triggers
     if acct["n_inflight"] > 0 or acct["n_pending"] > 0:
         orders_at_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp,
                            equity, olog, s, ts)
     if acct["n_positions"] == 0:
         return
-    # 5. SL/TP of this symbol, after re-pricing (crosses convert through this symbol too)
-    mark_symbol_nb(positions, syms, s, acct, qb, qa)
-    for k in range(syms.shape[0]):
-        if k != s and syms[k]["profit_conv_sym"] == s:
-            mark_symbol_nb(positions, syms, k, acct, qb, qa)
-    update_equity_nb(positions, acct)
+    # 5. SL/TP of this symbol
     if sltp_hit_nb(positions, acct, syms[s], s, qb[s], qa[s]):
         check_sltp_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, s, ts)
     # 6.-7. stop-out and margin call

@@ -86,9 +86,10 @@ def test_t15_rollover_charges_position_closed_at_the_instant():
 
 def test_rollover_at_a_tick_instant_uses_that_tick():
     # 10: quote first, then timers.  GBPJPY long 1.00, swap +8 points = 8 x 0.001 x 100 000
-    # = 800 JPY, converted at 1 / BID(USDJPY).  USDJPY ticks exactly at Tuesday's rollover
-    # (22:00 UTC) from 160.000 to 100.000: the swap uses the new quote, 800 / 100 = 8.00 USD
-    # (the old quote would give 800 / 160 = 5.00).
+    # = 800 JPY, converted at BID(JPYUSD) = 1 / ASK(USDJPY) (4.1: Bid for buy positions).
+    # USDJPY ticks exactly at Tuesday's rollover (22:00 UTC) from 160.000/160.020 to
+    # 100.000/100.020: the swap uses the new quote, 800 / 100.020 = 7.998 -> 8.00 USD (the
+    # old quote would give 800 / 160.020 = 4.999 -> 5.00).
     tue_roll = pd.Timestamp("2024-01-16T22:00:00Z").value
     gj = plain("GBPJPY", swap_mode="points", swap_long=8.0, swap_short=-30.0,
                swap_days=(0, 1, 1, 3, 1, 1, 0))
