@@ -24,7 +24,21 @@ CASES = [
     (["+execution.nope=1"], "execution.nope: unknown key"),
     (["execution.commission=maybe"], "execution.commission='maybe': expected true or false"),
     (["risk.kill=3"], "risk.kill=3: expected true or false"),
-    (["+risk.max_lots=1"], "risk.max_lots: unknown key (known: kill, max_order_lots)"),
+    (["+risk.max_lots=1"], "risk.max_lots: unknown key (known: kill, kill_scope, max_order_lots"),
+    (["risk.max_orders=2.5"], "risk.max_orders=2.5: expected a whole number >= 0"),
+    (["risk.daily_loss_pct=-1"], "risk.daily_loss_pct=-1: expected a number >= 0"),
+    (["risk.kill_scope=GBPUSD"], "risk.kill_scope=GBPUSD: expected all or one of the run's "
+                                 "symbols (EURUSD)"),
+    (["risk.daily_basis=margin"], "risk.daily_basis='margin': expected balance or equity"),
+    (["risk.sessions=[25:00-26:00]"], "risk.sessions: '25:00-26:00' is not a server-time "
+                                      "window HH:MM-HH:MM"),
+    (["risk.max_orders=3", "risk.orders_window_s=0"], "risk.max_orders needs "
+                                                       "risk.orders_window_s > 0"),
+    (["risk=strict"], "risk=strict: no such risk group (options: default, off, prop_firm; or "
+                      "conf/risk/strict.yaml)"),
+    (["execution=fast"], "execution=fast: no such execution group (options: ideal, "),
+    (["+targets.profit=1"], "targets.profit: unknown target (known: win_rate_pct"),
+    (["targets.trades_per_day=5"], "targets.trades_per_day=5: expected [low, high], or null"),
     (["strategy_call=pointr"], "strategy_call=pointr: expected one of auto, inline, pointer"),
     (["strategy.module=no_such_pkg.x"], "strategy.module=no_such_pkg.x: no module 'no_such_pkg'"),
 ]

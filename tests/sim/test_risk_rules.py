@@ -6,6 +6,7 @@ and the daily loss.  Driven per event through the public ``DecisionCore`` (and
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -292,3 +293,25 @@ def test_after_a_daily_loss_breach_only_reducing_orders_until_the_reset(script, 
                 assert abs(after) <= abs(before) + 1e-9      # nothing added exposure
     if halted:
         assert core.record["trading_state"] == TradingState.HALTED
+
+
+# -- config --
+
+@pytest.mark.parametrize("group", ["default", "off", "prop_firm"])
+def test_every_risk_group_defines_every_key_and_takes_overrides(group):
+    from pathlib import Path
+
+    import yaml
+
+    from sim.api import compose
+    from sim.core_config import RISK_KEYS, risk_limits
+
+    conf = yaml.safe_load((Path(__file__).resolve().parents[2] / "conf" / "risk"
+                           / f"{group}.yaml").read_text())
+    assert set(conf) == set(RISK_KEYS) | {"name"}
+    cfg = compose([f"risk={group}", "risk.max_orders=3", "risk.kill_scope=EURUSD"])
+    args = risk_limits(cfg, ["EURUSD"])
+    assert args["max_orders"] == 3 and args["kill_symbol"] == 0
+    limits = make_limits(**args)[0]
+    assert limits["max_orders"] == 3 and limits["orders_window"] == round(
+        conf["orders_window_s"] * S)
