@@ -67,6 +67,7 @@ def assert_same_run(a, b, fields=ACCOUNT_RESULT_FIELDS):
     assert np.array_equal(a.decision, b.decision)          # the whole core state
     # the account's results; the loop's own bookkeeping (its shortcuts) may differ
     assert np.array_equal(a.account[fields], b.account[fields])
+    assert np.array_equal(a.risk_events, b.risk_events)    # every risk decision, in order
 
 
 @pytest.mark.parametrize("name", sorted(EXECUTIONS))
@@ -117,6 +118,24 @@ def test_parity_risk_denials_are_finished_by_the_core():
     assert signals > 10 and len(batch.orders) == signals
     assert (batch.orders["retcode"] == Retcode.RISK_HALTED).all()
     assert batch.decision[0]["n_denied"] == signals == batch.decision[0]["n_rejected"]
+    assert_same_run(batch, live)
+
+
+@pytest.mark.parametrize("mode", ["netting", "hedging"])
+def test_parity_with_every_kind_of_risk_decision(sample, mode):
+    """Risk rules that deny, throttle, pause a losing streak and halt on the daily loss
+    (cancelling and flattening) decide the same in the batch loop and per event."""
+    limits = make_limits(max_spread_points=3, max_orders=2, orders_window_s=30.0,
+                         max_consecutive_losses=3, cooldown_s=900.0, daily_loss_pct=3.0,
+                         flatten_on_halt=True, blackouts=["00:00-03:00"])
+    specs, account = [load_symbol("EURUSD")], AccountConfig(mode=mode)
+    p = ec.Params(fast=10, slow=40, lots=1.0)
+    ex = EXECUTIONS["sampled-latency-slippage"]
+    batch = Simulation(specs, [sample], ec, ec.make_params(p), ex, account, limits=limits).run()
+    live = per_event_run(specs, [sample], p, ex, account, limits=limits)
+    rules = set(batch.risk_events["rule"].tolist())
+    assert {Retcode.RISK_SPREAD, Retcode.RISK_THROTTLE, Retcode.RISK_LOSS_STREAK,
+            Retcode.RISK_DAILY_LOSS, Retcode.RISK_SESSION} <= rules
     assert_same_run(batch, live)
 
 
