@@ -4,6 +4,7 @@
 - ``ticklab report RUN_ID``: write the HTML report of a stored run.
 - ``ticklab data import|info PATH...``: tick importers (argparse).
 - ``ticklab strategy new NAME [--dir DIR]``: a working strategy skeleton.
+- ``ticklab train strategy=ml_scalper [overrides] [out=PATH]``: train ml_scalper's model.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ verbs:
   data import PATH...    import tick files into the Parquet cache
   data info PATH         summarise a tick file (rich table, --json)
   strategy new NAME      write a working strategy skeleton (module, YAML, test): --dir DIR
+  train [overrides]      walk-forward training of ml_scalper's model (docs/ml.md): out=PATH
 """
 
 
@@ -40,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         from sim.strategy_cli import main as strategy_main
 
         return strategy_main(rest)
+    if verb == "train":
+        from sim.train import main as train_main
+
+        return train_main(rest)
     if verb == "data":
         from sim.data.cli import main as data_main
 
