@@ -91,6 +91,8 @@ def test_entry_check_deducts_the_commission(balance, retcodes):
     r = run([eu], {0: [(T0, 1.10000, 1.10010)]}, [new(T0, OrderType.BUY, 1.0)],
             balance=balance, commission=True)
     assert r.deals["retcode"].tolist() == retcodes
+    # a rejection row takes no deal ticket (0); an executed deal the first one
+    assert r.deals["deal"].tolist() == ([0] if retcodes == [Retcode.NO_MONEY] else [1])
     if retcodes == [Retcode.DONE]:
         assert r.account[0]["balance"] == pytest.approx(balance - 3.50, abs=1e-9)
         assert r.account[0]["margin"] == pytest.approx(1_100.10, abs=1e-9)
@@ -172,3 +174,110 @@ def test_reducing_denies_new_exposure_and_lets_reductions_through():
     assert third["volume"].tolist() == [0.4, 0.3]
     assert third["action"].tolist() == [Action.CLOSE, Action.NEW]
     assert core.record["quote"][0]["net"] == pytest.approx(0.3, abs=1e-9)
+
+
+# -- found by `./dev mutate sim/venue/money.py` (docs/execution.md, "Mutation testing") --
+
+DE40 = SymbolSpec("DE40", 1, 0.1, 1.0, "cfdleverage", "EUR", "EUR", "EUR", 0.1, 0.1, 100.0)
+
+
+@pytest.mark.parametrize("close_bid,profit", [
+    # mutant: "a loss" read as p < -1.0.  Non-Forex modes convert a loss at the ask of
+    # EURUSD, whatever its size (2.2).  DE40 (EUR) on a USD account, EURUSD 1.08000/1.12000:
+    # buy 1.0 at ask 18 000.0, close at bid 17 999.5: -0.50 EUR x ASK 1.12000 = -0.56 USD
+    # (at the bid: -0.54)
+    (17_999.5, -0.56),
+    # a profit of +0.50 EUR at the bid: +0.50 x 1.08000 = +0.54
+    (18_000.5, 0.54),
+])
+def test_small_loss_of_a_cfd_converts_at_the_ask(close_bid, profit):
+    q = {0: [(T0, 17_999.0, 18_000.0), (T0 + S, close_bid, close_bid + 1.0)],
+         1: [(T0 - S, 1.08000, 1.12000)]}
+    r = run([DE40, EURUSD], q, [new(T0, OrderType.BUY, 1.0), close(T0 + S, 1001, 1.0)])
+    assert done(r)[1]["profit"] == profit
+
+
+@pytest.mark.parametrize("balance,retcodes,margin", [
+    # mutant: the sell side's initial and maintenance margin rates swapped.  Sell 1.00 at bid
+    # 1.10000: the entry check at the initial rate 1 000 EUR x 1.10000 x 2.0 = 2 200.00
+    (2_150.00, [Retcode.NO_MONEY], 0.0),
+    # filled; held at the maintenance rate: 1 100.00 x 1.5 = 1 650.00
+    (2_250.00, [Retcode.DONE], 1_650.00),
+])
+def test_sell_initial_rate_checks_entry_maintenance_rate_is_held(balance, retcodes, margin):
+    eu = plain("EURUSD", margin_rate_initial_sell=2.0, margin_rate_maintenance_sell=1.5)
+    r = run([eu], {0: [(T0, 1.10000, 1.10010)]}, [new(T0, OrderType.SELL, 1.0)],
+            balance=balance)
+    assert r.deals["retcode"].tolist() == retcodes
+    assert r.account[0]["margin"] == pytest.approx(margin, abs=1e-9)
+
+
+def test_hedged_cfd_covered_volume_priced_at_the_average_price():
+    # mutant: every symbol's covered volume taken as fixed margin.  XAUUSD cfdleverage,
+    # margin_hedged 50 (the covered volume's contract size), leverage 100, hedging:
+    # buy 1.00 at ask 2 000.00 and sell 1.00 at bid 1 999.60: covered 1 lot at the average
+    # open price (2 000.00 + 1 999.60) / 2 = 1 999.80: 1 x 50 x 1 999.80 / 100 = 999.90
+    # (as fixed margin it would be 50 / 100 = 0.50), nothing uncovered
+    xau = plain("XAUUSD")
+    q = {0: [(T0, 1_999.60, 2_000.00)]}
+    r = run([xau], q, [new(T0, OrderType.BUY, 1.0), new(T0, OrderType.SELL, 1.0)])
+    assert done(r)["price"].tolist() == [2_000.00, 1_999.60]
+    assert r.account[0]["margin"] == pytest.approx(999.90, abs=1e-9)
+
+
+def test_forex_interest_swap_is_per_lot():
+    # mutant: lot cost x volume made lot cost / volume.  EURUSD long 2.00, -3.6 %:
+    # 2 x 100 000 EUR x 3.6 / 100 / 360 = 20.00 EUR x BID 1.20000 = -24.00 USD
+    eu = plain("EURUSD", swap_mode="interest_open", swap_long=-3.6, swap_short=3.6,
+               swap_days=(0, 1, 1, 3, 1, 1, 0))
+    q = {0: [(T0, 1.10000, 1.10010), (TUE_ROLL - S, 1.20000, 1.20100),
+             (TUE_ROLL + S, 1.20000, 1.20100)]}
+    r = run([eu], q, [new(T0, OrderType.BUY, 2.0), close(TUE_ROLL + S, 1001, 2.0)], swaps=True,
+            balance=100_000.0)
+    assert done(r)[1]["swap"] == -24.00
+
+
+def test_a_pair_that_converts_itself_uses_the_exit_price():
+    # mutant: the self-conversion's MULTIPLY/DIVIDE test flipped.  USDJPY on a USD account
+    # is its own conversion pair (ACC/CCY, so divide; 2.2 "the exit deal price is used"):
+    # buy 1.00 at ask 150.020, close at bid 150.500: N(15 050 000) - N(15 002 000) =
+    # 48 000 JPY / 150.500 = 318.937 -> +318.94 USD
+    uj = plain("USDJPY")
+    q = {0: [(T0, 150.000, 150.020), (T0 + S, 150.500, 150.520)]}
+    r = run([uj], q, [new(T0, OrderType.BUY, 1.0), close(T0 + S, 1001, 1.0)])
+    d = done(r)
+    assert d["price"].tolist() == [150.020, 150.500]
+    assert d[1]["profit"] == 318.94
+
+
+MICRO = SymbolSpec("MICRO", 1, 0.1, 1.0, "cfd", "USD", "USD", "USD", 1.0, 1.0, 1_000.0,
+                   margin_initial=0.8, margin_maintenance=0.4)
+
+
+@pytest.mark.parametrize("balance,retcodes,margin", [
+    # mutants: "fixed margin" read as margin_initial > 1 (or maintenance > 1).  A CFD with a
+    # fixed margin of 0.80 per lot to enter, 0.40 while held: buy 10 lots at ask 100.0 needs
+    # 10 x 0.80 = 8.00 (the formula would want 10 x 1 x 100.0 = 1 000.00)
+    (7.50, [Retcode.NO_MONEY], 0.0),
+    # filled; held at the maintenance margin 10 x 0.40 = 4.00
+    (8.50, [Retcode.DONE], 4.00),
+])
+def test_fixed_margin_below_one_per_lot(balance, retcodes, margin):
+    r = run([MICRO], {0: [(T0, 100.0, 100.0)]}, [new(T0, OrderType.BUY, 10.0)],
+            balance=balance)
+    assert r.deals["retcode"].tolist() == retcodes
+    assert r.account[0]["margin"] == pytest.approx(margin, abs=1e-9)
+
+
+def test_netting_add_replaces_sl_and_tp():
+    # mutant: a netting add that keeps the old TP.  6.6: a new order on the same position
+    # replaces SL/TP, and zero values delete them.  Buy 1.00 with SL 1.09000 / TP 1.10500,
+    # then buy 1.00 with SL 1.09500 / TP 1.10300: the position has 1.09500 / 1.10300; a third
+    # buy without levels deletes both.
+    q = {0: [(T0, 1.10000, 1.10010), (T0 + S, 1.10000, 1.10010), (T0 + 2 * S, 1.10000, 1.10010)]}
+    rows = [new(T0, OrderType.BUY, 1.0, sl=1.09000, tp=1.10500),
+            new(T0 + S, OrderType.BUY, 1.0, sl=1.09500, tp=1.10300)]
+    r = run([EURUSD], q, rows, mode="netting")
+    assert (r.positions[0]["sl"], r.positions[0]["tp"]) == (1.09500, 1.10300)
+    r = run([EURUSD], q, rows + [new(T0 + 2 * S, OrderType.BUY, 1.0)], mode="netting")
+    assert (r.positions[0]["sl"], r.positions[0]["tp"]) == (0.0, 0.0)
