@@ -39,8 +39,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.bars import bar_end_nb, bar_nb, bar_update_nb, bars_dt, timeframe_ns
-from sim.core.enums import Action, EventKind, OrderState, OrderTime, OrderType
+from sim.core.enums import Action, EventKind, OrderState, OrderType
 from sim.core.indicators import session_dt, session_update_nb
+from sim.core.intents import in_window_nb, intent_nb, position_nb
 from sim.core.records import NS_PER_DAY, VOL_EPS
 from sim.core.strategy_api import register
 from sim.jit_cache import kernel
@@ -148,41 +149,6 @@ def make_state() -> np.ndarray:
 def make_data(p: Params) -> np.ndarray:
     """breakout needs no external data."""
     return np.zeros(0)
-
-
-@kernel
-def intent_nb(it, action, s, otype, volume, price, sl, tp, expiry, ticket):
-    """Write every field of one intent (the buffer is reused from call to call)."""
-    it["action"] = action
-    it["symbol"] = s
-    it["type"] = otype
-    it["volume"] = volume
-    it["price"] = price
-    it["sl"] = sl
-    it["tp"] = tp
-    it["expiry"] = expiry
-    it["ticket"] = ticket
-    it["stoplimit"] = 0.0
-    it["type_time"] = OrderTime.SPECIFIED if expiry > 0 else OrderTime.GTC
-    it["by_ticket"] = 0
-
-
-@kernel
-def in_window_nb(tod, start, end):
-    """Is the time of day ``tod`` in ``[start, end)`` (wrapping midnight if start > end)?"""
-    if start < end:
-        return start <= tod < end
-    return tod >= start or tod < end
-
-
-@kernel
-def position_nb(core, s):
-    """The book row of the open position on symbol ``s``, or -1."""
-    book = core["book"]
-    for i in range(book.shape[0]):
-        if book[i]["active"] and book[i]["symbol"] == s:
-            return i
-    return -1
 
 
 @kernel

@@ -33,6 +33,7 @@ import numpy as np
 from sim.core.bars import SECOND, bar_nb, bar_update_nb, bars_dt, timeframe_ns
 from sim.core.enums import Action, EventKind, OrderType, Side
 from sim.core.indicators import check_window, rolling_dt, rolling_update_nb, zscore_nb
+from sim.core.intents import intent_nb
 from sim.core.records import NS_PER_DAY, VOL_EPS
 from sim.core.strategy_api import register
 from sim.jit_cache import kernel
@@ -108,23 +109,6 @@ def make_data(p: Params) -> np.ndarray:
 
 
 @kernel
-def intent_nb(it, action, s, otype, volume, sl, tp, ticket):
-    """Write every field of one intent (the buffer is reused from call to call)."""
-    it["action"] = action
-    it["symbol"] = s
-    it["type"] = otype
-    it["volume"] = volume
-    it["price"] = 0.0
-    it["sl"] = sl
-    it["tp"] = tp
-    it["expiry"] = 0
-    it["ticket"] = ticket
-    it["stoplimit"] = 0.0
-    it["type_time"] = 0
-    it["by_ticket"] = 0
-
-
-@kernel
 def on_event_nb(sstate, params, data, e, core, intents):
     """On a tick of the symbol: the new value and its z, then exit or entry (module doc)."""
     st = sstate[0]
@@ -161,7 +145,7 @@ def on_event_nb(sstate, params, data, e, core, intents):
         if not (timed_out or at_mean):
             return 0
         intent_nb(intents[0], Action.CLOSE, s, OrderType.BUY if p["side"] == Side.SELL
-                  else OrderType.SELL, left, 0.0, 0.0, p["ticket"])
+                  else OrderType.SELL, left, 0.0, 0.0, 0.0, 0, p["ticket"])
         st["exits"] += 1
         return 1
     if not fresh or z != z:
@@ -182,7 +166,7 @@ def on_event_nb(sstate, params, data, e, core, intents):
     sl = round(ref - side * pr["sl_points"] * point, digits) if pr["sl_points"] > 0 else 0.0
     tp = round(ref + side * pr["tp_points"] * point, digits) if pr["tp_points"] > 0 else 0.0
     intent_nb(intents[0], Action.NEW, s, OrderType.BUY if side == Side.BUY else OrderType.SELL,
-              pr["lots"], sl, tp, 0)
+              pr["lots"], 0.0, sl, tp, 0, 0)
     st["armed"] = False
     st["entries"] += 1
     return 1

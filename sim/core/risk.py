@@ -39,6 +39,7 @@ from sim.core.enums import (
     TimerKind,
     TradingState,
 )
+from sim.core.intents import in_window_nb
 from sim.core.records import NS_PER_DAY, RISK_LOG, VOL_EPS
 from sim.core.routing import order_side_volume_nb
 from sim.jit_cache import kernel
@@ -183,9 +184,7 @@ def to_account_nb(c, sym, amount):
 @kernel(inline=True)
 def in_windows_nb(windows, n, t):
     for k in range(n):
-        a = windows[k, 0]
-        b = windows[k, 1]
-        if (a <= t < b) if a <= b else (t >= a or t < b):
+        if in_window_nb(t, windows[k, 0], windows[k, 1]):
             return True
     return False
 
