@@ -15,6 +15,7 @@ from sim.config import AccountConfig, ExecutionConfig, symbol_records
 from sim.core.decision import DecisionCore
 from sim.core.enums import AccountMode, Action, OrderState, OrderType, Retcode, TradingState
 from sim.data.symbols import SymbolSpec
+from sim.venue.money import round_money_nb
 from sim.venue.sim_venue import SimVenue
 from tests.sim.venue_cases import EURUSD, T0, S, close, done, new, plain, run
 
@@ -248,6 +249,7 @@ def test_a_pair_that_converts_itself_uses_the_exit_price():
     d = done(r)
     assert d["price"].tolist() == [150.020, 150.500]
     assert d[1]["profit"] == 318.94
+    assert d["deal"].tolist() == [1, 2]             # deal tickets count up
 
 
 MICRO = SymbolSpec("MICRO", 1, 0.1, 1.0, "cfd", "USD", "USD", "USD", 1.0, 1.0, 1_000.0,
@@ -281,3 +283,16 @@ def test_netting_add_replaces_sl_and_tp():
     assert (r.positions[0]["sl"], r.positions[0]["tp"]) == (1.09500, 1.10300)
     r = run([EURUSD], q, rows + [new(T0 + 2 * S, OrderType.BUY, 1.0)], mode="netting")
     assert (r.positions[0]["sl"], r.positions[0]["tp"]) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("x,digits,want", [
+    # mutant: the 1e-12 relative nudge applied downwards.  MQL NormalizeDouble: halves away
+    # from zero, a decimal half stored a hair below it (2.675 is 2.67499999...) still rounds up
+    (0.125, 2, 0.13), (-0.125, 2, -0.13), (2.675, 2, 2.68), (2.5, 0, 3.0), (-2.5, 0, -3.0),
+    # large amounts: the float's error exceeds the 1e-9 additive nudge, the relative one
+    # carries the half (1 234 567.895 x 100 is 123 456 789.49999999... in floats)
+    (1_234_567.895, 2, 1_234_567.90), (-1_234_567.895, 2, -1_234_567.90),
+    (12_345_678.905, 2, 12_345_678.91),
+])
+def test_round_money_halves_away_from_zero(x, digits, want):
+    assert round_money_nb(x, digits) == want
