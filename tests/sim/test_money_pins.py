@@ -296,3 +296,25 @@ def test_netting_add_replaces_sl_and_tp():
 ])
 def test_round_money_halves_away_from_zero(x, digits, want):
     assert round_money_nb(x, digits) == want
+
+
+def test_points_swap_is_per_lot():
+    # mutant: points x volume made points / volume.  EURUSD points, -7.0 long, 0.50 lot:
+    # -7 x 0.00001 x 100 000 x 0.50 = -3.50 USD a night; Tuesday x1, Wednesday x3 -> -14.00
+    # (/ volume: -14.00 x 4 = -56.00)
+    eu = plain("EURUSD", swap_mode="points", swap_long=-7.0, swap_short=2.0,
+               swap_days=(0, 1, 1, 3, 1, 1, 0))
+    q = {0: [(T0, 1.10000, 1.10010), (WED_ROLL + S, 1.10000, 1.10010)]}
+    r = run([eu], q, [new(T0, OrderType.BUY, 0.5), close(WED_ROLL + S, 1001, 0.5)], swaps=True)
+    assert done(r)[1]["swap"] == -14.00
+
+
+def test_margin_of_a_pair_quoted_account_over_margin_currency_divides_by_the_deal_price():
+    # mutant: 1 / deal price in the self-converting margin route made 2 / price or 1 - price.
+    # A symbol named USDJPY whose margin currency is JPY (not the usual Forex layout, whose
+    # margin currency is the base): on a USD account it is its own ACC/MARGIN pair, so its
+    # margin converts at 1 / the deal price.  Buy 1.00 at ask 150.000: 100 000 / 100 =
+    # 1 000 JPY / 150.000 = 6.67 USD (3.1: "the deal execution price is always used")
+    uj = plain("USDJPY", currency_margin="JPY")
+    r = run([uj], {0: [(T0, 149.980, 150.000)]}, [new(T0, OrderType.BUY, 1.0)])
+    assert r.account[0]["margin"] == pytest.approx(6.67, abs=1e-9)
