@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 from pathlib import Path
 
 import numba
@@ -24,6 +25,7 @@ import numba
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 NUMBA_PACKAGES = ("sim", "strategies")
 KEEP_OLD_CACHES = 4
+KEEP_BUSY_S = 86_400        # a cache folder touched within this is never pruned
 
 
 def source_hash(root: Path = PACKAGE_ROOT, packages: tuple[str, ...] = NUMBA_PACKAGES) -> str:
@@ -47,15 +49,19 @@ def cache_base() -> Path:
     return Path(xdg) / "ticklab" / "numba"
 
 
-def _prune(base: Path, current: Path) -> None:
-    # keep the newest few caches (other checkouts may be using them), drop the rest
+def _prune(base: Path, current: Path, now: float | None = None) -> None:
+    # keep the newest few caches (other checkouts may be using them) and any touched in
+    # the last day (a process started before an edit may still be writing to it: removing
+    # it under a running compile fails that run); drop the rest
+    now = time.time() if now is None else now
     try:
-        dirs = sorted((d for d in base.iterdir() if d.is_dir() and d != current),
-                      key=lambda d: d.stat().st_mtime, reverse=True)
+        dirs = sorted(((d.stat().st_mtime, d) for d in base.iterdir()
+                       if d.is_dir() and d != current), reverse=True)
     except OSError:
         return
-    for old in dirs[KEEP_OLD_CACHES:]:
-        shutil.rmtree(old, ignore_errors=True)
+    for mtime, old in dirs[KEEP_OLD_CACHES:]:
+        if now - mtime > KEEP_BUSY_S:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def install() -> Path:

@@ -68,3 +68,23 @@ def test_source_hash_changes_with_any_numba_source(tree):
     (tree / "strategies" / "probe.py").write_text(PROBE + "\n# edited\n")
     # Assert
     assert jit_cache.source_hash(tree) != before
+
+
+def test_prune_keeps_the_newest_caches_and_any_in_use(tmp_path):
+    from sim.jit_cache import _prune
+
+    now = 1_800_000_000.0
+    ages = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "busy": 6, "old1": 3 * 86_400,
+            "old2": 4 * 86_400}
+    for name, age_h in ages.items():
+        d = tmp_path / name
+        d.mkdir()
+        age = age_h if name.startswith("old") else age_h * 3600
+        os.utime(d, (now - age, now - age))
+    current = tmp_path / "current"
+    current.mkdir()
+    _prune(tmp_path, current, now=now)
+    # the 4 newest stay, and so do e and busy (touched within a day): a process started
+    # before an edit may still be compiling into them; only caches idle for days go
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "busy", "c", "current",
+                                                          "d", "e"]
