@@ -22,7 +22,8 @@ The training edge of ``strategies/ml_scalper.py`` (scikit-learn: ``pip install -
 7. the model file (JSON, strategies/_ml_model.py), written atomically; its sha256 printed,
    with the ``ticklab backtest`` line that pins it.
 
-Everything is seeded: the same ticks and config give the same file, byte for byte.
+Everything is seeded: the same ticks, config, ticklab commit (``training.code_version``)
+and library versions give the same file, byte for byte.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@
      "symbol": "EURUSD", "point": 1e-05,
      "features": {"set": "v1", "names": [...], "constants": {...}},
      "training": {"params": {...}, "data_fingerprint": "...", "first_ts": ..., ...},
-     "segments": [{"valid_from": <ns UTC, whole seconds>, "train_from": ..., "train_to": ...,
+     "segments": [{"valid_from": <ns UTC>, "train_from": ..., "train_to": ...,
                    "n_train": ..., "test": {...} | null, "params": {...}}, ...],
      "skipped": [...]}
 
@@ -34,13 +34,13 @@ from strategies._ml_features import (
     CONSTANTS,
     FEATURE_SET,
     FEATURES,
+    H_INV_POINT,
     HEADER,
     KIND_GBT,
     KIND_LOGISTIC,
     LAYOUT,
     NF,
-    NODE,
-    SECOND,
+    slot_dt,
 )
 
 FORMAT = "ticklab-ml-model"
@@ -48,6 +48,7 @@ VERSION = 1
 MODEL_TYPES = {"logistic": KIND_LOGISTIC, "gbt": KIND_GBT}
 # the training keys of ml_scalper's Params a model file records (``training.params``)
 TRAINING_KEYS = ("window_s", "train_windows", "min_rows", "trees", "depth", "seed")
+MAX_DEPTH = 12                        # a deeper tree is refused (packed trees are complete)
 CHECKOUT = Path(__file__).resolve().parents[1]
 RETRAIN = "ticklab train strategy=ml_scalper"
 
@@ -117,9 +118,9 @@ def _int(v, what: str) -> int:
     return v
 
 
-def check_tree(tree: dict, what: str) -> None:
+def check_tree(tree: dict, what: str) -> int:
     """A tree's arrays: equal lengths, features in range, children after their parent (so
-    inference always reaches a leaf), finite leaf values."""
+    it is a tree and inference always reaches a leaf), finite numbers; returns its depth."""
     if not isinstance(tree, dict):
         raise ModelError(f"{what}: expected a mapping")
     cols = ("feature", "threshold", "left", "right", "value")
@@ -139,6 +140,18 @@ def check_tree(tree: dict, what: str) -> None:
             if not i < c < n:
                 raise ModelError(f"{what}.{side}[{i}]={c}: a child must come after its node "
                                  f"and exist (nodes 0..{n - 1})")
+    depth, seen, todo = 0, set(), [(0, 0)]
+    while todo:
+        i, d = todo.pop()
+        if i in seen:
+            raise ModelError(f"{what}: node {i} has two parents (not a tree)")
+        seen.add(i)
+        depth = max(depth, d)
+        if tree["feature"][i] != -1:
+            todo += [(tree["left"][i], d + 1), (tree["right"][i], d + 1)]
+    if depth > MAX_DEPTH:
+        raise ModelError(f"{what}: depth {depth}, deeper than {MAX_DEPTH}")
+    return depth
 
 
 def check(model: dict) -> None:
@@ -169,8 +182,8 @@ def check(model: dict) -> None:
     for k, seg in enumerate(segs):
         what = f"segments[{k}]"
         vf = _int(seg.get("valid_from"), f"{what}.valid_from")
-        if vf % SECOND or (last is not None and vf <= last):
-            raise ModelError(f"{what}.valid_from={vf}: expected whole seconds (ns), increasing")
+        if last is not None and vf <= last:
+            raise ModelError(f"{what}.valid_from={vf}: expected increasing times (ns UTC)")
         last = vf
         p = seg.get("params")
         if not isinstance(p, dict):
@@ -203,46 +216,69 @@ def check_params(model: dict, horizon_s: float, model_type: str, training: dict)
                          f"pass {was}, or retrain with the config's values ({RETRAIN})")
 
 
-def segment_size(model: dict, seg: dict) -> int:
+def _depth(tree: dict) -> int:
+    depth, todo = 0, [(0, 0)]
+    while todo:
+        i, d = todo.pop()
+        depth = max(depth, d)
+        if tree["feature"][i] != -1:
+            todo += [(tree["left"][i], d + 1), (tree["right"][i], d + 1)]
+    return depth
+
+
+def complete_tree(tree: dict, depth: int) -> np.ndarray:
+    """A checked tree as the kernel walks it (``slot_dt`` rows): ``2^depth - 1`` split rows
+    (feature, threshold) breadth-first, then ``2^depth`` leaf rows; a branch that ends
+    early continues with always-left splits (+inf) down to copies of its leaf."""
+    inner = (1 << depth) - 1
+    out = np.zeros(2 * inner + 1, dtype=slot_dt)
+    out["f"][:inner] = np.inf
+    todo = [(0, 0, 0)]                       # (node, position, level)
+    while todo:
+        i, pos, level = todo.pop()
+        f = tree["feature"][i]
+        if level == depth:                   # a leaf (checked: nothing deeper)
+            out[pos] = (0, tree["value"][i])
+        elif f == -1:                        # a leaf above the bottom: pad
+            todo += [(i, 2 * pos + 1, level + 1), (i, 2 * pos + 2, level + 1)]
+        else:
+            out[pos] = (f, tree["threshold"][i])
+            todo += [(tree["left"][i], 2 * pos + 1, level + 1),
+                     (tree["right"][i], 2 * pos + 2, level + 1)]
+    return out
+
+
+def _rows(ints=(), floats=()) -> np.ndarray:
+    out = np.zeros(max(len(ints), len(floats)), dtype=slot_dt)
+    out["i"][:len(ints)] = ints
+    out["f"][:len(floats)] = floats
+    return out
+
+
+def _segment(model: dict, seg: dict) -> np.ndarray:
     p = seg["params"]
     if model["model_type"] == "logistic":
-        return 3 * NF + 1
-    return 3 + len(p["trees"]) + NODE * sum(len(t["feature"]) for t in p["trees"])
+        coef, mean, scale = (np.asarray(p[k], np.float64) for k in ("coef", "mean", "scale"))
+        w = coef / scale
+        return _rows(floats=[*w, float(p["intercept"]) - float(np.sum(w * mean))])
+    trees = p["trees"]
+    depth = max(_depth(t) for t in trees)
+    return np.concatenate([_rows([len(trees), depth], [p["baseline"]]),
+                           *[complete_tree(t, depth) for t in trees]])
 
 
 def pack(model: dict) -> np.ndarray:
-    """The strategy's data array (float64, laid out as strategies/_ml_features.py says)."""
+    """The strategy's data array (``slot_dt`` rows, laid out as strategies/_ml_features.py
+    says)."""
     segs = model["segments"]
-    kind = MODEL_TYPES[model["model_type"]]
-    size = HEADER + 2 * len(segs) + sum(segment_size(model, s) for s in segs)
-    data = np.zeros(size, dtype=np.float64)
-    data[:5] = (LAYOUT, NF, kind, len(segs), 1.0 / float(model["point"]))
-    off = HEADER + 2 * len(segs)
-    for k, seg in enumerate(segs):
-        data[HEADER + 2 * k] = seg["valid_from"] // SECOND
-        data[HEADER + 2 * k + 1] = off
-        p = seg["params"]
-        if kind == KIND_LOGISTIC:
-            data[off:off + 3 * NF + 1] = [*p["mean"], *p["scale"], *p["coef"], p["intercept"]]
-            off += 3 * NF + 1
-            continue
-        trees = p["trees"]
-        data[off:off + 3] = (p["baseline"], len(trees), 0)
-        roots = off + 3
-        node = 0
-        base = roots + len(trees)
-        for t, tree in enumerate(trees):
-            data[roots + t] = node
-            m = len(tree["feature"])
-            block = np.column_stack([tree["feature"], tree["threshold"],
-                                     np.asarray(tree["left"], float) + node,
-                                     np.asarray(tree["right"], float) + node,
-                                     tree["value"]]).astype(np.float64)
-            leaf = block[:, 0] < 0
-            block[leaf, 1:4] = 0.0
-            data[base + NODE * node:base + NODE * (node + m)] = block.ravel()
-            node += m
-        data[off + 2] = node
-        off = base + NODE * node
-    assert off == size
-    return data
+    blocks = [_segment(model, s) for s in segs]
+    head = np.zeros(HEADER, dtype=slot_dt)
+    head["i"][:4] = (LAYOUT, NF, MODEL_TYPES[model["model_type"]], len(segs))
+    head[H_INV_POINT]["f"] = 1.0 / float(model["point"])
+    table = np.zeros(2 * len(segs), dtype=slot_dt)
+    off = len(head) + len(table)
+    for k, (seg, block) in enumerate(zip(segs, blocks, strict=True)):
+        table[2 * k]["i"] = seg["valid_from"]
+        table[2 * k + 1]["i"] = off
+        off += len(block)
+    return np.concatenate([head, table, *blocks])

@@ -178,7 +178,7 @@ def on_event_nb(sstate, params, data, e, core, intents):
     bid = e["bid"]
     ask = e["ask"]
     x = st["x"]
-    ready = features_update_nb(st["feat"], ts, bid, ask, data[H_INV_POINT], x)
+    ready = features_update_nb(st["feat"], ts, bid, ask, data[H_INV_POINT]["f"], x)
     st["ready"] = ready
     if not st["inited"]:
         st["inited"] = True

@@ -34,7 +34,7 @@ from sim.train import (
     write,
 )
 from strategies import _ml_model
-from strategies._ml_features import CAP, CONSTANTS, FEATURE_SET, FEATURES, NF, score_rows_nb
+from strategies._ml_features import CONSTANTS, FEATURE_SET, FEATURES, NF, score_rows_nb
 from tests.conftest import ROOT, SAMPLE
 
 pytest.importorskip("sklearn")
@@ -72,7 +72,7 @@ def trained(ticks, tmp_path_factory):
 # -- features --
 
 def test_features_by_hand():
-    # Arrange: (seconds, bid, ask), point 1e-5
+    # Arrange: (seconds, bid, ask), point 1e-5; T0 is a whole second
     rows = [(0, 1.10000, 1.10002), (1, 1.10001, 1.10003), (3, 1.10003, 1.10007),
             (6, 1.10002, 1.10004), (12, 1.10006, 1.10008)]
     ts = T0 + np.array([r[0] for r in rows], np.int64) * S
@@ -82,18 +82,23 @@ def test_features_by_hand():
     X, ready = features(ts, bid, ask, 1e-5)
     # Assert (mids 1.10001, 1.10002, 1.10005, 1.10003, 1.10007)
     assert not ready.any()
-    expect = {0: {"ret_tick": 0, "spread": 2, "ticks_10s": 1, "gap_s": 0, "ret_5s": 0},
-              3: {"ret_tick": -2, "ret_5s": 1,       # base: the tick at 1 s (last <= 6 - 5)
-                  "ret_30s": 2,                      # no tick 30 s back yet: the first tick
-                  "spread": 2, "ticks_10s": 4, "gap_s": 3},
-              4: {"ret_tick": 4, "ret_5s": 4,        # base: the tick at 6 s (last <= 7)
+    expect = {0: {"ret_tick": 0, "ret_5s": 0, "spread": 2, "ticks_10s": 1, "gap_s": 0},
+              1: {"ret_tick": 1, "ticks_10s": 2, "gap_s": 1},
+              3: {"ret_tick": -2,
+                  "ret_5s": 2,                       # as of second 0's end: the tick at 0 s
+                  "ret_30s": 2,                      # before the data: the first tick's mid
+                  "spread": 2,
+                  "ticks_10s": 4,                    # seconds -4..5 and this one: 0, 1, 3, 6
+                  "gap_s": 3},
+              4: {"ret_tick": 4,
+                  "ret_5s": 4,                       # as of second 6's end: the tick at 6 s
                   "ret_30s": 6, "ret_120s": 6, "spread": 2,
-                  "ticks_10s": 3,                    # ticks in (2 s, 12 s]: 3, 6, 12
+                  "ticks_10s": 3,                    # seconds 2..11 and this one: 3, 6, 12
                   "gap_s": 6}}
     for i, vals in expect.items():
         for name, v in vals.items():
             assert X[i, F[name]] == pytest.approx(v, abs=1e-6), (i, name)
-    # the windowed ones are not warm after 5 ticks
+    # the EMAs are not warm after 5 ticks
     assert np.isnan(X[:, [F["vol_100"], F["imbalance"], F["dev_ema200"]]]).all()
 
 
@@ -106,48 +111,47 @@ def _walk(n, dt_ms, seed=3):
     return ts, bid / 1e5, (bid + spread) / 1e5
 
 
-def test_features_match_an_independent_pandas_computation():
-    # Arrange: 3,000 ticks about 0.5 s apart
-    ts, bid, ask = _walk(3000, 500)
+def expected_features(ts, bid, ask):
+    """The features as docs/ml.md defines them, written again with numpy and pandas."""
     mid = (bid + ask) / 2
+    n = len(ts)
+    sec = ts // S
+    X = np.full((n, NF), np.nan)
+    d = np.diff(mid) / 1e-5
+    X[0, F["ret_tick"]] = 0.0
+    X[1:, F["ret_tick"]] = d
+    for h in (5, 30, 120):                   # the last tick before second (sec - h) began
+        j = np.searchsorted(ts, (sec - h) * S, side="left") - 1
+        X[:, F[f"ret_{h}s"]] = (mid - mid[np.maximum(j, 0)]) / 1e-5
+    X[:, F["spread"]] = (ask - bid) / 1e-5
+    X[:, F["ticks_10s"]] = np.arange(1, n + 1) - np.searchsorted(ts, (sec - 10) * S, "left")
+    X[1:, F["vol_100"]] = pd.Series(np.abs(d)).ewm(span=100, adjust=False).mean()
+    X[1:100, F["vol_100"]] = np.nan
+    sig = (np.sign(np.diff(bid)) + np.sign(np.diff(ask))) / 2
+    X[1:, F["imbalance"]] = pd.Series(sig).ewm(span=20, adjust=False).mean()
+    X[1:20, F["imbalance"]] = np.nan
+    X[:, F["gap_s"]] = np.diff(ts, prepend=ts[0]) / 1e9
+    X[:, F["dev_ema200"]] = (mid - pd.Series(mid).ewm(span=200, adjust=False).mean()) / 1e-5
+    X[:199, F["dev_ema200"]] = np.nan
+    ready = (np.arange(n) >= 199) & (sec - sec[0] >= 121)
+    return X, ready
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_features_match_an_independent_pandas_computation(gaps):
+    # Arrange: 3,000 ticks about 0.5 s apart; with gaps of 50 s and 900 s (a second-ring
+    # roll through empty seconds, and one longer than the ring)
+    ts, bid, ask = _walk(3000, 500)
+    if gaps:
+        ts = ts + np.where(np.arange(3000) >= 1000, 50 * S, 0) \
+            + np.where(np.arange(3000) >= 2000, 900 * S, 0)
     # Act
     X, ready = features(ts, bid, ask, 1e-5)
-    # Assert: each feature written out again with numpy/pandas
-    d = np.diff(mid) / 1e-5
-    assert np.allclose(X[1:, F["ret_tick"]], d, atol=1e-6)
-    for h in (5, 30, 120):
-        j = np.maximum(np.searchsorted(ts, ts - h * S, side="right") - 1, 0)
-        assert np.allclose(X[:, F[f"ret_{h}s"]], (mid - mid[j]) / 1e-5, atol=1e-6)
-    assert np.allclose(X[:, F["spread"]], (ask - bid) / 1e-5, atol=1e-6)
-    k = np.searchsorted(ts, ts - 10 * S, side="right")
-    assert np.array_equal(X[:, F["ticks_10s"]], np.arange(1, len(ts) + 1) - k)
-    vol = pd.Series(d).rolling(100).std(ddof=0).to_numpy()
-    assert np.allclose(X[1:, F["vol_100"]], vol, atol=1e-9, equal_nan=True)
-    sig = (np.sign(np.diff(bid)) + np.sign(np.diff(ask))) / 2
-    imb = np.array(pd.Series(sig).ewm(span=20, adjust=False).mean())
-    imb[:19] = np.nan
-    assert np.allclose(X[1:, F["imbalance"]], imb, atol=1e-12, equal_nan=True)
-    ema = pd.Series(mid).ewm(span=200, adjust=False).mean().to_numpy()
-    dev = (mid - ema) / 1e-5
-    dev[:199] = np.nan
-    assert np.allclose(X[:, F["dev_ema200"]], dev, atol=1e-6, equal_nan=True)
-    assert np.allclose(X[1:, F["gap_s"]], np.diff(ts) / 1e9)
-    warm = (ts - ts[0] >= 120 * S) & (np.arange(len(ts)) >= 199)
-    assert np.array_equal(ready, warm) and ready.sum() > 2000
-
-
-def test_features_returns_look_back_at_most_the_ring():
-    # Arrange: 6,000 ticks 10 ms apart: more than CAP ticks within 120 s
-    n = 6000
-    ts = T0 + np.arange(n, dtype=np.int64) * 10_000_000
-    mid = 1.1 + np.arange(n) * 1e-5
-    # Act
-    X, _ = features(ts, mid - 1e-5, mid + 1e-5, 1e-5)
-    # Assert: the base is the oldest tick the ring holds (CAP ticks back)
-    i = n - 1
-    assert X[i, F["ret_120s"]] == pytest.approx(CAP - 1, abs=1e-6)
-    assert X[i, F["ret_5s"]] == pytest.approx(500, abs=1e-6)
-    assert X[i, F["ticks_10s"]] == 1000                # (t - 10 s, t]: 1,000 ticks
+    # Assert
+    want, want_ready = expected_features(ts, bid, ask)
+    for name, k in F.items():
+        assert np.allclose(X[:, k], want[:, k], atol=1e-6, rtol=0, equal_nan=True), name
+    assert np.array_equal(ready, want_ready) and ready.sum() > 2000
 
 
 def test_strategy_sees_the_training_rows_on_real_ticks(ticks, trained):
@@ -230,6 +234,13 @@ def test_model_file_round_trip(trained):
                                                             for h in range(1, 13)]
     for seg in model["segments"]:
         assert len(seg["params"]["trees"]) == 30
+
+
+def test_training_is_deterministic(ticks, trained):
+    path, _, p = trained["gbt"]
+    part = ticks.between(end=T0 + 12 * 3600 * S)
+    again = train(part.ts, part.bid, part.ask, 1e-5, p, "EURUSD")
+    assert _ml_model.dumps(again) == path.read_bytes()
 
 
 def _corrupt(model, how):

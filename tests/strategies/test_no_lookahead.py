@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.train import train_ticks
 from tests.conftest import SAMPLE
 
 # (bundled strategy name, extra Hydra overrides) checked on the sample, realistic execution
@@ -26,6 +27,7 @@ STRATEGIES = [
     ("breakout", []),
     ("breakout", ["strategy.range=03:00-10:00", "strategy.start=10:00",
                   "strategy.end=22:00"]),
+    ("ml_scalper", []),     # each run trains its walk-forward model on its own ticks first
 ]
 CUT = 0.6
 # the decision: every field the core wrote (the venue's own fields, state and ticket, are
@@ -42,16 +44,20 @@ def ticks():
 
 @pytest.mark.parametrize(("name", "overrides"), STRATEGIES,
                          ids=[f"{n}{'+' if o else ''}{len(o) or ''}" for n, o in STRATEGIES])
-def test_prefix_run_decides_what_the_full_run_decided(ticks, name, overrides):
+def test_prefix_run_decides_what_the_full_run_decided(ticks, name, overrides, tmp_path):
     # Arrange: the prefix ends at a tick of the data
     cut = int(len(ticks) * CUT)
     last = int(ticks.ts[cut - 1])
     prefix = ticks.between(end=last + 1)
     assert len(prefix) == cut
     args = [f"strategy={name}", *overrides]
+    full_args, part_args = args, args
+    if name == "ml_scalper":            # the walk-forward training included (docs/ml.md)
+        full_args = args + train_ticks(ticks, tmp_path / "full.json", args)
+        part_args = args + train_ticks(prefix, tmp_path / "part.json", args)
     # Act
-    full = sim.backtest(ticks, overrides=args).outcome.result
-    part = sim.backtest(prefix, overrides=args).outcome.result
+    full = sim.backtest(ticks, overrides=full_args).outcome.result
+    part = sim.backtest(prefix, overrides=part_args).outcome.result
     # Assert: the same decisions up to the cut, and the full run did trade on both sides of it
     early = full.orders[full.orders["signal_ts"] <= last]
     assert len(early) >= 4 and len(full.orders) > len(early)
