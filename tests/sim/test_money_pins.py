@@ -7,15 +7,26 @@ Common setup (mt-execution.md 11): USD account, leverage 1:100, EURUSD contract 
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
 import strategies.scripted as sc
 from sim.config import AccountConfig, ExecutionConfig, symbol_records
 from sim.core.decision import DecisionCore
-from sim.core.enums import AccountMode, Action, OrderState, OrderType, Retcode, TradingState
+from sim.core.enums import (
+    AccountMode,
+    Action,
+    CalcMode,
+    OrderState,
+    OrderType,
+    Retcode,
+    Side,
+    TradingState,
+)
 from sim.data.symbols import SymbolSpec
-from sim.venue.money import round_money_nb
+from sim.venue.money import profit_ccy_nb, round_money_nb
 from sim.venue.sim_venue import SimVenue
 from tests.sim.venue_cases import EURUSD, T0, S, close, done, new, plain, run
 
@@ -318,3 +329,37 @@ def test_margin_of_a_pair_quoted_account_over_margin_currency_divides_by_the_dea
     uj = plain("USDJPY", currency_margin="JPY")
     r = run([uj], {0: [(T0, 149.980, 150.000)]}, [new(T0, OrderType.BUY, 1.0)])
     assert r.account[0]["margin"] == pytest.approx(6.67, abs=1e-9)
+
+
+@pytest.mark.parametrize("digits,want", [
+    # mutants: entries of the powers-of-ten table (round_money_nb takes 0..8 decimals)
+    (0, 1.0), (1, 1.2), (2, 1.23), (3, 1.235), (4, 1.2346), (5, 1.23457), (6, 1.234568),
+    (7, 1.2345679), (8, 1.23456789),
+])
+def test_round_money_every_number_of_decimals(digits, want):
+    assert round_money_nb(1.234567891, digits) == want
+
+
+@pytest.mark.parametrize("calc_mode,want", [
+    # mutants: the Forex test of profit_ccy_nb.  Forex modes normalise each leg (2.1):
+    # 0.01 lot of a 6-digit pair, contract 100 000, open 1.100006, close 1.100013:
+    # N(1 100.013) - N(1 100.006) = 1 100.01 - 1 100.01 = 0.00
+    (CalcMode.FOREX, 0.00), (CalcMode.FOREX_NO_LEVERAGE, 0.00),
+    # the CFD modes round the difference once: N((1.100013 - 1.100006) x 100 000 x 0.01)
+    # = N(0.007) = 0.01
+    (CalcMode.CFD, 0.01), (CalcMode.CFDLEVERAGE, 0.01),
+])
+def test_forex_profit_rounds_each_leg(calc_mode, want):
+    got = profit_ccy_nb(calc_mode, Side.BUY, 0.01, 1.100006, 1.100013, 100_000.0, 2)
+    assert got == pytest.approx(want, abs=1e-12)
+
+
+def test_hedged_fixed_margin_below_one_per_lot():
+    # mutant: hedged_margin_nb's fixed-margin test read as margin_initial > 1.  MICRO with
+    # margin_hedged 0.30 (fixed margin: money per covered lot), hedging: buy 10 and sell 10
+    # at 100.0: covered 10 lots x 0.30 = 3.00 (as a formula: 10 x 0.30 x 100.0 = 300.00)
+    micro = dataclasses.replace(MICRO, margin_hedged=0.3)
+    r = run([micro], {0: [(T0, 100.0, 100.0)]},
+            [new(T0, OrderType.BUY, 10.0), new(T0, OrderType.SELL, 10.0)], balance=100.0)
+    assert r.deals["retcode"].tolist() == [Retcode.DONE, Retcode.DONE]
+    assert r.account[0]["margin"] == pytest.approx(3.00, abs=1e-9)
