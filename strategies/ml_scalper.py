@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.enums import Action, EventKind, OrderType
+from sim.core.intents import intent_nb
 from sim.core.strategy_api import register
 from sim.jit_cache import kernel
 from strategies import _ml_model
@@ -150,23 +151,6 @@ def make_data(p: Params) -> np.ndarray:
     return _ml_model.pack(model)
 
 
-@kernel(inline=True)
-def intent_nb(it, action, s, otype, volume, sl, tp, ticket):
-    """Write every field of an intent (the buffer is reused: nothing stale may remain)."""
-    it["action"] = action
-    it["symbol"] = s
-    it["type"] = otype
-    it["volume"] = volume
-    it["price"] = 0.0
-    it["sl"] = sl
-    it["tp"] = tp
-    it["expiry"] = 0
-    it["ticket"] = ticket
-    it["stoplimit"] = 0.0
-    it["type_time"] = 0
-    it["by_ticket"] = 0
-
-
 @kernel
 def on_event_nb(sstate, params, data, e, core, intents):
     """Features on every tick of the symbol; entries when flat, time exits when not."""
@@ -202,7 +186,7 @@ def on_event_nb(sstate, params, data, e, core, intents):
             if b["active"] and b["symbol"] == s and b["closing"] <= 0.0 \
                     and n < intents.shape[0]:
                 otype = OrderType.SELL if b["side"] > 0 else OrderType.BUY
-                intent_nb(intents[n], Action.CLOSE, s, otype, b["volume"], 0.0, 0.0,
+                intent_nb(intents[n], Action.CLOSE, s, otype, b["volume"], 0.0, 0.0, 0.0, 0,
                           b["ticket"])
                 n += 1
         st["exits"] += n
@@ -234,7 +218,7 @@ def on_event_nb(sstate, params, data, e, core, intents):
     sl = px - d * pr["sl_points"] * point if pr["sl_points"] > 0.0 else 0.0
     tp = px + d * pr["tp_points"] * point if pr["tp_points"] > 0.0 else 0.0
     intent_nb(intents[0], Action.NEW, s, OrderType.BUY if buy else OrderType.SELL,
-              pr["lots"], sl, tp, 0)
+              pr["lots"], 0.0, sl, tp, 0, 0)
     st["exit_ts"] = ts + pr["hold_ns"]
     return 1
 
