@@ -83,7 +83,10 @@ def read(path: str, expected_sha256: str = "") -> tuple[dict, str]:
     if not p.is_file():
         raise ModelError(f"strategy.model={path}: no such model file; train one: {RETRAIN} "
                          f"out={path} (it prints the file's sha256 for strategy.model_sha256)")
-    raw = p.read_bytes()
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{p}: cannot read the model file ({exc.strerror})") from None
     digest = sha256(raw)
     if expected_sha256 and digest != expected_sha256.strip().lower():
         raise ModelError(f"{p}: its sha256 is {digest}, not strategy.model_sha256="
