@@ -119,7 +119,8 @@ RISK_KEYS = {            # risk.* key -> its type (conf/risk/*.yaml define every
     "max_consecutive_losses": int, "cooldown_s": float, "require_sl": bool,
     "max_loss_per_trade": float, "flatten_on_halt": bool, "sessions": list, "blackouts": list,
 }
-RISK_WANT = {bool: "true or false", float: "a number >= 0", int: "a whole number >= 0",
+RISK_WANT = {bool: "true or false (kill: also all or a symbol)", float: "a number >= 0",
+             int: "a whole number >= 0",
              list: 'a list of "HH:MM-HH:MM" windows'}
 
 
@@ -128,6 +129,9 @@ def risk_limits(cfg: DictConfig, symbols: list[str]) -> dict:
     an index among ``symbols``); unknown keys and bad values refused in one line."""
     risk = OmegaConf.to_container(cfg.get("risk") or OmegaConf.create({}), resolve=True)
     risk.pop("name", None)
+    if isinstance(risk.get("kill"), str):       # risk.kill=all or risk.kill=EURUSD: on, scoped
+        risk["kill_scope"] = risk["kill"]
+        risk["kill"] = True
     out = {}
     for key, value in risk.items():
         kind = RISK_KEYS.get(key)

@@ -315,3 +315,12 @@ def test_every_risk_group_defines_every_key_and_takes_overrides(group):
     limits = make_limits(**args)[0]
     assert limits["max_orders"] == 3 and limits["orders_window"] == round(
         conf["orders_window_s"] * S)
+
+
+def test_kill_takes_a_scope_directly():
+    from sim.api import compose
+    from sim.core_config import risk_limits
+
+    assert risk_limits(compose(["risk.kill=GBPUSD"]), ["EURUSD", "GBPUSD"])["kill_symbol"] == 1
+    args = risk_limits(compose(["risk.kill=all"]), ["EURUSD"])
+    assert args["kill"] is True and "kill_symbol" not in args
