@@ -37,6 +37,8 @@ from strategies import _ml_model
 from strategies._ml_features import CONSTANTS, FEATURE_SET, FEATURES, NF, score_rows_nb
 from tests.conftest import ROOT, SAMPLE
 
+pytestmark = pytest.mark.slow       # training and feature runs on real ticks: minutes as plain Python
+
 pytest.importorskip("sklearn")
 
 S = 1_000_000_000

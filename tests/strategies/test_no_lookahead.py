@@ -19,6 +19,8 @@ import sim
 from sim.train import train_ticks
 from tests.conftest import SAMPLE
 
+pytestmark = pytest.mark.slow       # full runs of the real sample: minutes as plain Python
+
 # (bundled strategy name, extra Hydra overrides) checked on the sample, realistic execution
 STRATEGIES = [
     ("ema_cross", []),
