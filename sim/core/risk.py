@@ -92,6 +92,16 @@ def set_state_nb(c, ts, state, cause, value, limit):
 
 
 @kernel
+def breach_nb(c, ts, state, cause, value, limit, rearm_ts, rearm_day):
+    """Move to ``state`` for ``cause``, re-arming at ``rearm_ts`` (0: not by time) or at
+    the next server day (``rearm_day``); neither: only a command re-arms."""
+    r = c["risk"]
+    r["rearm_ts"] = rearm_ts
+    r["rearm_day"] = rearm_day
+    set_state_nb(c, ts, state, cause, value, limit)
+
+
+@kernel
 def rearm_due_nb(c, ts):
     """A cool-down that has run out re-arms (ACTIVE)."""
     r = c["risk"]
@@ -139,27 +149,21 @@ def monitor_nb(c, e):
     if lim["max_drawdown_pct"] > 0.0:
         ref = r["peak_equity"] if lim["trailing"] else r["start_equity"]
         if ref - eq >= lim["max_drawdown_pct"] / 100.0 * ref:
-            r["rearm_day"] = False
-            r["rearm_ts"] = 0
-            set_state_nb(c, ts, TradingState.HALTED, Retcode.RISK_DRAWDOWN, ref - eq,
-                         lim["max_drawdown_pct"] / 100.0 * ref)
+            breach_nb(c, ts, TradingState.HALTED, Retcode.RISK_DRAWDOWN, ref - eq,
+                      lim["max_drawdown_pct"] / 100.0 * ref, 0, False)
             return
     if lim["daily_loss_pct"] > 0.0:
         basis = r["day_equity"] if lim["daily_basis"] == 1 else r["day_balance"]
         if basis - eq >= lim["daily_loss_pct"] / 100.0 * basis:
-            r["rearm_day"] = True
-            r["rearm_ts"] = 0
-            set_state_nb(c, ts, TradingState.HALTED, Retcode.RISK_DAILY_LOSS, basis - eq,
-                         lim["daily_loss_pct"] / 100.0 * basis)
+            breach_nb(c, ts, TradingState.HALTED, Retcode.RISK_DAILY_LOSS, basis - eq,
+                      lim["daily_loss_pct"] / 100.0 * basis, 0, True)
             return
     n = lim["max_consecutive_losses"]
     if n > 0 and r["consecutive_losses"] >= n and c["trading_state"] == TradingState.ACTIVE:
-        if lim["cooldown"] > 0:
-            r["rearm_ts"] = ts + lim["cooldown"]
-        else:
-            r["rearm_day"] = True
-        set_state_nb(c, ts, TradingState.REDUCING, Retcode.RISK_LOSS_STREAK,
-                     float(r["consecutive_losses"]), float(n))
+        cool = lim["cooldown"]
+        breach_nb(c, ts, TradingState.REDUCING, Retcode.RISK_LOSS_STREAK,
+                  float(r["consecutive_losses"]), float(n), ts + cool if cool > 0 else 0,
+                  cool == 0)
 
 
 # -- pre-trade --
@@ -205,8 +209,11 @@ def throttle_count_nb(r, ts, window, cap):
 
 
 @kernel
-def record_sent_nb(c, ts, n):
-    """The throttle remembers ``n`` orders sent at ``ts``."""
+def record_sent_nb(c, ts, action, n):
+    """The throttle (if on) remembers ``n`` orders of ``action`` sent at ``ts`` (cancels are
+    never throttled)."""
+    if c["limits"]["max_orders"] == 0 or action == Action.CANCEL:
+        return
     r = c["risk"]
     ring = r["thr"]
     for _ in range(n):

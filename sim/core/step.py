@@ -34,13 +34,13 @@ from sim.core.enums import (
 from sim.core.events import clear_event_nb, midnight_offset_nb, report_event_nb
 from sim.core.records import VOL_EPS
 from sim.core.risk import (
+    breach_nb,
     check_intent_nb,
     halt_intents_nb,
     is_risk_retcode_nb,
     log_risk_nb,
     monitor_nb,
     record_sent_nb,
-    set_state_nb,
 )
 from sim.core.routing import emit_nb, order_side_volume_nb, route_nb
 from sim.core.strategy_api import on_event
@@ -237,9 +237,7 @@ def halt_orders_nb(c, ts):
     it = c["intents"][0]                # scratch: the strategy writes its intents after
     k = 0
     while halt_intents_nb(c, it, k):
-        n = route_nb(it, ts, c)
-        if c["limits"]["max_orders"] > 0 and it["action"] != Action.CANCEL:
-            record_sent_nb(c, ts, n)
+        record_sent_nb(c, ts, it["action"], route_nb(it, ts, c))
         k += 1
 
 
@@ -248,11 +246,8 @@ def command_nb(c, ts, state):
     """Set the trading state by command (``DecisionCore.set_trading_state``): no automatic
     re-arm; HALTED cancels the pending orders (and flattens) now.  Returns the orders."""
     c["n_out"] = 0
-    r = c["risk"]
-    r["rearm_ts"] = 0
-    r["rearm_day"] = False
-    set_state_nb(c, ts, state, Retcode.RISK_COMMAND, float(state), 0.0)
-    if r["halt_todo"]:
+    breach_nb(c, ts, state, Retcode.RISK_COMMAND, float(state), 0.0, 0, False)
+    if c["risk"]["halt_todo"]:
         halt_orders_nb(c, ts)
     return c["n_out"]
 
@@ -301,8 +296,7 @@ def end_step_nb(e, c, n_intents):
             added += deny_nb(it, ts, rc, c)
             continue
         n = route_nb(it, ts, c)
-        if c["limits"]["max_orders"] > 0 and it["action"] != Action.CANCEL:
-            record_sent_nb(c, ts, n)
+        record_sent_nb(c, ts, it["action"], n)
         added += n
     return added
 
