@@ -8,15 +8,13 @@ gives the same numbers in a notebook and on the command line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
+from sim.config import CONF_DIR
 from sim.data import TickTable
 from sim.pipeline import BacktestOutcome, from_frame, run_backtest
-
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 
 
 def compose(overrides=()) -> DictConfig:

@@ -11,7 +11,7 @@ from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.markup import escape
 
-from sim.api import CONF_DIR
+from sim.config import CONF_DIR
 from sim.data.errors import DataError
 
 

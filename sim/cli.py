@@ -5,6 +5,7 @@
 - ``ticklab data import|info PATH...``: tick importers (argparse).
 - ``ticklab strategy new NAME [--dir DIR]``: a working strategy skeleton.
 - ``ticklab train strategy=ml_scalper [overrides] [out=PATH]``: train ml_scalper's model.
+- ``ticklab live [hydra overrides]``, ``ticklab fake-ea``, ``ticklab keys``: the live adapter.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ verbs:
   data info PATH         summarise a tick file (rich table, --json)
   strategy new NAME      write a working strategy skeleton (module, YAML, test): --dir DIR
   train [overrides]      walk-forward training of ml_scalper's model (docs/ml.md): out=PATH
+  live [overrides]       run the strategy on an EA's live feed: mode=shadow (docs/operations.md)
+  fake-ea --ticks PATH --symbol SYM   replay a tick file as an EA would (tests, rehearsals)
+  keys new|list|revoke NAME           CURVE keys for EAs outside loopback
 """
 
 
@@ -46,6 +50,18 @@ def main(argv: list[str] | None = None) -> int:
         from sim.train import main as train_main
 
         return train_main(rest)
+    if verb == "live":
+        from live.app import run_cli as live_cli
+
+        return live_cli(rest)
+    if verb == "fake-ea":
+        from live.fake_ea import main as fake_main
+
+        return fake_main(rest)
+    if verb == "keys":
+        from live.keys import main as keys_main
+
+        return keys_main(rest)
     if verb == "data":
         from sim.data.cli import main as data_main
 

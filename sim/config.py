@@ -7,6 +7,7 @@ once, at the boundary; kernels only ever see the ``*_dt`` records built here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +28,8 @@ from sim.core.records import symbol_dt
 from sim.data.symbols import SymbolSpec
 from sim.data.timezones import normalise_tz
 from sim.venue.records import exec_dt
+
+CONF_DIR = Path(__file__).resolve().parents[1] / "conf"     # the Hydra config groups
 
 NS_PER_MS = 1_000_000
 ZERO_DECIMAL_CCY = {"JPY", "HUF", "KRW"}

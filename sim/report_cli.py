@@ -21,7 +21,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="results database (default: $TICKLAB_STORE or ./ticklab.sqlite)")
     rep.add_argument("--out", type=Path, default=None,
                      help="HTML file to write (default: reports/run-<id>.html)")
-    runs = sub.add_parser("runs", help="list the runs in the results store")
+    runs = sub.add_parser("runs", help="list the runs in the results store; "
+                                        "runs compare A B: two runs row by row")
+    runs.add_argument("compare", nargs="*", metavar="compare A B",
+                      help="compare run A with run B (orders, fills, trades, ...)")
     runs.add_argument("--db", type=Path, default=None,
                       help="results database (default: $TICKLAB_STORE or ./ticklab.sqlite)")
     return p
@@ -52,6 +55,29 @@ def runs_table(db) -> Table:
     return table
 
 
+def _compare(console, db, words: list[str]) -> int:
+    from sim.compare import compare_runs
+
+    if len(words) != 3 or words[0] != "compare" or not all(w.isdigit() for w in words[1:]):
+        console.print("usage: ticklab runs compare RUN_A RUN_B")
+        return 2
+    a, b = int(words[1]), int(words[2])
+    try:
+        rows = compare_runs(db, a, b)
+    except KeyError as exc:
+        console.print(f"[red]{exc.args[0]}[/red]")
+        return 1
+    table = Table(title=f"run {a} vs run {b} ({db})")
+    for name in ("table", "same", "detail"):
+        table.add_column(name)
+    for name, same, detail in rows:
+        table.add_row(name, "[green]yes[/green]" if same else "[red]no[/red]", detail)
+    console.print(table)
+    ok = all(same for _, same, _ in rows)
+    console.print(f"runs {a} and {b} are identical" if ok else f"runs {a} and {b} differ")
+    return 0 if ok else 1
+
+
 def main(argv: list[str]) -> int:
     """Entry point of the ``report`` and ``runs`` verbs; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -61,6 +87,8 @@ def main(argv: list[str]) -> int:
         console.print(f"[red]no results database at {db}[/red] (run a backtest first, "
                       "or pass --db / set TICKLAB_STORE)")
         return 1
+    if args.verb == "runs" and args.compare:
+        return _compare(console, db, args.compare)
     if args.verb == "runs":
         console.print(runs_table(db))
         return 0

@@ -37,7 +37,8 @@ SCHEMA: dict[str, dict[str, type]] = {
     "runs": {"id": _I, "started": _S, "saved": _S, "strategy": _S, "symbols": _S,
              "execution": _S, "config_yaml": _S, "data_fingerprint": _S, "code_version": _S,
              "initial_balance": _F, "n_ticks": _I, "n_trades": _I, "net_pnl": _F,
-             "max_dd": _F, "max_dd_pct": _F, "metrics": _S, "data_info": _S},
+             "max_dd": _F, "max_dd_pct": _F, "metrics": _S, "data_info": _S,
+             "mode": _S, "session": _S},
     "orders": {"run_id": _I, "cid": _I, "ticket": _I, "action": _I, "type": _I, "symbol": _S,
                "lots": _F, "price": _F, "sl": _F, "tp": _F, "expiry": _I, "pos_ticket": _I,
                "signal_ts": _I, "arrive_ts": _I, "signal_price": _F, "retcode": _I,
@@ -279,7 +280,8 @@ def _names_from_yaml(config_yaml: str) -> tuple[str | None, str | None]:
 def save_run(path, result, metrics: dict, config_yaml: str, data_fingerprint: str,
              code_version: str, initial_balance: float, started: datetime | str | None = None,
              *, prices: pd.DataFrame | None = None, strategy: str | None = None,
-             execution: str | None = None, data_info: dict | None = None) -> int:
+             execution: str | None = None, data_info: dict | None = None,
+             mode: str = "backtest", session: str | None = None) -> int:
     """Append one run (all its tables) in a single transaction; return its run id.
 
     Args:
@@ -296,6 +298,8 @@ def save_run(path, result, metrics: dict, config_yaml: str, data_fingerprint: st
             ``execution.name`` of ``config_yaml``.
         data_info: where the ticks came from (``sim.data.provenance.describe``): real or
             synthetic, server time zone, import clean-ups.
+        mode: ``backtest``, or the live mode (``shadow``, ``demo``, ``production``) of a
+            live session stored as a run; ``session``: its journal's session id.
     """
     if isinstance(started, datetime):
         started = started.astimezone(UTC).isoformat()
@@ -310,6 +314,7 @@ def save_run(path, result, metrics: dict, config_yaml: str, data_fingerprint: st
         "net_pnl": _num(metrics.get("net_pnl")), "max_dd": _num(metrics.get("max_dd")),
         "max_dd_pct": _num(metrics.get("max_dd_pct")), "metrics": _encode_metrics(metrics),
         "data_info": json.dumps(data_info) if data_info is not None else None,
+        "mode": mode, "session": session,
     }
     children = {
         "orders": frames.orders_frame(result), "fills": frames.fills_frame(result),

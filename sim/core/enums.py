@@ -158,6 +158,37 @@ class RetcodeT(NamedTuple):
     RISK_LOSS_STREAK: int = 20027
     RISK_REARM: int = 20028         # back to ACTIVE (the next server day, a cool-down's end)
     RISK_COMMAND: int = 20029       # set by a command (DecisionCore.set_trading_state)
+    # MT5 retcodes only a live broker produces (live/retcodes.py maps MT4 errors onto these)
+    PLACED: int = 10008
+    DONE_PARTIAL: int = 10010
+    ERROR: int = 10011
+    TIMEOUT: int = 10012
+    TRADE_DISABLED: int = 10017
+    PRICE_CHANGED: int = 10020
+    TOO_MANY_REQUESTS: int = 10024
+    NO_CHANGES: int = 10025
+    SERVER_DISABLES_AT: int = 10026
+    CLIENT_DISABLES_AT: int = 10027
+    LOCKED: int = 10028
+    INVALID_FILL: int = 10030
+    CONNECTION: int = 10031
+    ONLY_REAL: int = 10032
+    LIMIT_VOLUME: int = 10034
+    LIMIT_POSITIONS: int = 10040
+    CLOSE_ONLY: int = 10044
+    FIFO_CLOSE: int = 10045
+    HEDGE_PROHIBITED: int = 10046
+    # project codes: the EA refused the command itself (its ack), or the link lost it
+    EA_DUPLICATE: int = 20030
+    EA_EXPIRED: int = 20031         # past its deadline when the EA read it
+    EA_SHADOW: int = 20032          # the EA is in shadow mode (or killed, or not demo)
+    EA_NOT_READY: int = 20033       # no hello_ack yet
+    EA_LIMIT: int = 20034           # the EA's own max lots / max orders
+    EA_SYMBOL: int = 20035          # symbol not in the EA's allow-list
+    EA_BAD_COMMAND: int = 20036
+    EA_UNREACHABLE: int = 20037     # the EA was not connected: never sent
+    EA_NO_ANSWER: int = 20038       # no answer before the command's deadline
+    EA_UNKNOWN: int = 20039         # a platform code ticklab does not know
 
 
 Retcode = RetcodeT()
@@ -205,6 +236,35 @@ RETCODE_DESC: dict[int, str] = {
     Retcode.RISK_REARM: "risk: re-armed (ACTIVE)",
     Retcode.RISK_COMMAND: "risk: trading state set by command",
     Retcode.BOOK_FULL: "simulator position table full (sim.core.records.BOOK positions)",
+    Retcode.PLACED: "order placed",
+    Retcode.DONE_PARTIAL: "done in part",
+    Retcode.ERROR: "request processing error",
+    Retcode.TIMEOUT: "request canceled by timeout",
+    Retcode.TRADE_DISABLED: "trading disabled for the symbol or account",
+    Retcode.PRICE_CHANGED: "prices changed",
+    Retcode.TOO_MANY_REQUESTS: "too many requests (trade context busy)",
+    Retcode.NO_CHANGES: "no changes in the request",
+    Retcode.SERVER_DISABLES_AT: "autotrading disabled by the server",
+    Retcode.CLIENT_DISABLES_AT: "autotrading disabled by the terminal (Algo Trading off)",
+    Retcode.LOCKED: "request locked for processing",
+    Retcode.INVALID_FILL: "filling mode not allowed for the symbol",
+    Retcode.CONNECTION: "no connection with the trade server",
+    Retcode.ONLY_REAL: "operation allowed only for live accounts",
+    Retcode.LIMIT_VOLUME: "volume limit for the symbol reached",
+    Retcode.LIMIT_POSITIONS: "position limit reached",
+    Retcode.CLOSE_ONLY: "symbol is close-only",
+    Retcode.FIFO_CLOSE: "FIFO rule: close the oldest position first",
+    Retcode.HEDGE_PROHIBITED: "hedging prohibited on the account",
+    Retcode.EA_DUPLICATE: "EA: duplicate cid (answered with its first result)",
+    Retcode.EA_EXPIRED: "EA: command past its deadline, not sent",
+    Retcode.EA_SHADOW: "EA: in shadow mode (or killed, or not a demo account), not sent",
+    Retcode.EA_NOT_READY: "EA: no hello_ack yet, not sent",
+    Retcode.EA_LIMIT: "EA: its own max lots / max orders limit",
+    Retcode.EA_SYMBOL: "EA: symbol not in its allow-list",
+    Retcode.EA_BAD_COMMAND: "EA: malformed command",
+    Retcode.EA_UNREACHABLE: "EA not connected: command never sent",
+    Retcode.EA_NO_ANSWER: "EA: no answer before the command's deadline",
+    Retcode.EA_UNKNOWN: "a platform code ticklab does not know (see the journal)",
 }
 
 

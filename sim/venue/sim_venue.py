@@ -145,6 +145,8 @@ class SimVenue:
     def events(self, now: int) -> Iterator[np.ndarray]:
         """Yield each event queued for the core and due at ``now`` (a reused 1-row buffer)."""
         V = self.state.V
+        if not V[ACCT][0]["n_reports"]:          # the usual tick: nothing queued, no call
+            return
         while pop_entry_nb(V[4], V[ACCT], now, self.ev):
             yield self.ev
 
@@ -158,14 +160,22 @@ class SimVenue:
         V = self.state.V
         end_tick_entry_nb(ts, V[0], V[ACCT], V[6], V[7], V[8], V[9], V[11])
 
-    def feed_tick(self, core, ts: int, symbol: int, bid: float, ask: float) -> None:
+    def feed_tick(self, core, ts: int, symbol: int, bid: float, ask: float,
+                  on_orders=None) -> None:
         """One tick of a per-event drive, in the batch loop's order: the quote, the events
         due (each answered by ``core``, its orders taken), the TICK to ``core``, the events
-        its orders caused, the equity sample.  ``core`` is a ``DecisionCore``."""
+        its orders caused, the equity sample.  ``core`` is a ``DecisionCore``;
+        ``on_orders(orders, ts)``, if given, sees each step's orders before the venue takes
+        them (the live runner journals them)."""
         self.quote(ts, symbol, bid, ask)
         for ev in self.events(ts):
-            self.submit(core.on_event(ev), ts, symbol)
-        self.submit(core.tick(ts, symbol, bid, ask), ts, symbol)
+            self._take(core.on_event(ev), ts, symbol, on_orders)
+        self._take(core.tick(ts, symbol, bid, ask), ts, symbol, on_orders)
         for ev in self.events(ts):
-            self.submit(core.on_event(ev), ts, symbol)
+            self._take(core.on_event(ev), ts, symbol, on_orders)
         self.end_tick(ts)
+
+    def _take(self, orders: np.ndarray, ts: int, symbol: int, on_orders) -> None:
+        if on_orders is not None and len(orders):
+            on_orders(orders, ts)
+        self.submit(orders, ts, symbol)

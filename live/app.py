@@ -1,0 +1,69 @@
+"""``ticklab live``: the Hydra app (same groups as ``ticklab backtest``; docs/operations.md)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+import hydra
+from omegaconf import DictConfig
+from rich.console import Console
+from rich.markup import escape
+
+from sim.config import CONF_DIR
+
+
+@hydra.main(config_path=str(CONF_DIR), config_name="live", version_base="1.3")
+def live_main(cfg: DictConfig) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    from live.link import Link, LinkError
+    from live.runner import MODES, Runner, SessionError
+    from sim.core_config import resolve_strategy
+
+    console = Console()
+    if cfg.mode not in MODES:
+        console.print(f"[red]ticklab live: mode={cfg.mode}: expected one of "
+                      f"{', '.join(MODES)}[/red]")
+        raise SystemExit(2)
+    try:
+        resolve_strategy(cfg, HydraConfig.get().overrides.task)
+        link = Link(str(cfg.live.bind), cfg.live.curve_keys)
+    except (LinkError, ValueError) as exc:
+        console.print(f"[red]ticklab live: {escape(str(exc))}[/red]", soft_wrap=True)
+        raise SystemExit(2) from None
+    try:
+        runner = Runner(cfg, link)
+    except (SessionError, ValueError) as exc:
+        link.close()
+        console.print(f"[red]ticklab live: {escape(str(exc))}[/red]", soft_wrap=True)
+        raise SystemExit(2) from None
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda num, _frame: runner.stop(signal.Signals(num).name))
+    console.print(f"ticklab live: mode={cfg.mode}, session {runner.session}, listening on "
+                  f"{link.endpoint} for {', '.join(runner.names)}; journal in {cfg.store}")
+    try:
+        why = runner.run(cfg.live.max_seconds)
+    finally:
+        link.close()
+    run_id = runner.finish(why)
+    st = runner.stats
+    console.print(f"stopped ({why}): {st.ticks:,} ticks, {st.decisions} orders, "
+                  f"{st.denials} denials, {st.ticks_lost} ticks lost, bad frames "
+                  f"{dict(link.counters.bad) or 0}")
+    if run_id is not None:
+        console.print(f"run [bold]{run_id}[/bold] (mode {cfg.mode}) stored in {cfg.store}")
+    if why.startswith("error"):
+        raise SystemExit(1)
+
+
+def run_cli(argv: list[str]) -> int:
+    from sim.backtest_app import unknown_group_option
+
+    problem = unknown_group_option(argv)
+    if problem:
+        Console().print(f"[red]ticklab live: {escape(problem)}[/red]", soft_wrap=True)
+        return 2
+    sys.argv = ["ticklab live", *argv]
+    live_main()
+    return 0

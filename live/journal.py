@@ -1,0 +1,102 @@
+"""The live journal: an append-only table in the results store's SQLite file (WAL).
+
+One row per thing that happened, in order (``n``), with the wall clock (``wall_ns``, UTC)
+and the market time (``ts``, UTC ns) where there is one:
+
+| kind       | body                                                                      |
+|------------|---------------------------------------------------------------------------|
+| config     | the resolved config's hash and YAML                                      |
+| hello      | the EA's hello (platform, login, server, modes, limits, clock)           |
+| ticks      | a digest of the ticks since the previous row: count, first/last ts, crc32 |
+| decision   | an order the core sent (cid, action, type, symbol, lots, price, sl, tp)   |
+| denial     | an order the core denied (the risk retcode)                              |
+| command    | a command put on the wire (its JSON), written BEFORE it is sent           |
+| ack, order_result, deal, order_update | the EA's answers, as received                   |
+| state      | a trading-state change; error, bad_frame, gap: faults seen on the link     |
+| stop       | why the session ended and its counters                                   |
+
+Rows are grouped into one transaction per loop turn and always committed before a
+command leaves (write-ahead), so a ``kill -9`` loses at most ticks that led to nothing.
+At the end of a session the run's results go to the store's usual tables (``runs`` with
+``mode``, ``orders``, ``fills``, ``trades``, ...) under one run id, so ``ticklab runs
+compare`` can set a shadow session beside a backtest.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+import zlib
+
+from sim.store import open_store
+
+COLUMNS = {"session": str, "n": int, "wall_ns": int, "ts": int, "kind": str, "cid": str,
+           "body": str}
+_TICK = struct.Struct("<iqdd")
+
+
+class Journal:
+    def __init__(self, path, session: str):
+        self.db = open_store(path)
+        self.db["live_journal"].create(COLUMNS, if_not_exists=True)
+        self.db["live_journal"].create_index(["session", "n"], if_not_exists=True)
+        self.path, self.session = path, session
+        self.rows: list[tuple] = []
+        self.n = 0
+        self.ticks = 0
+        self._crc, self._first, self._last = 0, 0, 0
+
+    def add(self, kind: str, ts: int = 0, cid: str = "", **body) -> None:
+        self.flush_ticks()
+        self._row(kind, ts, cid, body)
+
+    def _row(self, kind, ts, cid, body) -> None:
+        self.n += 1
+        self.rows.append((self.session, self.n, time.time_ns(), int(ts), kind, cid,
+                          json.dumps(body, separators=(",", ":"), default=float)))
+
+    def tick(self, s: int, ts: int, bid: float, ask: float) -> None:
+        """Fold one tick into the running digest (a ``ticks`` row at the next flush)."""
+        if not self.ticks:
+            self._first = ts
+        self.ticks += 1
+        self._last = ts
+        self._crc = zlib.crc32(_TICK.pack(s, ts, bid, ask), self._crc)
+
+    def flush_ticks(self) -> None:
+        if self.ticks:
+            self._row("ticks", self._last, "", {"count": self.ticks, "first_ts": self._first,
+                                                "last_ts": self._last, "crc32": self._crc})
+            self.ticks, self._crc = 0, 0
+
+    def commit(self) -> None:
+        """Write what is pending in one transaction."""
+        self.flush_ticks()
+        if self.rows:
+            self.db.conn.executemany("INSERT INTO live_journal VALUES (?,?,?,?,?,?,?)",
+                                     self.rows)
+            self.db.conn.commit()
+            self.rows.clear()
+
+    def close(self) -> None:
+        self.commit()
+        self.db.close()
+
+
+def read_journal(path, session: str | None = None) -> list[dict]:
+    """The rows of one session (the newest if None), in order, bodies decoded."""
+    db = open_store(path)
+    try:
+        if session is None:
+            row = db.execute("SELECT session FROM live_journal ORDER BY wall_ns DESC LIMIT 1"
+                             ).fetchone()
+            if row is None:
+                return []
+            session = row[0]
+        cur = db.execute("SELECT n, wall_ns, ts, kind, cid, body FROM live_journal "
+                         "WHERE session = ? ORDER BY n", [session])
+        return [{"n": n, "wall_ns": w, "ts": ts, "kind": k, "cid": c, **json.loads(b)}
+                for n, w, ts, k, c, b in cur.fetchall()]
+    finally:
+        db.close()

@@ -1,0 +1,178 @@
+"""ticklab's end of the EA link: one ROUTER socket, bound, strict frames, counted faults.
+
+- Loopback by default.  Any other bind needs CURVE with ZAP client authentication (one
+  key pair per EA, ``live/keys.py``): without keys ``Link`` refuses to start.
+- ``ROUTER_MANDATORY``: a command to an EA that is gone fails at once (never queued to
+  fire later).
+- Every frame is decoded by ``live.protocol`` (size limit, schema); a bad frame is logged,
+  counted by reason and dropped, never fatal.  Sequence numbers are checked per peer: a
+  gap (lost messages) and a repeat (duplicated or reordered) are counted and reported to
+  the caller with the message.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import zmq
+from zmq.auth.thread import ThreadAuthenticator
+
+from live import protocol as P
+from live.keys import server_keys
+
+log = logging.getLogger("ticklab.live")
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+_NOBLOCK, _SNDMORE = int(zmq.NOBLOCK), int(zmq.SNDMORE)
+
+
+class LinkError(RuntimeError):
+    """The link cannot start as configured (one line for the user)."""
+
+
+def is_loopback(endpoint: str) -> bool:
+    """True for ipc://, inproc:// and tcp:// on a loopback address."""
+    if endpoint.startswith(("ipc://", "inproc://")):
+        return True
+    if not endpoint.startswith("tcp://"):
+        raise LinkError(f"endpoint {endpoint!r}: expected tcp://HOST:PORT (or ipc://PATH)")
+    host = urlsplit(endpoint).hostname or ""
+    return host in LOOPBACK or host.startswith("127.")
+
+
+@dataclass
+class Peer:
+    """One connected EA, by its ZeroMQ routing id."""
+
+    rid: bytes
+    seq_out: int = 0          # last seq we sent it
+    seq_in: int = 0           # last seq we received from it
+    gaps: int = 0             # messages missing in its sequence
+    repeats: int = 0          # messages at or below a seq already seen
+    last_rx: float = 0.0      # time.monotonic() of its last message
+    ea_clock: float = 0.0     # its sent_ms minus our monotonic ms at receipt (deadlines)
+    hello: P.Hello | None = None
+
+
+@dataclass
+class Counters:
+    received: dict = field(default_factory=dict)      # by kind
+    sent: dict = field(default_factory=dict)
+    bad: dict = field(default_factory=dict)           # by reason
+    send_failed: int = 0
+
+
+class Link:
+    """A ROUTER bound at ``endpoint``; ``curve_keys`` a key directory (``ticklab keys``)."""
+
+    def __init__(self, endpoint: str, curve_keys: str | None = None,
+                 ctx: zmq.Context | None = None, hwm: int = 1_000_000):
+        if not is_loopback(endpoint) and not curve_keys:
+            raise LinkError(f"refusing to bind {endpoint} outside loopback without CURVE: "
+                            f"run `ticklab keys new <ea-name>` and set live.curve_keys")
+        self.ctx = ctx or zmq.Context.instance()
+        self.codec = P.ea_codec()
+        self.auth = None
+        s = self.ctx.socket(zmq.ROUTER)
+        s.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        s.setsockopt(zmq.LINGER, 0)
+        s.setsockopt(zmq.RCVHWM, hwm)
+        s.setsockopt(zmq.SNDHWM, hwm)
+        s.setsockopt(zmq.MAXMSGSIZE, 4 * P.MAX_FRAME_BYTES)   # far larger: libzmq drops the peer
+        if curve_keys:
+            public, secret, authorized = server_keys(curve_keys)
+            self.auth = ThreadAuthenticator(self.ctx)
+            self.auth.start()
+            self.auth.configure_curve(domain="*", location=str(authorized))
+            s.curve_server = True
+            s.curve_publickey = public
+            s.curve_secretkey = secret
+        try:
+            s.bind(endpoint)
+        except zmq.ZMQError as exc:
+            s.close(0)
+            self.close()
+            raise LinkError(f"cannot bind {endpoint}: {exc}") from None
+        self.sock = s
+        self.endpoint = s.getsockopt_string(zmq.LAST_ENDPOINT)
+        self.peers: dict[bytes, Peer] = {}
+        self.counters = Counters()
+        self.poller = zmq.Poller()
+        self.poller.register(s, zmq.POLLIN)
+
+    def recv(self, timeout_ms: int, budget: int = 10_000) -> list[tuple[Peer, P.Msg]]:
+        """Wait up to ``timeout_ms`` for traffic, then drain up to ``budget`` frames."""
+        out = []
+        if not self.poller.poll(timeout_ms):
+            return out
+        now = time.monotonic()
+        sock, recv = self.sock, self.sock.recv
+        for _ in range(budget):
+            try:
+                rid = recv(_NOBLOCK)
+            except zmq.Again:
+                break
+            frame = recv(_NOBLOCK) if sock.rcvmore else b""
+            if sock.rcvmore or not frame:
+                n = 1 + bool(frame)
+                while sock.rcvmore:
+                    recv(_NOBLOCK)
+                    n += 1
+                self._bad("frames", rid, f"{n - 1} frames; expected one JSON frame")
+                continue
+            try:
+                msg = self.codec.decode(frame)
+            except P.ProtocolError as exc:
+                self._bad(exc.reason, rid, str(exc))
+                continue
+            peer = self.peers.get(rid)
+            if peer is None or isinstance(msg, P.Hello):
+                peer = self.peers[rid] = Peer(rid)        # a (re)connection starts afresh
+            self._sequence(peer, msg)
+            peer.last_rx = now
+            peer.ea_clock = msg.sent_ms - now * 1000.0
+            kind = msg.__struct_config__.tag
+            self.counters.received[kind] = self.counters.received.get(kind, 0) + 1
+            out.append((peer, msg))
+        return out
+
+    def _sequence(self, peer: Peer, msg: P.Msg) -> None:
+        if msg.seq > peer.seq_in + 1:
+            peer.gaps += msg.seq - peer.seq_in - 1
+        elif msg.seq <= peer.seq_in:
+            peer.repeats += 1
+            return
+        peer.seq_in = msg.seq
+
+    def _bad(self, reason: str, rid: bytes, text: str) -> None:
+        self.counters.bad[reason] = self.counters.bad.get(reason, 0) + 1
+        log.warning("bad frame from %r (%s): %s", rid, reason, text)
+
+    def send(self, peer: Peer, msg: P.Msg) -> bool:
+        """Send ``msg`` to ``peer``; False (counted) if it is gone or its queue is full."""
+        peer.seq_out += 1
+        frame = self.codec.encode(msg, peer.seq_out)
+        try:
+            self.sock.send(peer.rid, _NOBLOCK | _SNDMORE)
+            self.sock.send(frame, _NOBLOCK)
+        except (zmq.Again, zmq.ZMQError):
+            self.counters.send_failed += 1
+            return False
+        kind = msg.__struct_config__.tag
+        self.counters.sent[kind] = self.counters.sent.get(kind, 0) + 1
+        return True
+
+    def deadline_ms(self, peer: Peer, ttl_ms: float) -> int:
+        """A deadline ``ttl_ms`` from now in ``peer``'s own clock (its ``sent_ms``)."""
+        return max(0, int(peer.ea_clock + time.monotonic() * 1000.0 + ttl_ms))
+
+    def close(self) -> None:
+        if getattr(self, "sock", None) is not None:
+            self.sock.close(0)
+            self.sock = None
+        if self.auth is not None:
+            self.auth.stop()
+            self.auth = None
