@@ -168,13 +168,13 @@ class FakeEA:
             for first in self.cmd_seen[cid]:
                 self.send(first)
             return
+        refusal = self.refuse(msg)
+        if refusal:                  # not remembered: the same cid may be retried
+            self.send(P.Ack(cid=cid, ok=False, reason=refusal))
+            return
         answers = self.cmd_seen[cid] = []
         if len(self.cmd_seen) > CID_RING:
             self.cmd_seen.popitem(last=False)
-        refusal = self.refuse(msg)
-        if refusal:
-            self.send(P.Ack(cid=cid, ok=False, reason=refusal))
-            return
         self.send(P.Ack(cid=cid, ok=True))
         if isinstance(msg, P.Kill):
             self.killed = True

@@ -149,7 +149,7 @@ class Deal(Msg, tag="deal"):
     position: Ticket
     deal_type: Annotated[int, Meta(ge=0, le=1)]       # DEAL_TYPE_BUY / SELL
     entry: Annotated[int, Meta(ge=0, le=3)]           # IN, OUT, INOUT, OUT_BY
-    reason: Annotated[int, Meta(ge=0, le=7)]          # DEAL_REASON_*
+    reason: Annotated[int, Meta(ge=0, le=31)]         # ENUM_DEAL_REASON (SL 4, TP 5, SO 6...)
     volume: Lots
     price: Price
     time_msc: Ms
