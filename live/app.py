@@ -17,8 +17,10 @@ from sim.config import CONF_DIR
 def live_main(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
 
+    from live.control import Control
     from live.link import Link, LinkError
-    from live.runner import MODES, Runner, SessionError
+    from live.modes import MODES, SessionError, check_arming
+    from live.runner import Runner
     from sim.core_config import resolve_strategy
 
     console = Console()
@@ -26,16 +28,25 @@ def live_main(cfg: DictConfig) -> None:
         console.print(f"[red]ticklab live: mode={cfg.mode}: expected one of "
                       f"{', '.join(MODES)}[/red]")
         raise SystemExit(2)
+    if cfg.mode == "production" and cfg.live.arm and not cfg.live.confirm and sys.stdin.isatty():
+        from omegaconf import open_dict
+
+        typed = input("production: type the trading account's login to arm: ").strip()
+        with open_dict(cfg):
+            cfg.live.confirm = typed
     try:
         resolve_strategy(cfg, HydraConfig.get().overrides.task)
+        check_arming(cfg)
+        control = Control(str(cfg.live.control))
         link = Link(str(cfg.live.bind), cfg.live.curve_keys)
-    except (LinkError, ValueError) as exc:
+    except (LinkError, SessionError, ValueError) as exc:
         console.print(f"[red]ticklab live: {escape(str(exc))}[/red]", soft_wrap=True)
         raise SystemExit(2) from None
     try:
-        runner = Runner(cfg, link)
+        runner = Runner(cfg, link, control=control)
     except (SessionError, ValueError) as exc:
         link.close()
+        control.close()
         console.print(f"[red]ticklab live: {escape(str(exc))}[/red]", soft_wrap=True)
         raise SystemExit(2) from None
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -44,8 +55,10 @@ def live_main(cfg: DictConfig) -> None:
                   f"{link.endpoint} for {', '.join(runner.names)}; journal in {cfg.store}")
     try:
         why = runner.run(cfg.live.max_seconds)
+        runner.wind_down()
     finally:
         link.close()
+        control.close()
     run_id = runner.finish(why)
     st = runner.stats
     console.print(f"stopped ({why}): {st.ticks:,} ticks, {st.decisions} orders, "

@@ -32,7 +32,15 @@ class FakeBroker:
         self.next_deal = 1
         self.offset_ns = 0                      # server clock minus UTC at the last quote
         self.now = t_first
-        self.ords = np.zeros(1, dtype=order_dt)
+
+    def warm(self, specs, opts, ts: int, bid: float, ask: float) -> None:
+        """Load the venue's kernels on a throwaway account (a real EA does not stop to
+        compile: neither should its stand-in, or ticklab sees it fall silent)."""
+        spare = FakeBroker(specs, opts, ts, ts)
+        spare.quote(0, ts, 0, bid, ask, ts // NS_PER_MS)
+        spare.execute(P.Place(cid="warm-1", symbol=self.names[0], order_type=OrderType.BUY,
+                              volume=specs[0].volume_min, deadline_ms=0), 0, ts, 0)
+        spare.snapshot(0, 0, "")
 
     # -- quotes and reports -----------------------------------------------------------
     def quote(self, i: int, ts: int, s: int, bid: float, ask: float, server_ms: int) -> list:
@@ -90,14 +98,14 @@ class FakeBroker:
 
     def _position(self, ticket: int):
         p = self.positions
-        hit = np.nonzero(p["active"] & (p["ticket"] == ticket))[0]
+        hit = np.nonzero(p["active"] & (p["ident"] == ticket))[0]   # MT5 POSITION_IDENTIFIER
         return p[hit[0]] if len(hit) else None
 
     def _order(self, cid: str, action: int, otype: int, s: int, volume: float, price=0.0,
                sl=0.0, tp=0.0, expiry_ms=0, pos_ticket=0, stoplimit=0.0, type_time=0,
                by_ticket=0) -> np.ndarray:
+        self.ords = np.zeros(1, dtype=order_dt)
         o = self.ords[0]
-        o[...] = 0
         o["cid"], self.wire[self.next_cid] = self.next_cid, cid
         self.next_cid += 1
         V = self.venue.state.V
@@ -160,7 +168,7 @@ class FakeBroker:
                     otype = OrderType.SELL if p["side"][k] == Side.BUY else OrderType.BUY
                     out.append(self._order(msg.cid, Action.CLOSE, otype, int(p["symbol"][k]),
                                            float(p["volume"][k]),
-                                           pos_ticket=int(p["ticket"][k])).copy())
+                                           pos_ticket=int(p["ident"][k])).copy())
             return out
         return []
 
@@ -170,7 +178,7 @@ class FakeBroker:
 
     def snapshot(self, server_ms: int, last_seq_in: int, cid: str) -> P.Snapshot:
         a, p_all, o_all = self.venue.state.account, self.positions, self.orders
-        pos = [P.PositionRow(ticket=int(p["ticket"]), symbol=self.names[int(p["symbol"])],
+        pos = [P.PositionRow(ticket=int(p["ident"]), symbol=self.names[int(p["symbol"])],
                              side=int(p["side"]), volume=float(p["volume"]),
                              price=float(p["price"]),
                              open_time_msc=(int(p["open_ts"]) + self.offset_ns) // NS_PER_MS,

@@ -36,3 +36,11 @@ class ServerClock:
         """The zone's server-minus-UTC offset at ``utc_ns``, seconds (to check an EA's)."""
         return (int(utc_to_server(np.array([utc_ns], np.int64), self.tz)[0]) - utc_ns) \
             // 1_000_000_000
+
+
+def next_midnight(utc_ns: int, server_tz: str) -> int:
+    """The first server midnight after ``utc_ns`` (UTC ns)."""
+    from sim.data.timezones import server_midnights_utc
+
+    days = server_midnights_utc(int(utc_ns), int(utc_ns) + 2 * 86_400_000_000_000, server_tz)
+    return int(days[0])

@@ -34,6 +34,7 @@ class EAOptions:
     """The EA's inputs (``mql/README.md`` lists the real EA's)."""
 
     mode: str = "shadow"                 # shadow | demo | production
+    trade_mode: str = "demo"             # the account: demo | contest | real
     account: str = "netting"             # netting | hedging
     server_tz: str = "NY+7"
     balance: float = 10_000.0
@@ -44,6 +45,7 @@ class EAOptions:
     speed: float = 0.0                   # 0: as fast as the socket takes them
     heartbeat_s: float = 1.0
     hello_timeout_s: float = 30.0
+    quiet_s: float = 0.5                 # after the last tick: answer until this quiet, then bye
     curve: dict | None = None            # server_public, client_public, client_secret (Z85)
 
 
@@ -111,7 +113,7 @@ class FakeEA:
         self.send(P.Hello(
             platform="MT5", build=4755, ea_version="fake-1", login=o.login, server="Fake-Demo",
             company="ticklab", currency="USD", leverage=100, margin_mode=o.account,
-            trade_mode="demo", ea_mode=o.mode,
+            trade_mode=o.trade_mode, ea_mode=o.mode,
             limits=P.Limits(max_lots=o.max_lots, max_orders=o.max_orders, symbols=self.symbols),
             server_time_ms=(at + offset) // 1_000_000, gmt_offset_s=offset // 1_000_000_000,
             dlls_allowed=True, trade_allowed=True, symbols=self.symbols))
@@ -178,7 +180,12 @@ class FakeEA:
         self.send(P.Ack(cid=cid, ok=True))
         if isinstance(msg, P.Kill):
             self.killed = True
-        for out in self.broker.execute(msg, i, self.ts[i], self.server_ms[i]):
+        try:
+            outs = self.broker.execute(msg, i, self.ts[i], self.server_ms[i])
+        except Exception as exc:            # an EA never dies on a command: it says so
+            outs = [P.OrderResult(cid=cid, retcode=10011),
+                    P.Error(code=3, where=msg.__struct_config__.tag, text=repr(exc)[:256])]
+        for out in outs:
             if isinstance(out, P.OrderResult):
                 answers.append(out)
             self.send(out)
@@ -206,12 +213,15 @@ class FakeEA:
         return None
 
     def snapshot(self, i: int, cid: str = "") -> P.Snapshot:
-        return self.broker.snapshot(self.server_ms[min(i, len(self.ts) - 1)], self.last_seq_in,
+        return self.broker.snapshot(int(self.server_ms[min(i, len(self.ts) - 1)]), self.last_seq_in,
                                     cid)
 
     # -- the pump ---------------------------------------------------------------------
     def run(self) -> int:
         """Connect, handshake, replay every tick, say bye. Returns the ticks sent."""
+        if self.opts.mode != "shadow" and len(self.ts):
+            self.broker.warm(self.specs, self.opts, int(self.ts[0]), float(self.bid[0]),
+                             float(self.ask[0]))
         self.connect()
         try:
             self.hello(0)
@@ -219,7 +229,9 @@ class FakeEA:
                 raise TimeoutError(f"no hello_ack from {self.endpoint} within "
                                    f"{self.opts.hello_timeout_s:.0f} s")
             n = self.pump()
-            self.drain(len(self.ts) - 1)
+            last = max(len(self.ts) - 1, 0)
+            while self.sock.poll(int(self.opts.quiet_s * 1000)):   # answer what is in flight
+                self.drain(last)
             self.send(P.Bye(reason=0))
             return n
         finally:
@@ -268,12 +280,16 @@ def main(argv: list[str]) -> int:
                     help="replay speed: 1 real time, 10 ten times faster, 0 as fast as possible")
     ap.add_argument("--account", choices=("netting", "hedging"), default="netting")
     ap.add_argument("--mode", choices=("shadow", "demo", "production"), default="shadow")
+    ap.add_argument("--trade-mode", choices=("demo", "real"), default="demo",
+                    help="the account the EA reports (production needs real)")
+    ap.add_argument("--login", type=int, default=1_000_001)
     ap.add_argument("--server-tz", default="NY+7", help="the broker server's clock (account.server_tz)")
     ap.add_argument("--faults", default="", help="comma list, e.g. drop=0.01,dup=0.01 "
                                                  "(live/faults.py lists them)")
     a = ap.parse_args(argv)
     table = load_ticks(a.ticks, symbol=a.symbol)
     ea = FakeEA(a.connect, [table], EAOptions(mode=a.mode, account=a.account,
+                                              trade_mode=a.trade_mode, login=a.login,
                                               server_tz=a.server_tz, speed=a.speed),
                 Faults.parse(a.faults))
     n = ea.run()

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import collections
 import logging
 import time
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from live.keys import server_keys
 log = logging.getLogger("ticklab.live")
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+SEEN = 4096                   # seqs remembered per peer to drop duplicates
 _NOBLOCK, _SNDMORE = int(zmq.NOBLOCK), int(zmq.SNDMORE)
 
 
@@ -50,8 +52,11 @@ class Peer:
     rid: bytes
     seq_out: int = 0          # last seq we sent it
     seq_in: int = 0           # last seq we received from it
-    gaps: int = 0             # messages missing in its sequence
-    repeats: int = 0          # messages at or below a seq already seen
+    gaps: int = 0             # messages missing in its sequence (so far)
+    repeats: int = 0          # duplicates of a message already delivered (dropped)
+    late: int = 0             # messages that arrived after a later one (delivered)
+    seen: set = field(default_factory=set)            # the last SEEN seqs delivered
+    order: collections.deque = field(default_factory=collections.deque)
     last_rx: float = 0.0      # time.monotonic() of its last message
     ea_clock: float = 0.0     # its sent_ms minus our monotonic ms at receipt (deadlines)
     hello: P.Hello | None = None
@@ -131,21 +136,33 @@ class Link:
             peer = self.peers.get(rid)
             if peer is None or isinstance(msg, P.Hello):
                 peer = self.peers[rid] = Peer(rid)        # a (re)connection starts afresh
-            self._sequence(peer, msg)
             peer.last_rx = now
+            if not self._sequence(peer, msg):
+                continue
             peer.ea_clock = msg.sent_ms - now * 1000.0
             kind = msg.__struct_config__.tag
             self.counters.received[kind] = self.counters.received.get(kind, 0) + 1
             out.append((peer, msg))
         return out
 
-    def _sequence(self, peer: Peer, msg: P.Msg) -> None:
-        if msg.seq > peer.seq_in + 1:
-            peer.gaps += msg.seq - peer.seq_in - 1
-        elif msg.seq <= peer.seq_in:
+    def _sequence(self, peer: Peer, msg: P.Msg) -> bool:
+        """Count gaps; False for a message already delivered (a duplicate: dropped).  One
+        that arrives late (reordered) fills its gap and is delivered."""
+        seq = msg.seq
+        if seq in peer.seen:
             peer.repeats += 1
-            return
-        peer.seq_in = msg.seq
+            return False
+        peer.seen.add(seq)
+        peer.order.append(seq)
+        if len(peer.order) > SEEN:
+            peer.seen.discard(peer.order.popleft())
+        if seq > peer.seq_in + 1:
+            peer.gaps += seq - peer.seq_in - 1
+        elif seq < peer.seq_in:
+            peer.gaps -= 1
+            peer.late += 1
+        peer.seq_in = max(peer.seq_in, seq)
+        return True
 
     def _bad(self, reason: str, rid: bytes, text: str) -> None:
         self.counters.bad[reason] = self.counters.bad.get(reason, 0) + 1

@@ -180,7 +180,8 @@ class OrderUpdate(Msg, tag="order_update"):
 
 
 class PositionRow(Struct, forbid_unknown_fields=True, omit_defaults=True):
-    ticket: Ticket
+    ticket: Ticket                # the position's identifier (MT5 POSITION_IDENTIFIER, MT4
+                                  # ticket): what deals' ``position`` and ``close`` carry
     symbol: Symbol
     side: Literal[1, -1]
     volume: Lots

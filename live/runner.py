@@ -20,23 +20,21 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from live import protocol as P
-from live.clock import ServerClock
+from live.clock import ServerClock, next_midnight
+from live.ea_venue import EAVenue
 from live.journal import Journal
 from live.link import Link, Peer
+from live.modes import SessionError, check_account, check_arming
+from live.reconcile import differences
 from sim.config import ExecutionConfig, from_mapping
-from sim.core.enums import OrderState, TradingState
+from sim.core.enums import OrderState, Retcode, TradingState
 from sim.core_config import account_config, build_core
 from sim.data.symbols import load_symbol
 from sim.venue.sim_venue import SimVenue
 
 log = logging.getLogger("ticklab.live")
 
-MODES = ("shadow", "demo", "production")
 SPEC_FIELDS = ("digits", "contract_size", "volume_step", "volume_min", "stops_level")
-
-
-class SessionError(RuntimeError):
-    """The session cannot go on as configured (one line for the operator)."""
 
 
 @dataclass
@@ -54,14 +52,14 @@ class Stats:
 class Runner:
     """A live session for ``cfg`` (the ``ticklab live`` config) on ``link``."""
 
-    def __init__(self, cfg: DictConfig, link: Link, journal: Journal | None = None):
+    def __init__(self, cfg: DictConfig, link: Link, journal: Journal | None = None,
+                 control=None):
         self.cfg = cfg
         self.mode = str(cfg.mode)
-        if self.mode != "shadow":
-            raise SessionError(f"mode={self.mode}: this build runs mode=shadow only; the EA "
-                               f"venue for demo and production is the next slice (docs/"
-                               f"operations.md)")
+        check_arming(cfg)
         self.link = link
+        self.control = control
+        self.kill_scope: str | None = None   # ticklab kill before the core existed
         self.session = uuid.uuid4().hex[:8]
         self.names = [str(s) for s in cfg.symbols]
         self.specs = [load_symbol(s) for s in self.names]
@@ -85,6 +83,13 @@ class Runner:
         self.next_hb = 0.0
         self.first_ts = self.last_ts = 0
         self.sym_seq = [0] * len(self.names)
+        self.platform = "MT5"
+        self.ea = EAVenue(self, int(cfg.live.command_ttl_ms)) if self.mode != "shadow" else None
+        self.reconciled = self.mode == "shadow"
+        self.link_reducing = False           # the runner (not risk) put the core in REDUCING
+        self.held_state: int | None = None   # a state to apply once the core exists
+        self.next_day = None                 # demo/production: the next server midnight
+        self.snap_n = 0
 
     # -- the loop ---------------------------------------------------------------------
     def run(self, max_seconds: float | None = None) -> str:
@@ -105,12 +110,32 @@ class Runner:
             except SessionError as exc:
                 self.fail(str(exc))
                 break
+        if self.control is not None:
+            self.control.poll(self.on_control)
         now = time.monotonic()
         if self.peer is not None and now >= self.next_hb:
             self.next_hb = now + self.hb_ms / 1000
             self.link.send(self.peer, P.Heartbeat(last_seq_in=self.peer.seq_in,
                                                   state=self.trading_state()))
+            self.check_ea(now)
         self.journal.commit()
+
+    def check_ea(self, now: float) -> None:
+        """EA silent for ``live.ea_timeout_beats`` heartbeats, or a command with no outcome
+        past its deadline: no new exposure (REDUCING) until a snapshot reconciles."""
+        if self.ea is None:
+            return
+        silent = now - self.peer.last_rx > self.cfg.live.ea_timeout_beats * self.hb_ms / 1000
+        late = self.ea.overdue(now)
+        if silent and self.reconciled:
+            self.journal.add("ea_lost", silent_s=round(now - self.peer.last_rx, 3))
+            self.reconciled = False
+            self.reduce("EA silent")
+        if late:
+            self.journal.add("overdue", cids=[self.ea.wire_cid(c) for c in late])
+            self.reconciled = False
+            self.reduce("commands without an outcome")
+            self.request_snapshot()
 
     def stop(self, why: str) -> None:
         self.stopping = why
@@ -143,6 +168,9 @@ class Runner:
                 self.stop("bye")
         elif isinstance(msg, P.Error):
             self.journal.add("ea_error", code=msg.code, where=msg.where, text=msg.text)
+        elif self.ea is not None and isinstance(msg, P.Ack | P.OrderResult | P.Deal |
+                                                P.OrderUpdate | P.Snapshot):
+            self.on_report(msg)
         elif not isinstance(msg, P.Heartbeat):
             self.journal.add(kind, **{k: getattr(msg, k) for k in msg.__struct_fields__
                                       if k not in ("v", "seq", "sent_ms")})
@@ -167,11 +195,16 @@ class Runner:
         if missing:
             raise SessionError(f"the EA does not stream {', '.join(missing)} (its symbols: "
                                f"{', '.join(msg.symbols)}): add them to its allow-list")
+        check_account(self.cfg, msg)
         if self.peer is not None and self.peer is not peer:
             log.warning("a new EA connection replaces %r", self.peer.rid)
-        self.peer = peer
+        self.peer, self.platform = peer, msg.platform
         self.link.send(peer, P.HelloAck(session_id=self.session, mode=self.mode,
                                         heartbeat_ms=self.hb_ms, symbols=self.names))
+        if self.ea is not None:          # every (re)connect: reconcile before any new order
+            self.reconciled = False
+            self.reduce("reconciling with the EA")
+            self.request_snapshot()
 
     def on_symbol_spec(self, msg: P.SymbolSpec) -> None:
         k = self.index.get(msg.symbol)
@@ -208,13 +241,179 @@ class Runner:
         self.stats.ticks += 1
         self.stats.last_tick_wall = time.monotonic()
         self.journal.tick(s, ts, msg.bid, msg.ask)
-        self.venue.feed_tick(self.core, ts, s, msg.bid, msg.ask, self.on_orders)
+        if self.ea is None:
+            self.venue.feed_tick(self.core, ts, s, msg.bid, msg.ask, self.on_orders)
+            return
+        while ts >= self.next_day:       # the server day rolled over: TIMER DAY, as the venue
+            self.server_day()
+        self.take(self.core.tick(ts, s, msg.bid, msg.ask), ts)
 
     def start(self, ts: int) -> None:
         """The first tick: the core and the venue, on the server clock at that instant."""
         self.first_ts = ts
         self.core = build_core(self.cfg, self.specs, ts)
-        self.venue = SimVenue.create(self.specs, self.execution, self.account, ts, ts)
+        if self.ea is None:
+            self.venue = SimVenue.create(self.specs, self.execution, self.account, ts, ts)
+        else:
+            self.next_day = next_midnight(ts, self.account.server_tz)
+        if self.held_state is not None:
+            self.set_state(self.held_state, ts, "held until the core existed")
+        if self.kill_scope is not None:
+            self.trip(self.kill_scope, False)
+
+    # -- the operator -------------------------------------------------------------------
+    def on_control(self, req) -> dict:
+        if req.type == "status":
+            return self.status()
+        if req.scope != "all" and req.scope not in self.index:
+            return {"ok": False, "error": f"scope {req.scope!r}: 'all' or one of "
+                                          f"{', '.join(self.names)}"}
+        return self.kill(req.scope, req.flatten)
+
+    def kill(self, scope: str, flatten: bool) -> dict:
+        """The kill switch: no new exposure in ``scope`` until a human re-arms (a restart);
+        scope ``all`` also HALTS (pending orders canceled; ``flatten`` closes positions).
+        In demo and production the EA is told too: it closes what is in scope (with
+        ``flatten``) and refuses every command until a new hello_ack."""
+        self.journal.add("kill", self.last_ts, scope=scope, flatten=flatten)
+        self.kill_scope = scope
+        if self.core is not None:
+            self.trip(scope, flatten)
+        if self.ea is not None and self.peer is not None:
+            self.snap_n += 1
+            self.link.send(self.peer, P.Kill(cid=f"{self.session}-k{self.snap_n}", scope=scope,
+                                             flatten=flatten))
+        self.journal.commit()
+        return {"ok": True, "scope": scope, "flatten": flatten,
+                "state": TradingState._fields[self.trading_state()]}
+
+    def trip(self, scope: str, flatten: bool) -> None:
+        lim = self.core.state["limits"]
+        lim["kill"][0] = True
+        lim["kill_symbol"][0] = -1 if scope == "all" else self.index[scope]
+        if scope == "all":
+            if flatten:
+                lim["flatten_on_halt"][0] = True
+            self.set_state(TradingState.HALTED, self.last_ts, "ticklab kill")
+
+    def status(self) -> dict:
+        st, peer = self.stats, self.peer
+        now = time.monotonic()
+        book = self.core.record["book"] if self.core is not None else None
+        return {"ok": True, "mode": self.mode, "session": self.session, "ticks": st.ticks,
+                "decisions": st.decisions, "denials": st.denials, "ticks_lost": st.ticks_lost,
+                "state": TradingState._fields[self.trading_state()],
+                "ea_connected": peer is not None and now - peer.last_rx < 3 * self.hb_ms / 1000,
+                "last_tick_age_s": round(now - st.last_tick_wall, 3) if st.ticks else None,
+                "positions": int(book["active"].sum()) if book is not None else 0,
+                "balance": float(self.core.record["balance"]) if self.core is not None else None,
+                "reconciled": self.reconciled, "bad_frames": dict(self.link.counters.bad)}
+
+    # -- demo / production ------------------------------------------------------------
+    def take(self, orders: np.ndarray, ts: int) -> None:
+        """The core's orders to the EA; the events of those refused at once back to it."""
+        if not len(orders):
+            return
+        self.on_orders(orders, ts)
+        for ev in self.ea.submit(orders, ts):
+            self.take(self.core.on_event(ev), ts)
+
+    def on_report(self, msg) -> None:
+        ts = self.last_ts
+        if isinstance(msg, P.Ack):
+            self.journal.add("ack", ts, msg.cid, ok=msg.ok, reason=msg.reason)
+            ev = self.ea.on_ack(msg, ts)
+        elif isinstance(msg, P.OrderResult):
+            self.journal.add("order_result", ts, msg.cid, retcode=msg.retcode, order=msg.order,
+                             deal=msg.deal, position=msg.position, price=msg.price,
+                             volume=msg.volume)
+            ev = self.ea.on_result(msg, ts)
+        elif isinstance(msg, P.Deal):
+            self.journal.add("deal", ts, msg.cid, deal=msg.deal, position=msg.position,
+                             symbol=msg.symbol, deal_type=msg.deal_type, entry=msg.entry,
+                             reason=msg.reason, volume=msg.volume, price=msg.price,
+                             profit=msg.profit, commission=msg.commission, swap=msg.swap)
+            ev = self.ea.on_deal(msg, ts)
+        elif isinstance(msg, P.OrderUpdate):
+            self.journal.add("order_update", ts, msg.cid, order=msg.order, state=msg.state,
+                             price=msg.price, volume=msg.volume)
+            ev = self.ea.on_order_update(msg, ts)
+        else:
+            self.journal.add("snapshot", ts, msg.cid, positions=len(msg.positions),
+                             orders=len(msg.orders), balance=msg.account.balance,
+                             equity=msg.account.equity)
+            if msg.cid and msg.cid == self.snap_cid():
+                self.reconcile(msg)
+            ev = self.ea.on_snapshot(msg, ts) if self.core is not None else None
+        if ev is not None and self.core is not None:
+            self.take(self.core.on_event(ev), ts)
+
+    def server_day(self) -> None:
+        from sim.core.enums import TimerKind
+        from sim.core.events import timer_event_nb
+        from sim.core.records import event_dt
+
+        c = self.core.record
+        ev = np.zeros(1, dtype=event_dt)
+        timer_event_nb(ev[0], self.next_day, TimerKind.DAY, float(c["balance"]),
+                       float(c["equity"]), float(c["margin"]))
+        self.take(self.core.on_event(ev), self.next_day)
+        self.next_day = next_midnight(self.next_day + 1, self.account.server_tz)
+
+    def server_ms(self, utc_ns: int) -> int:
+        return (utc_ns + self.clock.offset_ms * 1_000_000) // 1_000_000
+
+    def snap_cid(self) -> str:
+        return f"{self.session}-s{self.snap_n}"
+
+    def request_snapshot(self) -> None:
+        self.snap_n += 1
+        if self.peer is not None:
+            self.link.send(self.peer, P.SnapshotReq(cid=self.snap_cid()))
+
+    def reconcile(self, snap: P.Snapshot) -> None:
+        """The EA's positions and pending orders against the core's book: equal -> trading
+        resumes; different -> HALTED, with what differs."""
+        diffs = differences(self.core, self.names, snap)
+        self.journal.add("reconcile", self.last_ts, snap.cid, ok=not diffs, diffs=diffs)
+        if diffs:
+            text = "reconciliation failed: " + "; ".join(diffs[:5]) + \
+                (f" (+{len(diffs) - 5} more)" if len(diffs) > 5 else "")
+            self.stats.errors.append(text)
+            log.error(text)
+            self.set_state(TradingState.HALTED, self.last_ts, text)
+            return
+        self.reconciled = True
+        for cid in sorted(self.ea.unknown):      # no trace at the broker: never executed
+            f = self.ea.inflight.pop(cid, None)
+            self.journal.add("no_outcome", self.last_ts, self.ea.wire_cid(cid))
+            if f is not None and self.core is not None:
+                self.take(self.core.on_event(self.ea.reject(f.order[0], self.last_ts,
+                                                            Retcode.EA_NO_ANSWER)), self.last_ts)
+        self.ea.unknown.clear()
+        if self.link_reducing:
+            self.link_reducing = False
+            self.set_state(TradingState.ACTIVE, self.last_ts, "reconciled")
+
+    def reduce(self, why: str) -> None:
+        if self.trading_state() == TradingState.ACTIVE:
+            self.link_reducing = True
+            self.set_state(TradingState.REDUCING, self.last_ts, why)
+
+    def set_state(self, state: int, ts: int, why: str) -> None:
+        if self.core is None:
+            self.held_state = state if state != TradingState.ACTIVE else None
+            if state == TradingState.ACTIVE:
+                self.link_reducing = False
+            return
+        self.held_state = None
+        self.journal.add("state", ts, "", to=TradingState._fields[state], why=why)
+        orders = self.core.set_trading_state(state, ts).copy()
+        if self.ea is not None:
+            self.take(orders, ts)
+        elif len(orders):
+            self.on_orders(orders, ts)
+            self.venue.submit(orders, ts, int(orders[0]["symbol"]))
 
     def on_orders(self, orders: np.ndarray, ts: int) -> None:
         for o in orders:
@@ -228,6 +427,21 @@ class Runner:
                              retcode=int(o["retcode"]))
 
     # -- the end ------------------------------------------------------------------------
+    def wind_down(self) -> None:
+        """After the loop (SIGINT, SIGTERM, bye): demo and production stop new orders
+        (REDUCING), optionally flatten (``live.flatten_on_exit``: the EA closes everything)
+        and wait up to ``live.exit_wait_s`` for the outcomes of commands in flight.  Shadow
+        has nothing at the broker: it stops as it is (its run stays a backtest's twin)."""
+        if self.ea is None or self.core is None:
+            return
+        self.set_state(TradingState.REDUCING, self.last_ts, f"stopping ({self.stopping})")
+        if self.cfg.live.flatten_on_exit and self.peer is not None:
+            self.kill("all", True)
+        end = time.monotonic() + float(self.cfg.live.exit_wait_s)
+        while (self.ea.inflight or self.cfg.live.flatten_on_exit) and time.monotonic() < end:
+            self.turn()
+        self.journal.commit()
+
     def result(self):
         from sim.results import run_result
 

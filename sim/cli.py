@@ -24,6 +24,7 @@ verbs:
   train [overrides]      walk-forward training of ml_scalper's model (docs/ml.md): out=PATH
   live [overrides]       run the strategy on an EA's live feed: mode=shadow (docs/operations.md)
   fake-ea --ticks PATH --symbol SYM   replay a tick file as an EA would (tests, rehearsals)
+  kill [SCOPE] [--flatten]            trip the kill switch of a running ticklab live
   keys new|list|revoke NAME           CURVE keys for EAs outside loopback
 """
 
@@ -58,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         from live.fake_ea import main as fake_main
 
         return fake_main(rest)
+    if verb == "kill":
+        from live.control import kill_main
+
+        return kill_main(rest)
     if verb == "keys":
         from live.keys import main as keys_main
 

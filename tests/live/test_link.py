@@ -96,15 +96,17 @@ def test_bad_frames_are_counted_and_dropped():
         link.close()
 
 
-def test_sequence_gaps_and_repeats_are_counted():
+def test_sequence_gaps_late_and_duplicate_messages():
     link = Link("tcp://127.0.0.1:0")
     s = dealer(link.endpoint)
     try:
-        for seq in (1, 4, 3, 5):
+        for seq in (1, 4, 3, 5, 4, 7):
             s.send(frame(seq=seq))
-        got = collect(link, 3.0, want=4)
+        got = collect(link, 3.0, want=5)
+        assert [m.seq for _, m in got] == [1, 4, 3, 5, 7]     # the repeated 4 is dropped
         peer = got[0][0]
-        assert (peer.gaps, peer.repeats, peer.seq_in) == (2, 1, 5)
+        # 2 is still missing, 6 too; 3 came late (delivered); 4 came twice
+        assert (peer.gaps, peer.late, peer.repeats, peer.seq_in) == (2, 1, 1, 7)
     finally:
         s.close(0)
         link.close()

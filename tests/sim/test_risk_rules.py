@@ -297,7 +297,7 @@ def test_after_a_daily_loss_breach_only_reducing_orders_until_the_reset(script, 
 
 # -- config --
 
-@pytest.mark.parametrize("group", ["default", "off", "prop_firm"])
+@pytest.mark.parametrize("group", ["default", "off", "prop_firm", "production"])
 def test_every_risk_group_defines_every_key_and_takes_overrides(group):
     from pathlib import Path
 

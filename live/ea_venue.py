@@ -1,0 +1,191 @@
+"""``EAVenue``: demo and production.  The core's orders become commands to the EA; the EA's
+answers become the core's events (FILL, REJECT, ORDER, ACCOUNT), built with the event
+contract's own constructors (``sim.core.events``), so the core sees from the EA exactly
+what it sees from the simulated venue.
+
+Every command is journaled (and committed) before it is sent, carries a ``cid``
+(``<session>-<core cid>``) and a deadline in the EA's clock, and stays *in flight* until
+its outcome is known: a fill, a refusal, a broker rejection.  A command the EA cannot be
+reached for is refused at once (``EA_UNREACHABLE``: never queued to fire later).  A
+command unanswered past its deadline is *unknown*: the runner asks for a snapshot and
+reconciles before any new order.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from live import protocol as P
+from live.retcodes import ACK_TO_RETCODE, SUCCESS, to_retcode
+from sim.core.enums import Action, DealEntry, EventKind, OrderState, Retcode, Side
+from sim.core.events import account_event_nb, order_event_nb, report_event_nb
+from sim.core.order_types import is_buy_type_nb
+from sim.core.records import event_dt, order_dt
+
+NS_PER_MS = 1_000_000
+UPDATE_STATE = {"placed": OrderState.PLACED, "canceled": OrderState.CANCELED,
+                "expired": OrderState.EXPIRED, "filled": OrderState.FILLED,
+                "rejected": OrderState.REJECTED}
+
+
+@dataclass
+class InFlight:
+    order: np.ndarray          # the core's order (a 1-row order_dt copy)
+    wire: str                  # its cid on the wire
+    sent: float                # time.monotonic() when sent
+    acked: bool = False
+    filled: float = 0.0        # lots filled so far
+
+
+class EAVenue:
+    def __init__(self, runner, ttl_ms: int):
+        self.r = runner
+        self.ttl_ms = ttl_ms
+        self.inflight: dict[int, InFlight] = {}
+        self.ev = np.zeros(1, dtype=event_dt)
+        self.scratch = np.zeros(1, dtype=order_dt)
+        self.sent = 0
+        self.unknown: set[int] = set()      # past the deadline with no outcome
+        self.deals: set[int] = set()        # deal tickets booked (a resent deal is ignored)
+
+    # -- out --------------------------------------------------------------------------
+    def wire_cid(self, cid: int) -> str:
+        return f"{self.r.session}-{cid}"
+
+    def core_cid(self, wire: str) -> int:
+        head, _, n = wire.rpartition("-")
+        return int(n) if head == self.r.session and n.isdigit() else 0
+
+    def command(self, o, deadline: int) -> P.Msg:
+        cid = self.wire_cid(int(o["cid"]))
+        act = int(o["action"])
+        if act == Action.NEW:
+            return P.Place(cid=cid, symbol=self.r.names[int(o["symbol"])],
+                           order_type=int(o["type"]), volume=float(o["volume"]),
+                           deadline_ms=deadline, price=float(o["price"]),
+                           stoplimit=float(o["stoplimit"]), sl=float(o["sl"]), tp=float(o["tp"]),
+                           type_time=int(o["type_time"]),
+                           expiry_ms=self.r.server_ms(int(o["expiry"])) if o["expiry"] else 0)
+        if act == Action.CLOSE:
+            return P.Close(cid=cid, position=int(o["pos_ticket"]), volume=float(o["volume"]),
+                           deadline_ms=deadline)
+        if act == Action.CLOSE_BY:
+            return P.CloseBy(cid=cid, position=int(o["pos_ticket"]),
+                             by_position=int(o["by_ticket"]), deadline_ms=deadline)
+        if act == Action.MODIFY:
+            return P.Modify(cid=cid, ticket=int(o["pos_ticket"]), deadline_ms=deadline,
+                            price=float(o["price"]), sl=float(o["sl"]), tp=float(o["tp"]),
+                            expiry_ms=self.r.server_ms(int(o["expiry"])) if o["expiry"] else 0)
+        return P.Cancel(cid=cid, order=int(o["pos_ticket"]), deadline_ms=deadline)
+
+    def submit(self, orders: np.ndarray, ts: int) -> list[np.ndarray]:
+        """Send the core's orders (denials only journaled); return the REJECT events of
+        those that could not leave, for the core."""
+        out = []
+        r = self.r
+        for k in range(len(orders)):
+            o = orders[k]
+            if o["state"] == OrderState.REJECTED:
+                continue
+            peer = r.peer
+            deadline = r.link.deadline_ms(peer, self.ttl_ms) if peer is not None else 0
+            msg = self.command(o, deadline)
+            r.journal.add("command", ts, msg.cid, body=P.msgspec.json.decode(
+                r.link.codec.encode(msg, 0)))
+            r.journal.commit()                    # write-ahead: journaled before it leaves
+            row = orders[k: k + 1].copy()
+            if peer is None or not r.link.send(peer, msg):
+                out.append(self.reject(row[0], ts, Retcode.EA_UNREACHABLE))
+                continue
+            self.inflight[int(o["cid"])] = InFlight(row, msg.cid, time.monotonic())
+            self.sent += 1
+        return out
+
+    # -- in ---------------------------------------------------------------------------
+    def reject(self, o, ts: int, retcode: int) -> np.ndarray:
+        buy = is_buy_type_nb(int(o["type"]))
+        report_event_nb(self.ev[0], ts, EventKind.REJECT, o, int(o["symbol"]),
+                        Side.BUY if buy else Side.SELL, DealEntry.IN, 0, float(o["volume"]),
+                        float(o["price"]), retcode, int(o["pos_ticket"]), 0.0, 0.0, 0.0)
+        return self.ev.copy()
+
+    def on_ack(self, msg: P.Ack, ts: int) -> np.ndarray | None:
+        f = self.inflight.get(self.core_cid(msg.cid))
+        if f is None:
+            return None
+        f.acked = True
+        if msg.ok or msg.reason == "DUPLICATE":      # a duplicate's first result follows
+            return None
+        del self.inflight[self.core_cid(msg.cid)]
+        return self.reject(f.order[0], ts, ACK_TO_RETCODE.get(msg.reason, Retcode.EA_UNKNOWN))
+
+    def on_result(self, msg: P.OrderResult, ts: int) -> np.ndarray | None:
+        cid = self.core_cid(msg.cid)
+        f = self.inflight.get(cid)
+        if f is None:
+            return None
+        code = to_retcode(self.r.platform, msg.retcode)
+        if code in SUCCESS:
+            o = f.order[0]
+            if o["action"] in (Action.MODIFY, Action.CANCEL) or code == Retcode.PLACED:
+                del self.inflight[cid]            # its ORDER event (order_update) tells the rest
+            return None                            # market deals: their ``deal`` messages
+        del self.inflight[cid]
+        self.unknown.discard(cid)
+        return self.reject(f.order[0], ts, code)
+
+    def on_deal(self, msg: P.Deal, ts: int) -> np.ndarray | None:
+        if msg.deal in self.deals:
+            return None
+        self.deals.add(msg.deal)
+        cid = self.core_cid(msg.cid)           # 0: not ours (SL, TP, stop-out, manual)
+        f = self.inflight.get(cid)
+        o = self.scratch[0]
+        o["cid"] = cid
+        o["type"] = int(f.order[0]["type"]) if f is not None else msg.order_type
+        if f is not None:
+            f.filled += msg.volume
+            if f.filled >= float(f.order[0]["volume"]) - 1e-9:
+                del self.inflight[cid]
+                self.unknown.discard(cid)
+        as_of = self.r.clock.to_utc_ns(msg.time_msc)
+        e = self.ev[0]
+        report_event_nb(e, max(ts, as_of), EventKind.FILL, o, self.r.index[msg.symbol],
+                        Side.BUY if msg.deal_type == 0 else Side.SELL, msg.entry, msg.reason,
+                        msg.volume, msg.price, Retcode.DONE, msg.position, msg.profit,
+                        msg.commission, msg.swap)
+        e["balance"], e["equity"], e["margin"], e["as_of"] = (msg.balance, msg.equity,
+                                                              msg.margin, as_of)
+        return self.ev.copy()
+
+    def on_order_update(self, msg: P.OrderUpdate, ts: int) -> np.ndarray | None:
+        cid = self.core_cid(msg.cid)
+        if msg.state in ("filled",):                 # its deal carries the fill
+            return None
+        self.inflight.pop(cid, None)
+        o = self.scratch[0]
+        o["cid"], o["ticket"], o["type"] = cid, msg.order, msg.order_type
+        o["symbol"], o["volume"], o["price"] = self.r.index[msg.symbol], msg.volume, msg.price
+        o["sl"], o["tp"] = msg.sl, msg.tp
+        o["expiry"] = self.r.clock.to_utc_ns(msg.expiry_ms) if msg.expiry_ms else 0
+        state = UPDATE_STATE[msg.state]
+        order_event_nb(self.ev[0], ts, o, OrderState.PLACED if state == OrderState.PLACED
+                       else OrderState.CANCELED)
+        return self.ev.copy()
+
+    def on_snapshot(self, msg: P.Snapshot, ts: int) -> np.ndarray:
+        a = msg.account
+        account_event_nb(self.ev[0], ts, a.balance, a.equity, a.margin)
+        return self.ev.copy()
+
+    def overdue(self, now: float, grace_s: float = 1.0) -> list[int]:
+        """Commands with no outcome past their time to live (+ grace): outcome unknown."""
+        late = [cid for cid, f in self.inflight.items()
+                if cid not in self.unknown and now - f.sent > self.ttl_ms / 1000 + grace_s]
+        self.unknown.update(late)
+        return late
+
+

@@ -1,0 +1,63 @@
+"""A live session in-process: ``ticklab live``'s Runner on a loopback port, the fake EA in a
+thread replaying real ticks.  Shared by the live tests."""
+
+import threading
+
+from hydra import compose, initialize_config_dir
+
+from live.control import Control
+from live.fake_ea import EAOptions, FakeEA
+from live.faults import Faults
+from live.link import Link
+from live.runner import Runner
+from sim.config import CONF_DIR
+from sim.data.loader import load_ticks
+
+SAMPLE = CONF_DIR.parent / "data" / "sample" / "EURUSD"
+_TICKS = {}
+
+
+def sample(n: int | None = None):
+    """The bundled EURUSD ticks (the first ``n``)."""
+    if "all" not in _TICKS:
+        _TICKS["all"] = load_ticks(SAMPLE, symbol="EURUSD")
+    t = _TICKS["all"]
+    return t if n is None else t.between(None, int(t.ts[n]))
+
+
+def live_config(store, *overrides):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return compose("live", overrides=[f"store={store}", "live.exit_on_bye=true",
+                                          "live.bind=tcp://127.0.0.1:0",
+                                          "live.control=tcp://127.0.0.1:0", *overrides])
+
+
+def run_session(cfg, table, opts: EAOptions | None = None, faults: str = "",
+                seconds: float = 300, during=None):
+    """Run a session to the fake EA's bye; ``during(runner, ea)`` runs in the EA's thread
+    before it starts.  Returns (runner, ea, why)."""
+    link = Link(str(cfg.live.bind))
+    control = Control(str(cfg.live.control))
+    runner = Runner(cfg, link, control=control)
+    ea = FakeEA(link.endpoint, [table], opts or EAOptions(speed=0), Faults.parse(faults))
+    errors = []
+
+    def ea_thread():
+        try:
+            if during:
+                during(runner, ea)
+            ea.run()
+        except Exception as exc:          # surfaced by the test, not lost in the thread
+            errors.append(exc)
+
+    th = threading.Thread(target=ea_thread, daemon=True)
+    th.start()
+    try:
+        why = runner.run(seconds)
+        runner.wind_down()
+    finally:
+        th.join(timeout=30)
+        link.close()
+        control.close()
+    assert not errors or why.startswith("error"), errors   # a refused EA times out: fine
+    return runner, ea, why
