@@ -9,6 +9,7 @@ the command.
 
 from __future__ import annotations
 
+import msgspec
 import numpy as np
 
 from live import protocol as P
@@ -67,6 +68,7 @@ class FakeBroker:
                     profit=float(e["profit"]), commission=float(e["commission"]),
                     swap=float(e["swap"]), balance=float(e["balance"]),
                     equity=float(e["equity"]), margin=float(e["margin"])))
+                self.history.append(msgspec.structs.replace(out[-1]))
                 if cid:
                     out.append(P.OrderResult(cid=cid, retcode=Retcode.DONE, order=int(e["cid"]),
                                              deal=self.next_deal,
@@ -105,6 +107,7 @@ class FakeBroker:
                sl=0.0, tp=0.0, expiry_ms=0, pos_ticket=0, stoplimit=0.0, type_time=0,
                by_ticket=0) -> np.ndarray:
         self.ords = np.zeros(1, dtype=order_dt)
+        self.history: list[P.Deal] = []          # every deal, for snapshot_req's resend
         o = self.ords[0]
         o["cid"], self.wire[self.next_cid] = self.next_cid, cid
         self.next_cid += 1
@@ -171,6 +174,10 @@ class FakeBroker:
                                            pos_ticket=int(p["ident"][k])).copy())
             return out
         return []
+
+    def deals_since(self, from_msc: int) -> list:
+        return [msgspec.structs.replace(d) for d in self.history if d.time_msc >= from_msc] \
+            if from_msc else []
 
     def n_open(self) -> int:
         return int(self.positions["active"].sum()

@@ -50,6 +50,8 @@ class EAVenue:
         self.sent = 0
         self.unknown: set[int] = set()      # past the deadline with no outcome
         self.deals: set[int] = set()        # deal tickets booked (a resent deal is ignored)
+        self.last_deal_msc = 0              # server time of the newest deal booked
+        self.safe_msc = 0                   # ... as of the last clean reconciliation
 
     # -- out --------------------------------------------------------------------------
     def wire_cid(self, cid: int) -> str:
@@ -120,6 +122,7 @@ class EAVenue:
         if msg.ok or msg.reason == "DUPLICATE":      # a duplicate's first result follows
             return None
         del self.inflight[self.core_cid(msg.cid)]
+        self.unknown.discard(self.core_cid(msg.cid))
         return self.reject(f.order[0], ts, ACK_TO_RETCODE.get(msg.reason, Retcode.EA_UNKNOWN))
 
     def on_result(self, msg: P.OrderResult, ts: int) -> np.ndarray | None:
@@ -141,6 +144,7 @@ class EAVenue:
         if msg.deal in self.deals:
             return None
         self.deals.add(msg.deal)
+        self.last_deal_msc = max(self.last_deal_msc, msg.time_msc)
         cid = self.core_cid(msg.cid)           # 0: not ours (SL, TP, stop-out, manual)
         f = self.inflight.get(cid)
         o = self.scratch[0]

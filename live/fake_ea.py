@@ -158,6 +158,8 @@ class FakeEA:
                     self.armed_mode = msg.mode
                 self.killed = False
             elif isinstance(msg, P.SnapshotReq):
+                for deal in self.broker.deals_since(msg.deals_from_msc) if self.broker else []:
+                    self.send(deal)
                 self.send(self.snapshot(i, msg.cid))
             elif isinstance(msg, P.COMMANDS):
                 self.cmd_recv += 1
@@ -254,9 +256,9 @@ class FakeEA:
                                              int(self.server_ms[i])):
                     self.send(out)
             self.sym_seq[s] += 1
-            self.send(P.Tick(symbol=self.symbols[s], time_msc=int(self.server_ms[i]),
-                             bid=float(self.bid[i]), ask=float(self.ask[i]),
-                             sym_seq=self.sym_seq[s]))
+            self.send(self.faults.tick(P.Tick(
+                symbol=self.symbols[s], time_msc=int(self.server_ms[i]), bid=float(self.bid[i]),
+                ask=float(self.ask[i]), sym_seq=self.sym_seq[s])))
             self.drain(i)
             if self.faults.due(self, i):
                 continue

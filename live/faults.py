@@ -9,6 +9,8 @@ Per-frame faults (each a probability per outgoing frame, seeded, so a test is re
 | reorder   | the frame is held and sent after the next one                       |
 | malformed | a truncated, invalid JSON frame instead                             |
 | oversized | an extra frame above ``MAX_FRAME_BYTES`` is sent first               |
+| crossed   | a tick's bid and ask swapped (a crossed quote)                       |
+| stale     | a tick stamped an hour in the past (a stale quote, time going back)  |
 
 Scheduled faults (at a tick index): ``disconnect=I`` (close the socket and reconnect with a
 fresh ``hello``), ``restart=I`` (the same, and the EA forgets its cid ring: an EA restart
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 
 from live.protocol import MAX_FRAME_BYTES
 
-RATES = ("drop", "dup", "reorder", "malformed", "oversized")
+RATES = ("drop", "dup", "reorder", "malformed", "oversized", "crossed", "stale")
 SCHEDULED = ("disconnect", "restart", "stall")
 
 
@@ -70,6 +72,14 @@ class Faults:
             return True
         return False
 
+    def tick(self, msg):
+        """A tick message as the faulty EA sends it (crossed or stale, or as it is)."""
+        if msg.bid < msg.ask and self._hit("crossed"):
+            msg.bid, msg.ask = msg.ask, msg.bid
+        elif self._hit("stale"):
+            msg.time_msc = max(msg.time_msc - 3_600_000, 0)
+        return msg
+
     def outgoing(self, frame: bytes) -> list[bytes]:
         """The frames to put on the wire for ``frame``."""
         out = []
@@ -106,6 +116,7 @@ class Faults:
                 if name == "restart":
                     ea.cmd_seen.clear()
                 ea.armed_mode = None
+                ea.sym_seq = [0] * len(ea.sym_seq)     # a new connection streams afresh
                 ea.connect()
                 ea.hello(i)
                 ea.wait_hello_ack()

@@ -3,7 +3,8 @@
 - Loopback by default.  Any other bind needs CURVE with ZAP client authentication (one
   key pair per EA, ``live/keys.py``): without keys ``Link`` refuses to start.
 - ``ROUTER_MANDATORY``: a command to an EA that is gone fails at once (never queued to
-  fire later).
+  fire later); ``ROUTER_HANDOVER``: an EA reconnecting under its routing id takes over
+  (without it, libzmq drops the new connection while the old one looks alive).
 - Every frame is decoded by ``live.protocol`` (size limit, schema); a bad frame is logged,
   counted by reason and dropped, never fatal.  Sequence numbers are checked per peer: a
   gap (lost messages) and a repeat (duplicated or reordered) are counted and reported to
@@ -83,6 +84,8 @@ class Link:
         self.auth = None
         s = self.ctx.socket(zmq.ROUTER)
         s.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        s.setsockopt(zmq.ROUTER_HANDOVER, 1)     # an EA reconnecting under its fixed id
+                                                 # takes over its old, half-dead connection
         s.setsockopt(zmq.LINGER, 0)
         s.setsockopt(zmq.RCVHWM, hwm)
         s.setsockopt(zmq.SNDHWM, hwm)

@@ -324,7 +324,12 @@ class Kill(Msg, tag="kill"):
 
 
 class SnapshotReq(Msg, tag="snapshot_req"):
+    """Answered by every ``deal`` of ours at or after ``deals_from_msc`` (server time; 0:
+    none), resent, then the ``snapshot``: deals lost on a broken link are recovered (the
+    receiver books a deal ticket once) before the positions are compared."""
+
     cid: Cid
+    deals_from_msc: Ms = 0
 
 
 EA_TO_TICKLAB = (Hello, SymbolSpec, Tick, Ack, OrderResult, Deal, OrderUpdate, Snapshot,

@@ -42,11 +42,11 @@ class Stats:
     ticks: int = 0
     decisions: int = 0
     denials: int = 0
-    gaps: int = 0
     ticks_lost: int = 0
+    bad_quotes: int = 0          # crossed or non-positive: refused
+    stale: int = 0               # older than the last tick: refused
     errors: list = field(default_factory=list)
     last_tick_wall: float = 0.0
-    tick_to_decision: list = field(default_factory=list)   # seconds, sampled
 
 
 class Runner:
@@ -90,6 +90,8 @@ class Runner:
         self.held_state: int | None = None   # a state to apply once the core exists
         self.next_day = None                 # demo/production: the next server midnight
         self.snap_n = 0
+        self.snap_sent = 0.0                 # time.monotonic() of the last snapshot_req
+        self.gaps_seen = 0
 
     # -- the loop ---------------------------------------------------------------------
     def run(self, max_seconds: float | None = None) -> str:
@@ -131,6 +133,16 @@ class Runner:
             self.journal.add("ea_lost", silent_s=round(now - self.peer.last_rx, 3))
             self.reconciled = False
             self.reduce("EA silent")
+        elif not silent and not self.reconciled and \
+                now - self.snap_sent > self.cfg.live.ea_timeout_beats * self.hb_ms / 1000:
+            self.request_snapshot()          # heard again (or the last request went unanswered)
+        if self.peer.gaps > self.gaps_seen:       # messages from the EA went missing
+            self.gaps_seen = self.peer.gaps
+            self.journal.add("seq_gap", missing=self.peer.gaps)
+            if self.reconciled:
+                self.reconciled = False
+                self.reduce("messages from the EA lost")
+                self.request_snapshot()
         if late:
             self.journal.add("overdue", cids=[self.ea.wire_cid(c) for c in late])
             self.reconciled = False
@@ -151,14 +163,15 @@ class Runner:
 
     # -- messages -----------------------------------------------------------------------
     def handle(self, peer: Peer, msg: P.Msg) -> None:
+        ours = self.peer is not None and peer.rid == self.peer.rid
         if isinstance(msg, P.Tick):
-            if peer is self.peer:
+            if ours:
                 self.on_tick(msg)
             return
         kind = msg.__struct_config__.tag
         if isinstance(msg, P.Hello):
             self.on_hello(peer, msg)
-        elif peer is not self.peer:
+        elif not ours:
             log.warning("%s from %r before its hello: ignored", kind, peer.rid)
         elif isinstance(msg, P.SymbolSpec):
             self.on_symbol_spec(msg)
@@ -196,9 +209,11 @@ class Runner:
             raise SessionError(f"the EA does not stream {', '.join(missing)} (its symbols: "
                                f"{', '.join(msg.symbols)}): add them to its allow-list")
         check_account(self.cfg, msg)
-        if self.peer is not None and self.peer is not peer:
-            log.warning("a new EA connection replaces %r", self.peer.rid)
+        if self.peer is not None and self.peer.rid != peer.rid:
+            log.warning("EA %r replaces %r", peer.rid, self.peer.rid)
         self.peer, self.platform = peer, msg.platform
+        self.sym_seq = [0] * len(self.names)     # each connection streams afresh
+        self.gaps_seen = 0
         self.link.send(peer, P.HelloAck(session_id=self.session, mode=self.mode,
                                         heartbeat_ms=self.hb_ms, symbols=self.names))
         if self.ea is not None:          # every (re)connect: reconcile before any new order
@@ -231,10 +246,15 @@ class Runner:
             else:
                 return                       # a repeated or late tick: already seen
         self.sym_seq[s] = msg.sym_seq
+        if not 0.0 < msg.bid <= msg.ask:
+            self.stats.bad_quotes += 1
+            self.journal.add("bad_quote", 0, "", symbol=msg.symbol, bid=msg.bid, ask=msg.ask)
+            return                           # a crossed or empty quote never reaches the core
         ts = self.clock.to_utc_ns(msg.time_msc)
         if self.core is None:
             self.start(ts)
         if ts < self.last_ts:
+            self.stats.stale += 1
             self.journal.add("late_tick", symbol=msg.symbol, ts=ts)
             return
         self.last_ts = ts
@@ -329,7 +349,8 @@ class Runner:
                              volume=msg.volume)
             ev = self.ea.on_result(msg, ts)
         elif isinstance(msg, P.Deal):
-            self.journal.add("deal", ts, msg.cid, deal=msg.deal, position=msg.position,
+            booked = msg.deal in self.ea.deals         # resent after a reconnect: once only
+            self.journal.add("deal_again" if booked else "deal", ts, msg.cid, deal=msg.deal, position=msg.position,
                              symbol=msg.symbol, deal_type=msg.deal_type, entry=msg.entry,
                              reason=msg.reason, volume=msg.volume, price=msg.price,
                              profit=msg.profit, commission=msg.commission, swap=msg.swap)
@@ -367,9 +388,16 @@ class Runner:
         return f"{self.session}-s{self.snap_n}"
 
     def request_snapshot(self) -> None:
+        """Ask for the deals since the last one booked (lost ones are resent) and then the
+        positions and orders to reconcile with."""
         self.snap_n += 1
+        self.snap_sent = time.monotonic()
         if self.peer is not None:
-            self.link.send(self.peer, P.SnapshotReq(cid=self.snap_cid()))
+            # from the newest deal booked at the last clean reconciliation: every deal
+            # since could have been lost with the link (the runner books each ticket once)
+            since = self.ea.safe_msc or (self.server_ms(self.first_ts) if self.first_ts
+                                         else 0)     # 0: before any tick, none
+            self.link.send(self.peer, P.SnapshotReq(cid=self.snap_cid(), deals_from_msc=since))
 
     def reconcile(self, snap: P.Snapshot) -> None:
         """The EA's positions and pending orders against the core's book: equal -> trading
@@ -384,6 +412,7 @@ class Runner:
             self.set_state(TradingState.HALTED, self.last_ts, text)
             return
         self.reconciled = True
+        self.ea.safe_msc = self.ea.last_deal_msc
         for cid in sorted(self.ea.unknown):      # no trace at the broker: never executed
             f = self.ea.inflight.pop(cid, None)
             self.journal.add("no_outcome", self.last_ts, self.ea.wire_cid(cid))

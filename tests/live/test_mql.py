@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from live import protocol as P
@@ -147,6 +148,47 @@ def test_protocol_mqh_mirrors_every_kind_and_ack_reason():
     assert defs["TL_MAX_FRAME_BYTES"] == P.MAX_FRAME_BYTES
     assert defs["TL_MAX_SNAPSHOT_ROWS"] == P.MAX_SNAPSHOT_ROWS
     assert defs["TL_MAX_SYMBOLS"] == P.MAX_SYMBOLS
+
+
+SCHEMA = re.compile(r'^\s*#define\s+TL_SCHEMA_(\w+)\s+"([^"]*)"', re.M)
+ENVELOPE = {"v", "seq", "sent_ms"}
+
+
+def test_the_ea_schemas_match_what_ticklab_sends():
+    """Commands.mqh checks each ticklab -> EA message as strictly as live/protocol.py:
+    the same fields (no more: an unknown field is refused), the same ones required."""
+    text = (MQL / "Include" / "Ticklab" / "Commands.mqh").read_text(encoding="utf-8")
+    schemas = dict(SCHEMA.findall(text))
+    for msg in P.TICKLAB_TO_EA:
+        tag = msg.__struct_config__.tag
+        assert tag.upper() in schemas, f"no TL_SCHEMA_{tag.upper()} for {tag}"
+        items = [x.split(":") for x in schemas[tag.upper()].split(",") if x]
+        got = {name: kind.endswith("!") for name, kind in items}
+        want = {f.name: f.required for f in msgspec.structs.fields(msg)
+                if f.name not in ENVELOPE}
+        assert got == want, tag
+    assert "deals_from_msc:ms" in schemas["SNAPSHOT_REQ"]
+
+
+def test_every_platform_function_is_defined_on_both_platforms():
+    """Nothing compiles MQL here: at least each TlPlat* that Ea.mqh declares must be
+    defined in Mt4.mqh and in Mt5.mqh."""
+    inc = MQL / "Include" / "Ticklab"
+    declared = re.findall(r"^\w+\s+(TlPlat\w+)\(.*\);", (inc / "Ea.mqh").read_text(
+        encoding="utf-8"), re.M)
+    assert "TlPlatResendDeals" in declared
+    for plat in ("Mt4.mqh", "Mt5.mqh"):
+        text = (inc / plat).read_text(encoding="utf-8")
+        for name in declared:
+            assert re.search(rf"^\w+\s+{name}\s*\([^;{{]*\)\s*\{{", text, re.M), \
+                f"{plat}: {name} not defined"
+
+
+def test_mt5_names_positions_by_their_identifier():
+    text = (MQL / "Include" / "Ticklab" / "Mt5.mqh").read_text(encoding="utf-8")
+    assert "TlPositionRow(PositionGetInteger(POSITION_IDENTIFIER)" in text
+    assert "PositionSelectByTicket((ulong)c." not in text      # commands carry identifiers
+    assert "reason>31 ? 31" in text and "reason>7" not in text
 
 
 def test_mql_sources_are_lf_text_for_git():

@@ -15,7 +15,7 @@
 #define TL_SCHEMA_HEARTBEAT    "last_seq_in:u,uptime_s:f,ticks_sent:u,send_drops:u,cmd_recv:u,terminal_connected:bool,trade_allowed:bool,state:st"
 #define TL_SCHEMA_ERROR        "code:int!,where:text!,text:text!"
 #define TL_SCHEMA_BYE          "reason:int"
-#define TL_SCHEMA_SNAPSHOT_REQ "cid:cid!"
+#define TL_SCHEMA_SNAPSHOT_REQ "cid:cid!,deals_from_msc:ms"
 #define TL_SCHEMA_PLACE        "cid:cid!,symbol:sym!,order_type:ot!,volume:lots!,deadline_ms:ms!,price:px,stoplimit:px,sl:px,tp:px,deviation_points:dev,type_time:tt,expiry_ms:ms,magic:u,position:tk"
 #define TL_SCHEMA_MODIFY       "cid:cid!,ticket:tk!,deadline_ms:ms!,price:px,sl:px,tp:px,expiry_ms:ms"
 #define TL_SCHEMA_CLOSE        "cid:cid!,position:tk!,volume:lots!,deadline_ms:ms!,deviation_points:dev"
@@ -44,9 +44,12 @@ struct TlCmd
    int               type_time;
    long              expiry_ms;
    long              magic;
-   long              position;      // place, close, close_by
-   long              by_position;   // close_by
-   long              ticket;        // modify
+   long              position;      // place, close, close_by: a position IDENTIFIER
+   long              by_position;   // close_by: a position identifier
+   long              ticket;        // modify: a position identifier or a pending order ticket
+   long              pos_ticket;    // resolved: the open position's ticket for `position`
+                                    // (or for `ticket`, a modify of a position); MT5 only
+   long              by_ticket;     // resolved: the open position's ticket for `by_position`
    long              order;         // cancel
    string            scope;         // kill
    bool              flatten;       // kill

@@ -26,6 +26,7 @@
 #define TL_LOT_DIGITS          8
 #define TL_MONEY_DIGITS        2
 #define TL_SNAPSHOT_MARGIN     2048      // bytes kept free in a snapshot frame for its tail
+#define TL_RESEND_MAX_DEALS    5000      // deals resent for one snapshot_req (the oldest first)
 
 //+------------------------------------------------------------------+
 //| The EA's inputs (filled by TicklabEA.mq4/.mq5 before TlEaInit)   |
@@ -118,6 +119,7 @@ int    TlPlatOpenCount();                             // positions + pendings of
 void   TlPlatExecute(TlCmd &c,TlResult &r);           // place modify close close_by cancel
 void   TlPlatKill(const string cid,const string scope,const bool flatten,TlResult &r);
 void   TlPlatSnapshotRows(TlJsonWriter &w,int &shown,int &total);
+int    TlPlatResendDeals(const long from_msc,const int cap,int &found); // deals >= from_msc
 void   TlPlatTicksStart();                            // tick cursors at "now"
 void   TlPlatTicksPump();                             // send what is new
 void   TlPlatTimer();                                 // per timer call (MT4: order-list diff)
@@ -631,6 +633,17 @@ void TlOnHelloAck(TlJsonReader &r,const int root)
    Print("TicklabEA: hello_ack, session ",g_session,", mode ",TlModeName(g_guards.mode),
          ", heartbeat ",g_hb_ms," ms");
   }
+//--- snapshot_req.deals_from_msc: every deal of ours at or after that server time, again
+//--- (ticklab books a deal ticket once), oldest first, at most TL_RESEND_MAX_DEALS
+void TlResendDeals(const long from_msc)
+  {
+   int found=0;
+   int sent=TlPlatResendDeals(from_msc,TL_RESEND_MAX_DEALS,found);
+   if(found>TL_RESEND_MAX_DEALS)
+      TlSendError(TL_ERR_DEALS,TL_KIND_SNAPSHOT_REQ,"more than "+IntegerToString(TL_RESEND_MAX_DEALS)+
+                  " deals at or after "+IntegerToString(from_msc)+": resent the oldest "+
+                  IntegerToString(sent)+"; ask again from the last one's time_msc");
+  }
 void TlOnSnapshotReq(TlJsonReader &r,const int root)
   {
    string why="";
@@ -641,6 +654,9 @@ void TlOnSnapshotReq(TlJsonReader &r,const int root)
       return;
      }
    g_cmd_recv++;
+   long from_msc=TlGetLong(r,root,"deals_from_msc",0);
+   if(from_msc>0)
+      TlResendDeals(from_msc);
    TlSendSnapshot(TlGetStr(r,root,"cid",""));
   }
 void TlOnOther(TlJsonReader &r,const int root,const string kind)

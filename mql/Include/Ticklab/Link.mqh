@@ -34,6 +34,7 @@
 #define TL_ERR_SNAPSHOT        7         // snapshot truncated to fit one frame
 #define TL_ERR_HISTORY         8         // MT4: a ticket vanished without history
 #define TL_ERR_COMMAND         9         // a command without a usable cid (cannot be acked)
+#define TL_ERR_DEALS           10        // snapshot_req: more deals to resend than one request sends
 
 //+------------------------------------------------------------------+
 //| Is the tcp:// endpoint on this machine?                          |

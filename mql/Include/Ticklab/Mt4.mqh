@@ -4,7 +4,9 @@
 //| execution, and deals / pending-order changes found by diffing    |
 //| the order list on every timer call (MT4 has no trade events).    |
 //| MT4 is always hedging and has no deal tickets: a deal carries    |
-//| the order ticket in `deal`, `order` and `position`.              |
+//| the order ticket in `order` and `position`, and in `deal` for    |
+//| the opening deal; a closing deal's `deal` is the ticket + 2^32   |
+//| (ticklab books each deal ticket once).                           |
 //| Include after Ea.mqh.                                            |
 //+------------------------------------------------------------------+
 #property strict
@@ -13,6 +15,8 @@
 
 #define TL_MT4_CLOSE_MEMORY 64    // our recent OrderClose calls: their cid goes on the deal
 #define TL_MT4_ERR_INVALID_TICKET 4108   // ERR_INVALID_TICKET (stderror.mqh)
+#define TL_MT4_OUT_DEAL     4294967296   // 2^32: + ticket = the closing deal's id (tickets are int)
+#define TL_MT4_CHAIN_MAX    64    // partial closes followed back to an order's opening volume
 
 //+------------------------------------------------------------------+
 //| Our orders (market and pending) as seen on one timer call        |
@@ -475,22 +479,53 @@ int TlMt4Reason(const string comment)
       return 6;
    return 3;
   }
-void TlMt4SendIn(TlBook4 &b,const int j,const int order_type)
+//--- the opening deal of a market order: `deal` = `order` = `position` = its ticket
+void TlMt4InDeal(const long ticket,const string symbol,const int side,const double lots,
+                 const double price,const long open_ms,const int order_type,const string comment)
   {
    TlDeal d;
    ZeroMemory(d);
-   d.symbol=b.symbol[j];
-   d.deal=b.ticket[j];
-   d.order=b.ticket[j];
-   d.position=b.ticket[j];
-   d.deal_type=b.type[j];
+   d.symbol=symbol;
+   d.deal=ticket;
+   d.order=ticket;
+   d.position=ticket;
+   d.deal_type=side;
    d.entry=0;                                             // DEAL_ENTRY_IN
    d.reason=3;                                            // DEAL_REASON_EXPERT
-   d.volume=b.lots[j];
-   d.price=b.price[j];
-   d.time_msc=b.open_ms[j];
+   d.volume=lots;
+   d.price=price;
+   d.time_msc=open_ms;
    d.order_type=order_type;
-   d.cid=TlCidFromComment(b.comment[j]);
+   d.cid=TlCidFromComment(comment);
+   TlSendDeal(d);
+  }
+void TlMt4SendIn(TlBook4 &b,const int j,const int order_type)
+  {
+   TlMt4InDeal(b.ticket[j],b.symbol[j],b.type[j],b.lots[j],b.price[j],b.open_ms[j],order_type,
+               b.comment[j]);
+  }
+//--- the closing deal of the selected (closed) market order: `deal` = ticket + 2^32
+void TlMt4OutDeal()
+  {
+   long t=OrderTicket();
+   string comment=OrderComment();
+   TlDeal d;
+   ZeroMemory(d);
+   d.symbol=OrderSymbol();
+   d.deal=t+TL_MT4_OUT_DEAL;                              // the IN deal has `t`
+   d.order=t;
+   d.position=t;
+   d.deal_type=(OrderType()==OP_BUY) ? 1 : 0;             // the closing side
+   d.entry=(StringFind(comment,"hedge by")>=0) ? 3 : 1;   // OUT_BY : OUT
+   d.reason=TlMt4Reason(comment);
+   d.volume=OrderLots();                                  // the closed part
+   d.price=OrderClosePrice();
+   d.time_msc=(long)OrderCloseTime()*1000;
+   d.order_type=d.deal_type;
+   d.cid=TlMt4CloseCid(t);
+   d.profit=OrderProfit();
+   d.commission=OrderCommission();
+   d.swap=OrderSwap();
    TlSendDeal(d);
   }
 void TlMt4SendPending(TlBook4 &b,const int j,const string state,const long time_msc)
@@ -527,25 +562,7 @@ void TlMt4Gone(const int k)
       TlMt4SendPending(g_book,k,expired ? "expired" : "canceled",(long)OrderCloseTime()*1000);
       return;
      }
-   string comment=OrderComment();
-   TlDeal d;
-   ZeroMemory(d);
-   d.symbol=OrderSymbol();
-   d.deal=t;
-   d.order=t;
-   d.position=t;
-   d.deal_type=(g_book.type[k]==OP_BUY) ? 1 : 0;          // the closing side
-   d.entry=(StringFind(comment,"hedge by")>=0) ? 3 : 1;   // OUT_BY : OUT
-   d.reason=TlMt4Reason(comment);
-   d.volume=OrderLots();                                  // the closed part
-   d.price=OrderClosePrice();
-   d.time_msc=(long)OrderCloseTime()*1000;
-   d.order_type=d.deal_type;
-   d.cid=TlMt4CloseCid(t);
-   d.profit=OrderProfit();
-   d.commission=OrderCommission();
-   d.swap=OrderSwap();
-   TlSendDeal(d);
+   TlMt4OutDeal();
   }
 void TlMt4Scan()
   {
@@ -586,6 +603,115 @@ void TlMt4Scan()
          TlMt4SendPending(g_scan,j,"placed",TlPlatServerTimeMs());
      }
    g_book.CopyFrom(g_scan);
+  }
+//+------------------------------------------------------------------+
+//| snapshot_req.deals_from_msc: the deals again, from the history   |
+//+------------------------------------------------------------------+
+//--- the volume the selected order opened with: its lots plus those of the orders a
+//--- partial close left (comment "to #<new>" on the closed part); reselects it
+double TlMt4OpenLots()
+  {
+   long t=OrderTicket();
+   double lots=OrderLots();
+   string comment=OrderComment();
+   for(int k=0;k<TL_MT4_CHAIN_MAX;k++)
+     {
+      int at=StringFind(comment,"to #");
+      if(at<0)
+         break;
+      long next=StringToInteger(StringSubstr(comment,at+4));
+      if(next<=0 || next>INT_MAX || !OrderSelect((int)next,SELECT_BY_TICKET))
+         break;
+      lots+=OrderLots();
+      comment=OrderComment();
+     }
+   OrderSelect((int)t,SELECT_BY_TICKET);
+   return lots;
+  }
+//--- our deals at or after `from_msc` as the order-list diff reports them (an opening
+//--- deal per market order, not for the rest of a partial close; a closing deal per
+//--- closed one), rebuilt from the open orders and the account history (as far back as
+//--- the terminal's Account History tab shows), oldest first, at most `cap`
+int TlPlatResendDeals(const long from_msc,const int cap,int &found)
+  {
+   found=0;
+   int hist=OrdersHistoryTotal();
+   int live=OrdersTotal();
+   double ev[][2];                                        // [time_msc, ticket*2 + (1: closing)]
+   ArrayResize(ev,2*hist+live);                           // (both exact in a double)
+   int rows=ArrayRange(ev,0);
+   int n=0;
+   for(int i=0;i<hist && n+2<=rows;i++)
+     {
+      if(!OrderSelect(i,SELECT_BY_POS,MODE_HISTORY) || OrderMagicNumber()!=(int)g_cfg.magic ||
+         OrderType()>OP_SELL)
+         continue;                                        // not ours; deleted pendings; balance rows
+      long t=OrderTicket();
+      long open_ms=(long)OrderOpenTime()*1000;
+      long close_ms=(long)OrderCloseTime()*1000;
+      if(open_ms>=from_msc && StringFind(OrderComment(),"from #")<0)
+        {
+         ev[n][0]=(double)open_ms;
+         ev[n][1]=2.0*t;
+         n++;
+        }
+      if(close_ms>=from_msc)
+        {
+         ev[n][0]=(double)close_ms;
+         ev[n][1]=2.0*t+1.0;
+         n++;
+        }
+     }
+   for(int i=0;i<live && n<rows;i++)
+     {
+      if(!OrderSelect(i,SELECT_BY_POS,MODE_TRADES) || OrderMagicNumber()!=(int)g_cfg.magic ||
+         OrderType()>OP_SELL)
+         continue;
+      long open_ms=(long)OrderOpenTime()*1000;
+      if(open_ms>=from_msc && StringFind(OrderComment(),"from #")<0)
+        {
+         ev[n][0]=(double)open_ms;
+         ev[n][1]=2.0*OrderTicket();
+         n++;
+        }
+     }
+   ArrayResize(ev,n);
+   if(n>1)
+      ArraySort(ev,WHOLE_ARRAY,0,MODE_ASCEND);           // by time_msc (the first column)
+//--- within one time_msc by ticket, an opening deal before its closing one
+   for(int i=1;i<n;i++)
+     {
+      double tm=ev[i][0];
+      double key=ev[i][1];
+      int j=i-1;
+      while(j>=0 && ev[j][0]==tm && ev[j][1]>key)
+        {
+         ev[j+1][0]=ev[j][0];
+         ev[j+1][1]=ev[j][1];
+         j--;
+        }
+      ev[j+1][0]=tm;
+      ev[j+1][1]=key;
+     }
+   found=n;
+   int sent=0;
+   for(int i=0;i<n && sent<cap;i++)
+     {
+      long code=(long)MathRound(ev[i][1]);
+      long t=code/2;
+      if(!OrderSelect((int)t,SELECT_BY_TICKET))
+         continue;
+      if(code%2==1)
+         TlMt4OutDeal();
+      else
+        {
+         double lots=(OrderCloseTime()>0) ? TlMt4OpenLots() : OrderLots();   // reselects t
+         TlMt4InDeal(t,OrderSymbol(),OrderType(),lots,OrderOpenPrice(),(long)OrderOpenTime()*1000,
+                     OrderType(),OrderComment());
+        }
+      sent++;
+     }
+   return sent;
   }
 void TlPlatTimer()
   {

@@ -140,10 +140,21 @@ int TlPlatOpenCount()
          n++;
    return n;
   }
-bool TlMt5OurPosition(const long ticket)
+//--- the open position of our magic whose POSITION_IDENTIFIER is `id` (what snapshots,
+//--- deals and commands call a position): its ticket, selected; 0 when none. After a
+//--- netting reversal (or a swap re-open) the ticket may differ from the identifier.
+ulong TlMt5PositionById(const long id)
   {
-   return ticket>0 && PositionSelectByTicket((ulong)ticket) &&
-          PositionGetInteger(POSITION_MAGIC)==g_cfg.magic;
+   if(id<=0)
+      return 0;
+   for(int i=PositionsTotal()-1;i>=0;i--)
+     {
+      ulong ticket=PositionGetTicket(i);
+      if(ticket>0 && PositionGetInteger(POSITION_IDENTIFIER)==id &&
+         PositionGetInteger(POSITION_MAGIC)==g_cfg.magic)
+         return ticket;
+     }
+   return 0;
   }
 bool TlMt5OurOrder(const long ticket)
   {
@@ -160,14 +171,16 @@ bool TlPlatResolve(TlCmd &c)
      {
       if(c.position==0)
          return true;
-      if(!TlMt5OurPosition(c.position))
+      c.pos_ticket=(long)TlMt5PositionById(c.position);
+      if(c.pos_ticket==0)
          why="position "+IntegerToString(c.position)+" is not an open position of magic "+IntegerToString(g_cfg.magic);
       else if(PositionGetString(POSITION_SYMBOL)!=c.symbol)
          why="position "+IntegerToString(c.position)+" is on "+PositionGetString(POSITION_SYMBOL);
      }
    else if(c.kind==TL_KIND_MODIFY)
      {
-      if(TlMt5OurPosition(c.ticket))
+      c.pos_ticket=(long)TlMt5PositionById(c.ticket);
+      if(c.pos_ticket>0)
         {
          c.target=1;
          c.symbol=PositionGetString(POSITION_SYMBOL);
@@ -182,7 +195,8 @@ bool TlPlatResolve(TlCmd &c)
      }
    else if(c.kind==TL_KIND_CLOSE || c.kind==TL_KIND_CLOSE_BY)
      {
-      if(!TlMt5OurPosition(c.position))
+      c.pos_ticket=(long)TlMt5PositionById(c.position);
+      if(c.pos_ticket==0)
          why="position "+IntegerToString(c.position)+" is not an open position of magic "+IntegerToString(g_cfg.magic);
       else
         {
@@ -192,7 +206,8 @@ bool TlPlatResolve(TlCmd &c)
             why="close of "+DoubleToString(c.volume,2)+" lots > position volume "+DoubleToString(vol,2);
          else if(c.kind==TL_KIND_CLOSE_BY)
            {
-            if(!TlMt5OurPosition(c.by_position))
+            c.by_ticket=(long)TlMt5PositionById(c.by_position);
+            if(c.by_ticket==0)
                why="by_position "+IntegerToString(c.by_position)+" is not an open position of magic "+IntegerToString(g_cfg.magic);
             else if(PositionGetString(POSITION_SYMBOL)!=c.symbol)
                why="close_by needs two positions on one symbol";
@@ -232,9 +247,7 @@ void TlMt5Send(MqlTradeRequest &q,TlResult &r)
    r.ask=s.ask;
    r.comment=s.comment;
    if(s.deal>0 && HistoryDealSelect(s.deal))
-      r.position=HistoryDealGetInteger(s.deal,DEAL_POSITION_ID);
-   else if(q.position>0)
-      r.position=(long)q.position;
+      r.position=HistoryDealGetInteger(s.deal,DEAL_POSITION_ID);   // the identifier
   }
 //--- a market deal on `symbol` at the current bid/ask
 void TlMt5MarketRequest(MqlTradeRequest &q,const string symbol,const ENUM_ORDER_TYPE type,
@@ -258,7 +271,7 @@ void TlMt5Place(TlCmd &c,MqlTradeRequest &q)
    if(c.order_type<=ORDER_TYPE_SELL)
      {
       TlMt5MarketRequest(q,c.symbol,type,c.volume,c.deviation,c.cid);
-      q.position=(ulong)c.position;                       // hedging: close this position
+      q.position=(ulong)c.pos_ticket;                     // hedging: close this position
      }
    else
      {
@@ -286,7 +299,7 @@ void TlMt5Modify(TlCmd &c,MqlTradeRequest &q)
    if(c.target==1)
      {
       q.action=TRADE_ACTION_SLTP;
-      q.position=(ulong)c.ticket;
+      q.position=(ulong)c.pos_ticket;                     // c.ticket is its identifier
       return;
      }
    OrderSelect((ulong)c.ticket);
@@ -305,7 +318,8 @@ void TlMt5Modify(TlCmd &c,MqlTradeRequest &q)
       q.expiration=(datetime)OrderGetInteger(ORDER_TIME_EXPIRATION);
      }
   }
-//--- close (part of) a position: an opposite deal, naming the position on hedging accounts
+//--- close (part of) a position (by its ticket, not its identifier): an opposite deal,
+//--- naming the position on hedging accounts
 void TlMt5ClosePosition(const long ticket,const double volume,const int deviation,
                         const string cid,MqlTradeRequest &q)
   {
@@ -326,13 +340,13 @@ void TlPlatExecute(TlCmd &c,TlResult &r)
    else if(c.kind==TL_KIND_MODIFY)
       TlMt5Modify(c,q);
    else if(c.kind==TL_KIND_CLOSE)
-      TlMt5ClosePosition(c.position,c.volume,c.deviation,c.cid,q);
+      TlMt5ClosePosition(c.pos_ticket,c.volume,c.deviation,c.cid,q);
    else if(c.kind==TL_KIND_CLOSE_BY)
      {
       q.action=TRADE_ACTION_CLOSE_BY;
       q.symbol=c.symbol;
-      q.position=(ulong)c.position;
-      q.position_by=(ulong)c.by_position;
+      q.position=(ulong)c.pos_ticket;
+      q.position_by=(ulong)c.by_ticket;
       q.magic=(ulong)g_cfg.magic;
       q.comment=TlComment(c.cid);
      }
@@ -343,7 +357,9 @@ void TlPlatExecute(TlCmd &c,TlResult &r)
      }
    TlMt5Send(q,r);
    if(c.kind==TL_KIND_MODIFY && c.target==1)
-      r.position=c.ticket;
+      r.position=c.ticket;                                // the identifier, as deals carry it
+   else if(r.position==0)
+      r.position=c.position;                              // close, close_by, place naming one
   }
 //--- kill / watchdog: close our positions (if flatten) and delete our pendings in scope
 void TlPlatKill(const string cid,const string scope,const bool flatten,TlResult &r)
@@ -417,7 +433,7 @@ void TlPlatSnapshotRows(TlJsonWriter &w,int &shown,int &total)
       if(ticket==0 || PositionGetInteger(POSITION_MAGIC)!=g_cfg.magic)
          continue;
       total++;
-      string row=TlPositionRow((long)ticket,PositionGetString(POSITION_SYMBOL),
+      string row=TlPositionRow(PositionGetInteger(POSITION_IDENTIFIER),PositionGetString(POSITION_SYMBOL),
                                PositionGetInteger(POSITION_TYPE)==POSITION_TYPE_BUY ? 1 : -1,
                                PositionGetDouble(POSITION_VOLUME),PositionGetDouble(POSITION_PRICE_OPEN),
                                PositionGetInteger(POSITION_TIME_MSC),PositionGetDouble(POSITION_SL),
@@ -464,19 +480,30 @@ int TlMt5OrderTypeOf(const ulong order,const long deal_type)
       return (int)OrderGetInteger(ORDER_TYPE);
    return (deal_type==DEAL_TYPE_BUY) ? ORDER_TYPE_BUY : ORDER_TYPE_SELL;
   }
-void TlMt5Deal(const ulong deal)
+//--- a deal of ours: our magic, or a deal (SL, TP, stop-out...) on a position of ours, open
+//--- or opened by an order of our magic (the position identifier is that order's ticket)
+bool TlMt5DealOurs(const ulong deal,const long position)
+  {
+   if(HistoryDealGetInteger(deal,DEAL_MAGIC)==g_cfg.magic)
+      return true;
+   if(TlMt5PositionById(position)>0)
+      return true;
+   return position>0 && HistoryOrderSelect((ulong)position) &&
+          HistoryOrderGetInteger((ulong)position,ORDER_MAGIC)==g_cfg.magic;
+  }
+//--- the `deal` message of history deal `deal`; false when it is no buy/sell deal of ours
+bool TlMt5DealRead(const ulong deal,TlDeal &d)
   {
    if(!HistoryDealSelect(deal))
-      return;
+      return false;
    long type=HistoryDealGetInteger(deal,DEAL_TYPE);
    if(type!=DEAL_TYPE_BUY && type!=DEAL_TYPE_SELL)
-      return;                                             // balance, credit, commission rows
+      return false;                                       // balance, credit, commission rows
    long position=HistoryDealGetInteger(deal,DEAL_POSITION_ID);
-   if(HistoryDealGetInteger(deal,DEAL_MAGIC)!=g_cfg.magic && !TlMt5OurPosition(position))
-      return;
+   if(!TlMt5DealOurs(deal,position))
+      return false;
    ulong order=(ulong)HistoryDealGetInteger(deal,DEAL_ORDER);
    long reason=HistoryDealGetInteger(deal,DEAL_REASON);
-   TlDeal d;
    ZeroMemory(d);
    d.symbol=HistoryDealGetString(deal,DEAL_SYMBOL);
    d.deal=(long)deal;
@@ -484,7 +511,7 @@ void TlMt5Deal(const ulong deal)
    d.position=position;
    d.deal_type=(int)type;
    d.entry=(int)HistoryDealGetInteger(deal,DEAL_ENTRY);
-   d.reason=(int)(reason>7 ? 7 : reason);                 // protocol: 0..7 (see mql/README.md)
+   d.reason=(int)(reason<0 ? 0 : (reason>31 ? 31 : reason));   // ENUM_DEAL_REASON; protocol: 0..31
    d.volume=HistoryDealGetDouble(deal,DEAL_VOLUME);
    d.price=HistoryDealGetDouble(deal,DEAL_PRICE);
    d.time_msc=HistoryDealGetInteger(deal,DEAL_TIME_MSC);
@@ -495,7 +522,73 @@ void TlMt5Deal(const ulong deal)
    d.profit=HistoryDealGetDouble(deal,DEAL_PROFIT);
    d.commission=HistoryDealGetDouble(deal,DEAL_COMMISSION);
    d.swap=HistoryDealGetDouble(deal,DEAL_SWAP);
-   TlSendDeal(d);
+   return true;
+  }
+void TlMt5Deal(const ulong deal)
+  {
+   TlDeal d;
+   if(TlMt5DealRead(deal,d))
+      TlSendDeal(d);
+  }
+//--- snapshot_req.deals_from_msc: our deals at or after `from_msc`, oldest first, at most
+//--- `cap` (found: how many there were, counted up to cap+1). The tickets are read first:
+//--- HistoryDealSelect in TlMt5DealRead replaces the list HistorySelect made.
+int TlPlatResendDeals(const long from_msc,const int cap,int &found)
+  {
+   found=0;
+   if(!HistorySelect((datetime)(from_msc/1000),TimeTradeServer()+86400))
+     {
+      TlSendError(TL_ERR_DEALS,TL_KIND_SNAPSHOT_REQ,"HistorySelect failed: error "+
+                  IntegerToString(GetLastError())+"; no deal resent");
+      return 0;
+     }
+   int n=HistoryDealsTotal();
+   ulong tickets[];
+   long times[];
+   ArrayResize(tickets,n);
+   ArrayResize(times,n);
+   int k=0;
+   for(int i=0;i<n;i++)
+     {
+      ulong deal=HistoryDealGetTicket(i);
+      if(deal==0)
+         continue;
+      long t=HistoryDealGetInteger(deal,DEAL_TIME_MSC);
+      if(t<from_msc)
+         continue;
+      tickets[k]=deal;
+      times[k]=t;
+      k++;
+     }
+//--- oldest first (the history is in time order already; this keeps it so if not)
+   for(int i=1;i<k;i++)
+      if(times[i]<times[i-1])
+        {
+         ulong tk=tickets[i];
+         long tm=times[i];
+         int j=i-1;
+         while(j>=0 && times[j]>tm)
+           {
+            tickets[j+1]=tickets[j];
+            times[j+1]=times[j];
+            j--;
+           }
+         tickets[j+1]=tk;
+         times[j+1]=tm;
+        }
+   int sent=0;
+   for(int i=0;i<k && found<=cap;i++)
+     {
+      TlDeal d;
+      if(!TlMt5DealRead(tickets[i],d))
+         continue;
+      found++;
+      if(sent>=cap)
+         break;
+      TlSendDeal(d);
+      sent++;
+     }
+   return sent;
   }
 bool TlMt5Pending(const long order_type)
   {
