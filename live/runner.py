@@ -463,7 +463,8 @@ class Runner:
         has nothing at the broker: it stops as it is (its run stays a backtest's twin)."""
         if self.ea is None or self.core is None:
             return
-        self.set_state(TradingState.REDUCING, self.last_ts, f"stopping ({self.stopping})")
+        if self.trading_state() == TradingState.ACTIVE:       # never lifts a HALT
+            self.set_state(TradingState.REDUCING, self.last_ts, f"stopping ({self.stopping})")
         if self.cfg.live.flatten_on_exit and self.peer is not None:
             self.kill("all", True)
         end = time.monotonic() + float(self.cfg.live.exit_wait_s)
