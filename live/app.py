@@ -49,12 +49,24 @@ def live_main(cfg: DictConfig) -> None:
         control.close()
         console.print(f"[red]ticklab live: {escape(str(exc))}[/red]", soft_wrap=True)
         raise SystemExit(2) from None
+    runner.attach_metrics(cfg.live.metrics_port)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda num, _frame: runner.stop(signal.Signals(num).name))
+    metrics = (f"; metrics on http://127.0.0.1:{runner.metrics.port}/metrics"
+               if runner.metrics.port else "")
     console.print(f"ticklab live: mode={cfg.mode}, session {runner.session}, listening on "
-                  f"{link.endpoint} for {', '.join(runner.names)}; journal in {cfg.store}")
+                  f"{link.endpoint} for {', '.join(runner.names)}; journal in {cfg.store}"
+                  f"{metrics}")
     try:
-        why = runner.run(cfg.live.max_seconds)
+        if cfg.live.dashboard and console.is_terminal:
+            from rich.live import Live
+
+            from live.dashboard import render
+
+            with Live(render(runner), console=console, refresh_per_second=2) as view:
+                why = runner.run(cfg.live.max_seconds, lambda r: view.update(render(r)))
+        else:
+            why = runner.run(cfg.live.max_seconds)
         runner.wind_down()
     finally:
         link.close()

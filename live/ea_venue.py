@@ -48,6 +48,8 @@ class EAVenue:
         self.ev = np.zeros(1, dtype=event_dt)
         self.scratch = np.zeros(1, dtype=order_dt)
         self.sent = 0
+        self.refused = 0                    # by the EA's own checks (its ack)
+        self.rejected = 0                   # by the broker (a failed retcode)
         self.unknown: set[int] = set()      # past the deadline with no outcome
         self.deals: set[int] = set()        # deal tickets booked (a resent deal is ignored)
         self.last_deal_msc = 0              # server time of the newest deal booked
@@ -119,8 +121,11 @@ class EAVenue:
         if f is None:
             return None
         f.acked = True
+        if self.r.metrics is not None:
+            self.r.metrics.decision_to_ack.observe(time.monotonic() - f.sent)
         if msg.ok or msg.reason == "DUPLICATE":      # a duplicate's first result follows
             return None
+        self.refused += 1
         del self.inflight[self.core_cid(msg.cid)]
         self.unknown.discard(self.core_cid(msg.cid))
         return self.reject(f.order[0], ts, ACK_TO_RETCODE.get(msg.reason, Retcode.EA_UNKNOWN))
@@ -138,6 +143,7 @@ class EAVenue:
             return None                            # market deals: their ``deal`` messages
         del self.inflight[cid]
         self.unknown.discard(cid)
+        self.rejected += 1
         return self.reject(f.order[0], ts, code)
 
     def on_deal(self, msg: P.Deal, ts: int) -> np.ndarray | None:

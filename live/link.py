@@ -108,6 +108,7 @@ class Link:
         self.endpoint = s.getsockopt_string(zmq.LAST_ENDPOINT)
         self.peers: dict[bytes, Peer] = {}
         self.counters = Counters()
+        self.batch_t = 0.0
         self.poller = zmq.Poller()
         self.poller.register(s, zmq.POLLIN)
 
@@ -117,6 +118,7 @@ class Link:
         if not self.poller.poll(timeout_ms):
             return out
         now = time.monotonic()
+        self.batch_t = time.perf_counter()      # when this batch was read (latency metrics)
         sock, recv = self.sock, self.sock.recv
         for _ in range(budget):
             try:

@@ -59,6 +59,7 @@ class Runner:
         check_arming(cfg)
         self.link = link
         self.control = control
+        self.metrics = None                  # live.metrics.Metrics, set by attach_metrics
         self.kill_scope: str | None = None   # ticklab kill before the core existed
         self.session = uuid.uuid4().hex[:8]
         self.names = [str(s) for s in cfg.symbols]
@@ -94,13 +95,19 @@ class Runner:
         self.gaps_seen = 0
 
     # -- the loop ---------------------------------------------------------------------
-    def run(self, max_seconds: float | None = None) -> str:
+    def run(self, max_seconds: float | None = None, every=None) -> str:
         """Turn until stopped (``stop``, the EA's bye with ``live.exit_on_bye``, a fatal
-        session error); return why it stopped."""
+        session error); return why it stopped.  ``every(runner)`` is called twice a second
+        (the dashboard)."""
         end = time.monotonic() + max_seconds if max_seconds else None
+        shown = 0.0
         while self.stopping is None:
             self.turn()
-            if end is not None and time.monotonic() > end:
+            now = time.monotonic()
+            if every is not None and now - shown >= 0.5:
+                shown = now
+                every(self)
+            if end is not None and now > end:
                 self.stopping = "max_seconds"
         return self.stopping
 
@@ -263,10 +270,12 @@ class Runner:
         self.journal.tick(s, ts, msg.bid, msg.ask)
         if self.ea is None:
             self.venue.feed_tick(self.core, ts, s, msg.bid, msg.ask, self.on_orders)
-            return
-        while ts >= self.next_day:       # the server day rolled over: TIMER DAY, as the venue
-            self.server_day()
-        self.take(self.core.tick(ts, s, msg.bid, msg.ask), ts)
+        else:
+            while ts >= self.next_day:   # the server day rolled over: TIMER DAY, as the venue
+                self.server_day()
+            self.take(self.core.tick(ts, s, msg.bid, msg.ask), ts)
+        if self.metrics is not None:
+            self.metrics.tick_to_decision.observe(time.perf_counter() - self.link.batch_t)
 
     def start(self, ts: int) -> None:
         """The first tick: the core and the venue, on the server clock at that instant."""
@@ -280,6 +289,11 @@ class Runner:
             self.set_state(self.held_state, ts, "held until the core existed")
         if self.kill_scope is not None:
             self.trip(self.kill_scope, False)
+
+    def attach_metrics(self, port: int | None) -> None:
+        from live.metrics import Metrics
+
+        self.metrics = Metrics(self, port)
 
     # -- the operator -------------------------------------------------------------------
     def on_control(self, req) -> dict:
