@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 
@@ -50,6 +51,8 @@ def live_main(cfg: DictConfig) -> None:
         console.print(f"[red]ticklab live: {escape(str(exc))}[/red]", soft_wrap=True)
         raise SystemExit(2) from None
     runner.attach_metrics(cfg.live.metrics_port)
+    gc.collect()
+    gc.freeze()            # what exists now is never scanned again: fewer, shorter GC pauses
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda num, _frame: runner.stop(signal.Signals(num).name))
     metrics = (f"; metrics on http://127.0.0.1:{runner.metrics.port}/metrics"

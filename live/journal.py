@@ -39,6 +39,10 @@ _TICK = struct.Struct("<iqdd")
 class Journal:
     def __init__(self, path, session: str):
         self.db = open_store(path)
+        # checkpoints (copying the WAL into the database) take milliseconds: never inside
+        # a commit on the order path; ``maintain`` runs them when the loop is idle
+        self.db.execute("PRAGMA wal_autocheckpoint = 0")
+        self.last_checkpoint = time.monotonic()
         self.db["live_journal"].create(COLUMNS, if_not_exists=True)
         self.db["live_journal"].create_index(["session", "n"], if_not_exists=True)
         self.path, self.session = path, session
@@ -79,8 +83,16 @@ class Journal:
             self.db.conn.commit()
             self.rows.clear()
 
+    def maintain(self, every_s: float = 5.0) -> None:
+        """Checkpoint the WAL if ``every_s`` passed (call it when the loop is idle)."""
+        if time.monotonic() - self.last_checkpoint >= every_s:
+            self.commit()
+            self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self.last_checkpoint = time.monotonic()
+
     def close(self) -> None:
         self.commit()
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
         self.db.close()
 
 

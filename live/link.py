@@ -173,10 +173,17 @@ class Link:
         self.counters.bad[reason] = self.counters.bad.get(reason, 0) + 1
         log.warning("bad frame from %r (%s): %s", rid, reason, text)
 
+    def encode(self, peer: Peer, msg: P.Msg) -> bytes:
+        """``msg`` as ``peer``'s next frame (its ``seq`` taken): for ``send_frame``."""
+        peer.seq_out += 1
+        return self.codec.encode(msg, peer.seq_out)
+
     def send(self, peer: Peer, msg: P.Msg) -> bool:
         """Send ``msg`` to ``peer``; False (counted) if it is gone or its queue is full."""
-        peer.seq_out += 1
-        frame = self.codec.encode(msg, peer.seq_out)
+        return self.send_frame(peer, msg, self.encode(peer, msg))
+
+    def send_frame(self, peer: Peer, msg: P.Msg, frame: bytes) -> bool:
+        """Send a frame ``encode`` made (journaled first, by a caller that must)."""
         try:
             self.sock.send(peer.rid, _NOBLOCK | _SNDMORE)
             self.sock.send(frame, _NOBLOCK)

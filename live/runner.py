@@ -46,6 +46,7 @@ class Stats:
     bad_quotes: int = 0          # crossed or non-positive: refused
     stale: int = 0               # older than the last tick: refused
     errors: list = field(default_factory=list)
+    first_tick_wall: float = 0.0
     last_tick_wall: float = 0.0
 
 
@@ -113,6 +114,8 @@ class Runner:
 
     def turn(self) -> None:
         batch = self.link.recv(timeout_ms=min(self.hb_ms, 50))
+        if not batch:
+            self.journal.maintain()              # idle: the WAL checkpoint, off the hot path
         for peer, msg in batch:
             try:
                 self.handle(peer, msg)
@@ -267,6 +270,8 @@ class Runner:
         self.last_ts = ts
         self.stats.ticks += 1
         self.stats.last_tick_wall = time.monotonic()
+        if self.stats.ticks == 1:
+            self.stats.first_tick_wall = self.stats.last_tick_wall
         self.journal.tick(s, ts, msg.bid, msg.ask)
         if self.ea is None:
             self.venue.feed_tick(self.core, ts, s, msg.bid, msg.ask, self.on_orders)
@@ -487,6 +492,7 @@ class Runner:
         self.journal.commit()
 
     def result(self):
+        """Shadow: the session's records, as a backtest's (``sim.results.RunResult``)."""
         from sim.results import run_result
 
         return run_result(self.venue.state, self.core, self.stats.ticks)
@@ -498,12 +504,13 @@ class Runner:
 
         st = self.stats
         self.journal.add("stop", why=why, ticks=st.ticks, decisions=st.decisions,
+                         ticks_span_s=round(st.last_tick_wall - st.first_tick_wall, 6),
                          denials=st.denials, ticks_lost=st.ticks_lost,
                          bad_frames=dict(self.link.counters.bad),
                          state=TradingState._fields[self.trading_state()])
-        self.journal.commit()
-        if self.core is None:
-            return None
+        self.journal.close()
+        if self.core is None or self.ea is not None:
+            return None      # demo / production: the journal is the record (docs/operations.md)
         result = self.result()
         metrics = compute_metrics(result, self.account.balance, self.account.server_tz)
         return save_run(self.cfg.store, result, metrics, OmegaConf.to_yaml(self.cfg),

@@ -1,6 +1,7 @@
 """Modes: production refuses to start unarmed, demo refuses a real account, the EA's mode
 must be ours, and the kill switch works on a running session."""
 
+import json
 import subprocess
 import sys
 import threading
@@ -81,7 +82,7 @@ def test_ticklab_kill_halts_a_running_session(tmp_path):
     rows = read_journal(tmp_path / "s.sqlite", runner.session)
     k = next(r["n"] for r in rows if r["kind"] == "kill")
     # after the kill: no new order went out, the EA was told (it closed the position)
-    assert not [r for r in rows if r["kind"] == "command" and r["n"] > k
-                and r["body"]["type"] == "place" and not r["body"].get("position")]
+    sent_after = [json.loads(r["frame"]) for r in rows if r["kind"] == "command" and r["n"] > k]
+    assert not [c for c in sent_after if c["type"] == "place" and not c.get("position")]
     assert not ea.broker.positions["active"].any()
     assert runner.trading_state() == 2
