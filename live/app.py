@@ -60,6 +60,7 @@ def live_main(cfg: DictConfig) -> None:
     console.print(f"ticklab live: mode={cfg.mode}, session {runner.session}, listening on "
                   f"{link.endpoint} for {', '.join(runner.names)}; journal in {cfg.store}"
                   f"{metrics}")
+    why = "error: interrupted"
     try:
         if cfg.live.dashboard and console.is_terminal:
             from rich.live import Live
@@ -71,10 +72,10 @@ def live_main(cfg: DictConfig) -> None:
         else:
             why = runner.run(cfg.live.max_seconds)
         runner.wind_down()
-    finally:
+    finally:                       # whatever happened: the journal is closed with a stop row
         link.close()
         control.close()
-    run_id = runner.finish(why)
+        run_id = runner.finish(why)
     st = runner.stats
     console.print(f"stopped ({why}): {st.ticks:,} ticks, {st.decisions} orders, "
                   f"{st.denials} denials, {st.ticks_lost} ticks lost, bad frames "

@@ -33,6 +33,7 @@ class FakeBroker:
         self.next_deal = 1
         self.offset_ns = 0                      # server clock minus UTC at the last quote
         self.now = t_first
+        self.history: list[P.Deal] = []         # every deal, for snapshot_req's resend
 
     def warm(self, specs, opts, ts: int, bid: float, ask: float) -> None:
         """Load the venue's kernels on a throwaway account (a real EA does not stop to
@@ -107,7 +108,6 @@ class FakeBroker:
                sl=0.0, tp=0.0, expiry_ms=0, pos_ticket=0, stoplimit=0.0, type_time=0,
                by_ticket=0) -> np.ndarray:
         self.ords = np.zeros(1, dtype=order_dt)
-        self.history: list[P.Deal] = []          # every deal, for snapshot_req's resend
         o = self.ords[0]
         o["cid"], self.wire[self.next_cid] = self.next_cid, cid
         self.next_cid += 1

@@ -147,8 +147,8 @@ class EAVenue:
         return self.reject(f.order[0], ts, code)
 
     def on_deal(self, msg: P.Deal, ts: int) -> np.ndarray | None:
-        if msg.deal in self.deals:
-            return None
+        if msg.deal in self.deals or msg.symbol not in self.r.index:
+            return None                 # booked already, or a symbol this session ignores
         self.deals.add(msg.deal)
         self.last_deal_msc = max(self.last_deal_msc, msg.time_msc)
         cid = self.core_cid(msg.cid)           # 0: not ours (SL, TP, stop-out, manual)
@@ -171,10 +171,17 @@ class EAVenue:
                                                               msg.margin, as_of)
         return self.ev.copy()
 
+    def replay_deal(self, row: dict, ts: int) -> np.ndarray:
+        """A deal journaled by an earlier session as this session's FILL event (no cid of
+        ours: that session's orders are not in flight here)."""
+        msg = P.Deal(cid="", **{k: row[k] for k in row if k in P.Deal.__struct_fields__
+                                and k not in ("cid", "v", "seq", "sent_ms")})
+        return self.on_deal(msg, ts)
+
     def on_order_update(self, msg: P.OrderUpdate, ts: int) -> np.ndarray | None:
         cid = self.core_cid(msg.cid)
-        if msg.state in ("filled",):                 # its deal carries the fill
-            return None
+        if msg.state in ("filled",) or msg.symbol not in self.r.index:
+            return None                              # its deal carries the fill
         self.inflight.pop(cid, None)
         o = self.scratch[0]
         o["cid"], o["ticket"], o["type"] = cid, msg.order, msg.order_type

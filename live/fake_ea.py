@@ -81,12 +81,14 @@ class FakeEA:
         self.cmd_recv = 0
         self.last_seq_in = 0
         self.t0 = time.monotonic()
+        self.heard = time.monotonic()            # ticklab's last message
 
     # -- the link ---------------------------------------------------------------------
     def connect(self) -> None:
         s = self.ctx.socket(zmq.DEALER)
         s.setsockopt(zmq.LINGER, 0)
         s.setsockopt(zmq.SNDHWM, 100_000)
+        s.setsockopt(zmq.IMMEDIATE, 1)          # as the EA: nothing queues for a gone peer
         s.setsockopt(zmq.RECONNECT_IVL, 100)
         s.setsockopt(zmq.RECONNECT_IVL_MAX, 5000)
         s.setsockopt(zmq.ROUTING_ID, f"fake:{self.opts.login}:{self.opts.magic}".encode())
@@ -125,13 +127,20 @@ class FakeEA:
                 volume_max=spec.volume_max, volume_step=spec.volume_step,
                 stops_level=spec.stops_level, freeze_level=spec.freeze_level))
 
-    def wait_hello_ack(self) -> bool:
+    def wait_hello_ack(self, i: int = 0) -> bool:
+        """Wait for ticklab's hello_ack, saying hello again every second (as the EA does:
+        with ZMQ_IMMEDIATE a hello sent before the connection is up is dropped)."""
         deadline = time.monotonic() + self.opts.hello_timeout_s
+        again = time.monotonic() + 1.0
         while time.monotonic() < deadline:
             if self.sock.poll(100):
-                self.drain(0)
+                self.drain(i)
                 if self.armed_mode is not None:
                     return True
+            elif time.monotonic() > again:
+                again = time.monotonic() + 1.0
+                self.seq = 0
+                self.hello(i)
         return False
 
     # -- commands ---------------------------------------------------------------------
@@ -148,6 +157,7 @@ class FakeEA:
                 self.send(P.Error(code=1, where="decode", text=str(exc)[:256]))
                 continue
             self.last_seq_in = msg.seq
+            self.heard = time.monotonic()
             if isinstance(msg, P.HelloAck):
                 if msg.mode != self.opts.mode:
                     self.send(P.Error(code=2, where="hello_ack", text=(
@@ -262,6 +272,12 @@ class FakeEA:
             self.drain(i)
             if self.faults.due(self, i):
                 continue
+            if time.monotonic() - self.heard > 5 * o.heartbeat_s:    # ticklab gone: as the
+                self.heard = time.monotonic()                          # EA, say hello again
+                self.armed_mode, self.sym_seq = None, [0] * len(self.sym_seq)
+                self.seq = 0
+                self.hello(i)
+                self.wait_hello_ack(i)
             if time.monotonic() >= next_hb:
                 next_hb += o.heartbeat_s
                 self.send(P.Heartbeat(uptime_s=time.monotonic() - self.t0,

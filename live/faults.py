@@ -119,6 +119,6 @@ class Faults:
                 ea.sym_seq = [0] * len(ea.sym_seq)     # a new connection streams afresh
                 ea.connect()
                 ea.hello(i)
-                ea.wait_hello_ack()
+                ea.wait_hello_ack(i)
             return True
         return False

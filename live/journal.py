@@ -112,3 +112,24 @@ def read_journal(path, session: str | None = None) -> list[dict]:
                 for n, w, ts, k, c, b in cur.fetchall()]
     finally:
         db.close()
+
+
+def previous_deals(path, mode: str, session: str, login: int) -> tuple[str | None, list[dict]]:
+    """The newest other session of ``mode`` on the account ``login`` in the store and its
+    deals (``deal`` rows, resumed ones included), in order: what a resumed session rebuilds
+    its book from."""
+    db = open_store(path)
+    try:
+        rows = db.execute("SELECT session, body FROM live_journal WHERE kind = 'config' "
+                          "AND session != ? ORDER BY wall_ns DESC", [session]).fetchall()
+        logins = {s: json.loads(b).get("login") for s, b in db.execute(
+            "SELECT session, body FROM live_journal WHERE kind = 'hello'").fetchall()}
+        prev = next((s for s, b in rows if json.loads(b).get("mode") == mode
+                     and logins.get(s) == login), None)
+        if prev is None:
+            return None, []
+        cur = db.execute("SELECT ts, cid, body FROM live_journal WHERE session = ? AND "
+                         "kind = 'deal' ORDER BY n", [prev])
+        return prev, [{"ts": ts, "cid": c, **json.loads(b)} for ts, c, b in cur.fetchall()]
+    finally:
+        db.close()

@@ -74,6 +74,8 @@ def list_keys(path=None) -> list[str]:
 
 
 def revoke(name: str, path=None) -> Path:
+    if not NAME.match(name) or name == "server":
+        raise KeysError(f"key name {name!r}: use letters, digits, _ . - (not 'server')")
     p = key_dir(path) / "authorized" / f"{name}.key"
     if not p.exists():
         raise KeysError(f"no authorized key {name!r} in {p.parent}")

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import collections
+import ipaddress
 import logging
 import time
 from dataclasses import dataclass, field
@@ -27,8 +28,8 @@ from live.keys import server_keys
 
 log = logging.getLogger("ticklab.live")
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 SEEN = 4096                   # seqs remembered per peer to drop duplicates
+MAX_JUMP = 100_000            # a seq further ahead than this is refused, not a gap
 _NOBLOCK, _SNDMORE = int(zmq.NOBLOCK), int(zmq.SNDMORE)
 
 
@@ -43,7 +44,10 @@ def is_loopback(endpoint: str) -> bool:
     if not endpoint.startswith("tcp://"):
         raise LinkError(f"endpoint {endpoint!r}: expected tcp://HOST:PORT (or ipc://PATH)")
     host = urlsplit(endpoint).hostname or ""
-    return host in LOOPBACK or host.startswith("127.")
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False                  # a name (even localhost) could resolve elsewhere
 
 
 @dataclass
@@ -56,6 +60,7 @@ class Peer:
     gaps: int = 0             # messages missing in its sequence (so far)
     repeats: int = 0          # duplicates of a message already delivered (dropped)
     late: int = 0             # messages that arrived after a later one (delivered)
+    missing: int = 0          # seqs ever found missing (never decreases: the resync trigger)
     seen: set = field(default_factory=set)            # the last SEEN seqs delivered
     order: collections.deque = field(default_factory=collections.deque)
     last_rx: float = 0.0      # time.monotonic() of its last message
@@ -157,12 +162,16 @@ class Link:
         if seq in peer.seen:
             peer.repeats += 1
             return False
+        if seq > peer.seq_in + MAX_JUMP:      # not a gap: a forged or corrupt seq
+            self._bad("seq_jump", peer.rid, f"seq {seq} after {peer.seq_in}")
+            return False
         peer.seen.add(seq)
         peer.order.append(seq)
         if len(peer.order) > SEEN:
             peer.seen.discard(peer.order.popleft())
         if seq > peer.seq_in + 1:
             peer.gaps += seq - peer.seq_in - 1
+            peer.missing += seq - peer.seq_in - 1
         elif seq < peer.seq_in:
             peer.gaps -= 1
             peer.late += 1

@@ -37,17 +37,17 @@ class Metrics:
 
     def collect(self):
         r, link = self.r, self.r.link
-        c = link.counters
+        c = link.counters             # copies: the loop may change them while we read
         m = CounterMetricFamily("ticklab_messages", "Messages by direction and kind",
                                 labels=["direction", "kind"])
-        for kind, n in c.received.items():
+        for kind, n in list(c.received.items()):
             m.add_metric(["in", kind], n)
-        for kind, n in c.sent.items():
+        for kind, n in list(c.sent.items()):
             m.add_metric(["out", kind], n)
         yield m
         bad = CounterMetricFamily("ticklab_bad_frames", "Frames refused, by reason",
                                   labels=["reason"])
-        for reason, n in c.bad.items():
+        for reason, n in list(c.bad.items()):
             bad.add_metric([reason], n)
         yield bad
         st = r.stats
@@ -64,7 +64,7 @@ class Metrics:
         yield rej
         peer = r.peer
         yield CounterMetricFamily("ticklab_sequence_gaps", "Messages missing from the EA",
-                                  value=max(peer.gaps, 0) if peer else 0)
+                                  value=peer.missing if peer else 0)
         yield GaugeMetricFamily("ticklab_trading_state", "0 ACTIVE, 1 REDUCING, 2 HALTED",
                                 value=r.trading_state())
         yield GaugeMetricFamily("ticklab_ea_heartbeat_age_seconds", "Since the EA's last "

@@ -29,7 +29,7 @@ MAX_FRAME_BYTES = 65_536          # a frame above this is refused unread
 MAX_SNAPSHOT_ROWS = 1_000         # positions or orders in one snapshot
 MAX_SYMBOLS = 64                  # symbols in one hello / subscribe / allow-list
 
-Ms = Annotated[int, Meta(ge=0, le=2**53)]
+Ms = Annotated[int, Meta(ge=0, le=9_000_000_000_000)]   # ms; x 1e6 still fits int64 ns
 Ticket = Annotated[int, Meta(ge=0, le=2**63 - 1)]
 Price = Annotated[float, Meta(ge=0.0, le=1e12)]
 Lots = Annotated[float, Meta(ge=0.0, le=1e6)]

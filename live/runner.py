@@ -34,6 +34,8 @@ from sim.venue.sim_venue import SimVenue
 
 log = logging.getLogger("ticklab.live")
 
+DEAL_FIELDS = ("deal", "order", "position", "symbol", "deal_type", "entry", "reason", "volume",
+               "price", "time_msc", "order_type", "profit", "commission", "swap")
 SPEC_FIELDS = ("digits", "contract_size", "volume_step", "volume_min", "stops_level")
 
 
@@ -92,6 +94,8 @@ class Runner:
         self.held_state: int | None = None   # a state to apply once the core exists
         self.next_day = None                 # demo/production: the next server midnight
         self.snap_n = 0
+        self.kills = 0
+        self.login = 0
         self.snap_sent = 0.0                 # time.monotonic() of the last snapshot_req
         self.gaps_seen = 0
 
@@ -122,6 +126,14 @@ class Runner:
             except SessionError as exc:
                 self.fail(str(exc))
                 break
+            except Exception as exc:      # a message we could not act on: never fatal, but
+                self.journal.add("error", self.last_ts, "", text=repr(exc)[:500],   # no new
+                                 kind=msg.__struct_config__.tag)                    # exposure
+                log.exception("handling %s", msg.__struct_config__.tag)
+                if self.ea is not None and self.reconciled:
+                    self.reconciled = False
+                    self.reduce("a message could not be handled")
+                    self.request_snapshot()
         if self.control is not None:
             self.control.poll(self.on_control)
         now = time.monotonic()
@@ -146,9 +158,9 @@ class Runner:
         elif not silent and not self.reconciled and \
                 now - self.snap_sent > self.cfg.live.ea_timeout_beats * self.hb_ms / 1000:
             self.request_snapshot()          # heard again (or the last request went unanswered)
-        if self.peer.gaps > self.gaps_seen:       # messages from the EA went missing
-            self.gaps_seen = self.peer.gaps
-            self.journal.add("seq_gap", missing=self.peer.gaps)
+        if self.peer.missing > self.gaps_seen:    # messages from the EA went missing
+            self.gaps_seen = self.peer.missing
+            self.journal.add("seq_gap", missing=self.peer.missing)
             if self.reconciled:
                 self.reconciled = False
                 self.reduce("messages from the EA lost")
@@ -167,6 +179,10 @@ class Runner:
         self.journal.add("error", text=text)
         log.error(text)
         self.stopping = "error: " + text
+
+    def peer_alive(self) -> bool:
+        return time.monotonic() - self.peer.last_rx < \
+            self.cfg.live.ea_timeout_beats * self.hb_ms / 1000
 
     def trading_state(self) -> int:
         return int(self.core.record["trading_state"]) if self.core is not None else 0
@@ -195,10 +211,15 @@ class Runner:
                                                 P.OrderUpdate | P.Snapshot):
             self.on_report(msg)
         elif not isinstance(msg, P.Heartbeat):
-            self.journal.add(kind, **{k: getattr(msg, k) for k in msg.__struct_fields__
-                                      if k not in ("v", "seq", "sent_ms")})
+            body = P.msgspec.to_builtins(msg)
+            self.journal.add(kind, **{k: v for k, v in body.items()
+                                      if k not in ("type", "v", "seq", "sent_ms")})
 
     def on_hello(self, peer: Peer, msg: P.Hello) -> None:
+        if self.peer is not None and peer.rid != self.peer.rid and self.peer_alive():
+            self.journal.add("hello_ignored", rid=repr(peer.rid), login=msg.login)
+            log.warning("hello from %r ignored: EA %r is connected", peer.rid, self.peer.rid)
+            return                       # one EA per session; another cannot take it over
         self.journal.add("hello", platform=msg.platform, login=msg.login, server=msg.server,
                          ea_mode=msg.ea_mode, margin_mode=msg.margin_mode,
                          trade_mode=msg.trade_mode, gmt_offset_s=msg.gmt_offset_s,
@@ -221,12 +242,14 @@ class Runner:
         check_account(self.cfg, msg)
         if self.peer is not None and self.peer.rid != peer.rid:
             log.warning("EA %r replaces %r", peer.rid, self.peer.rid)
-        self.peer, self.platform = peer, msg.platform
+        self.peer, self.platform, self.login = peer, msg.platform, msg.login
         self.sym_seq = [0] * len(self.names)     # each connection streams afresh
         self.gaps_seen = 0
         self.link.send(peer, P.HelloAck(session_id=self.session, mode=self.mode,
                                         heartbeat_ms=self.hb_ms, symbols=self.names))
         if self.ea is not None:          # every (re)connect: reconcile before any new order
+            if self.core is None:        # the core exists from the first hello (its reports
+                self.start(utc)          # and a resumed book must have somewhere to go)
             self.reconciled = False
             self.reduce("reconciling with the EA")
             self.request_snapshot()
@@ -290,10 +313,41 @@ class Runner:
             self.venue = SimVenue.create(self.specs, self.execution, self.account, ts, ts)
         else:
             self.next_day = next_midnight(ts, self.account.server_tz)
+            self.last_ts = ts
         if self.held_state is not None:
             self.set_state(self.held_state, ts, "held until the core existed")
+        if self.ea is not None and self.cfg.live.resume:
+            self.resume(ts)
         if self.kill_scope is not None:
             self.trip(self.kill_scope, False)
+
+    def resume(self, ts: int) -> None:
+        """Rebuild the book from the previous session of this mode (its journaled deals,
+        replayed as FILL events), so the reconciliation that follows sees the positions it
+        left at the broker as ours.  Orders the replay provokes are history: refused at
+        once (the old session already acted), never sent."""
+        from live.journal import previous_deals
+
+        prev, rows = previous_deals(self.cfg.store, self.mode, self.session, self.login)
+        rows = [r for r in rows if all(k in r for k in DEAL_FIELDS)]
+        for r in rows:
+            if r["deal"] in self.ea.deals or r["symbol"] not in self.index:
+                continue
+            self.journal.add("deal", r["ts"], r["cid"], resumed_from=prev,
+                             **{k: r[k] for k in DEAL_FIELDS})
+            self.absorb(self.core.on_event(self.ea.replay_deal(r, ts)), ts)
+        if rows:
+            self.ea.safe_msc = self.ea.last_deal_msc
+            self.journal.add("resume", ts, "", session=prev, deals=len(rows),
+                             positions=int(self.core.record["book"]["active"].sum()))
+
+    def absorb(self, orders: np.ndarray, ts: int) -> None:
+        """Refuse at once what the core decides while replaying history (and what those
+        refusals provoke): journaled, never sent."""
+        for o in orders.copy():
+            if o["state"] != OrderState.REJECTED:
+                self.journal.add("resume_refused", ts, str(int(o["cid"])))
+                self.absorb(self.core.on_event(self.ea.reject(o, ts, Retcode.EA_NO_ANSWER)), ts)
 
     def attach_metrics(self, port: int | None) -> None:
         from live.metrics import Metrics
@@ -318,10 +372,14 @@ class Runner:
         self.kill_scope = scope
         if self.core is not None:
             self.trip(scope, flatten)
-        if self.ea is not None and self.peer is not None:
-            self.snap_n += 1
-            self.link.send(self.peer, P.Kill(cid=f"{self.session}-k{self.snap_n}", scope=scope,
-                                             flatten=flatten))
+        if self.ea is not None and self.peer is not None and scope == "all":
+            # the EA's kill stops all its trading (closes too): only for scope all; a
+            # symbol's kill is the core's (no new exposure there, exits still pass)
+            self.kills += 1
+            msg = P.Kill(cid=f"{self.session}-k{self.kills}", scope=scope, flatten=flatten)
+            self.journal.add("command", self.last_ts, msg.cid, kill=scope, flatten=flatten)
+            self.journal.commit()
+            self.link.send(self.peer, msg)
         self.journal.commit()
         return {"ok": True, "scope": scope, "flatten": flatten,
                 "state": TradingState._fields[self.trading_state()]}
@@ -330,10 +388,12 @@ class Runner:
         lim = self.core.state["limits"]
         lim["kill"][0] = True
         lim["kill_symbol"][0] = -1 if scope == "all" else self.index[scope]
-        if scope == "all":
-            if flatten:
-                lim["flatten_on_halt"][0] = True
+        self.link_reducing = False
+        if scope == "all":               # flatten exactly as asked, whatever the risk group says
+            keep = bool(lim["flatten_on_halt"][0])
+            lim["flatten_on_halt"][0] = flatten
             self.set_state(TradingState.HALTED, self.last_ts, "ticklab kill")
+            lim["flatten_on_halt"][0] = keep
 
     def status(self) -> dict:
         st, peer = self.stats, self.peer
@@ -369,10 +429,8 @@ class Runner:
             ev = self.ea.on_result(msg, ts)
         elif isinstance(msg, P.Deal):
             booked = msg.deal in self.ea.deals         # resent after a reconnect: once only
-            self.journal.add("deal_again" if booked else "deal", ts, msg.cid, deal=msg.deal, position=msg.position,
-                             symbol=msg.symbol, deal_type=msg.deal_type, entry=msg.entry,
-                             reason=msg.reason, volume=msg.volume, price=msg.price,
-                             profit=msg.profit, commission=msg.commission, swap=msg.swap)
+            self.journal.add("deal_again" if booked else "deal", ts, msg.cid,
+                             **{k: getattr(msg, k) for k in DEAL_FIELDS})
             ev = self.ea.on_deal(msg, ts)
         elif isinstance(msg, P.OrderUpdate):
             self.journal.add("order_update", ts, msg.cid, order=msg.order, state=msg.state,
@@ -428,6 +486,7 @@ class Runner:
                 (f" (+{len(diffs) - 5} more)" if len(diffs) > 5 else "")
             self.stats.errors.append(text)
             log.error(text)
+            self.link_reducing = False   # only an operator lifts this HALT (a restart)
             self.set_state(TradingState.HALTED, self.last_ts, text)
             return
         self.reconciled = True
@@ -439,8 +498,8 @@ class Runner:
                 self.take(self.core.on_event(self.ea.reject(f.order[0], self.last_ts,
                                                             Retcode.EA_NO_ANSWER)), self.last_ts)
         self.ea.unknown.clear()
-        if self.link_reducing:
-            self.link_reducing = False
+        if self.link_reducing and self.trading_state() == TradingState.REDUCING:
+            self.link_reducing = False   # lifts only its own REDUCING, never risk's or a HALT
             self.set_state(TradingState.ACTIVE, self.last_ts, "reconciled")
 
     def reduce(self, why: str) -> None:

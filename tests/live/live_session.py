@@ -29,7 +29,10 @@ def live_config(store, *overrides):
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         return compose("live", overrides=[f"store={store}", "live.exit_on_bye=true",
                                           "live.bind=tcp://127.0.0.1:0",
-                                          "live.control=tcp://127.0.0.1:0", *overrides])
+                                          "live.control=tcp://127.0.0.1:0",
+                                          # a loaded CI machine can starve a thread for
+                                          # seconds: silence is tested on its own
+                                          "live.ea_timeout_beats=10", *overrides])
 
 
 def run_session(cfg, table, opts: EAOptions | None = None, faults: str = "",

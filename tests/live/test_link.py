@@ -41,8 +41,10 @@ def test_binding_outside_loopback_needs_curve(endpoint):
 
 
 def test_loopback_endpoints():
-    assert is_loopback("tcp://127.0.0.1:5557") and is_loopback("tcp://localhost:1")
+    assert is_loopback("tcp://127.0.0.1:5557") and is_loopback("tcp://[::1]:1")
     assert is_loopback("ipc:///tmp/x") and not is_loopback("tcp://10.0.0.1:1")
+    # names are not trusted: they could resolve anywhere
+    assert not is_loopback("tcp://localhost:1") and not is_loopback("tcp://127.0.0.1.evil:1")
     with pytest.raises(LinkError, match="expected tcp://"):
         is_loopback("udp://127.0.0.1:1")
 

@@ -82,7 +82,9 @@ def test_ticklab_kill_halts_a_running_session(tmp_path):
     rows = read_journal(tmp_path / "s.sqlite", runner.session)
     k = next(r["n"] for r in rows if r["kind"] == "kill")
     # after the kill: no new order went out, the EA was told (it closed the position)
-    sent_after = [json.loads(r["frame"]) for r in rows if r["kind"] == "command" and r["n"] > k]
+    sent_after = [json.loads(r["frame"]) for r in rows
+                  if r["kind"] == "command" and r["n"] > k and "frame" in r]
     assert not [c for c in sent_after if c["type"] == "place" and not c.get("position")]
-    assert not ea.broker.positions["active"].any()
+    assert not ea.broker.positions["active"].any()       # flattened (the EA's kill)
+    assert any(r["kind"] == "command" and r.get("kill") == "all" for r in rows)
     assert runner.trading_state() == 2
