@@ -43,8 +43,11 @@ def live_main(cfg: DictConfig) -> None:
     except (LinkError, SessionError, ValueError) as exc:
         console.print(f"[red]ticklab live: {escape(str(exc))}[/red]", soft_wrap=True)
         raise SystemExit(2) from None
+    from sim import jit_cache
+
     try:
-        runner = Runner(cfg, link, control=control)
+        with console.status(jit_cache.compile_reason() or "loading the compiled kernels"):
+            runner = Runner(cfg, link, control=control)
     except (SessionError, ValueError) as exc:
         link.close()
         control.close()
@@ -59,7 +62,7 @@ def live_main(cfg: DictConfig) -> None:
                if runner.metrics.port else "")
     console.print(f"ticklab live: mode={cfg.mode}, session {runner.session}, listening on "
                   f"{link.endpoint} for {', '.join(runner.names)}; journal in {cfg.store}"
-                  f"{metrics}")
+                  f"{metrics}", soft_wrap=True)
     why = "error: interrupted"
     try:
         if cfg.live.dashboard and console.is_terminal:

@@ -44,7 +44,7 @@ class EAOptions:
     magic: int = 7_310
     speed: float = 0.0                   # 0: as fast as the socket takes them
     heartbeat_s: float = 1.0
-    hello_timeout_s: float = 30.0
+    hello_timeout_s: float = 300.0           # ticklab may be compiling its kernels first
     quiet_s: float = 0.5                 # after the last tick: answer until this quiet, then bye
     curve: dict | None = None            # server_public, client_public, client_secret (Z85)
 

@@ -16,7 +16,9 @@ and the market time (``ts``, UTC ns) where there is one:
 | stop       | why the session ended and its counters                                   |
 
 Rows are grouped into one transaction per loop turn and always committed before a
-command leaves (write-ahead), so a ``kill -9`` loses at most ticks that led to nothing.
+command leaves (write-ahead): a ``kill -9`` never loses a command that reached the EA.
+It can lose the uncommitted turn's other rows (tick digests, acks, deals, states); a
+restart asks the EA for the deals since the last reconciliation, so none stays lost.
 At the end of a session the run's results go to the store's usual tables (``runs`` with
 ``mode``, ``orders``, ``fills``, ``trades``, ...) under one run id, so ``ticklab runs
 compare`` can set a shadow session beside a backtest.

@@ -6,7 +6,8 @@ Layout of the key directory (``live.curve_keys``, default ``~/.config/ticklab/ke
     authorized/NAME.key                 each EA's public key: what the ZAP handler accepts
     private/NAME.key_secret             each EA's pair, to paste into that EA's inputs (0600)
 
-Revoking an EA deletes its public key: its next connection is refused.  Keys are
+Revoking an EA deletes its public key: once ``ticklab live`` restarts (the ZAP handler
+reads the directory at start), that EA is refused.  Keys are
 pyzmq's certificate files (``zmq.auth.create_certificates``), Z85 text.
 """
 

@@ -52,6 +52,29 @@ class Stats:
     last_tick_wall: float = 0.0
 
 
+def in_time_order(batch: list) -> list:
+    """The batch with each run of consecutive ticks in time order (stable: a symbol's own
+    order is kept).  An MT5 EA pumps one symbol's ticks after another's in each timer
+    call; the core takes events in time order only."""
+    out, run = [], []
+    for item in batch:
+        if isinstance(item[1], P.Tick):
+            run.append(item)
+            continue
+        if run:
+            out += _by_time(run)
+            run = []
+        out.append(item)
+    return out + _by_time(run) if run else out
+
+
+def _by_time(run: list) -> list:
+    t = [m.time_msc for _, m in run]
+    if all(a <= b for a, b in zip(t, t[1:], strict=False)):
+        return run
+    return sorted(run, key=lambda item: item[1].time_msc)
+
+
 class Runner:
     """A live session for ``cfg`` (the ``ticklab live`` config) on ``link``."""
 
@@ -89,15 +112,43 @@ class Runner:
         self.sym_seq = [0] * len(self.names)
         self.platform = "MT5"
         self.ea = EAVenue(self, int(cfg.live.command_ttl_ms)) if self.mode != "shadow" else None
+        self.warm()
         self.reconciled = self.mode == "shadow"
         self.link_reducing = False           # the runner (not risk) put the core in REDUCING
         self.held_state: int | None = None   # a state to apply once the core exists
         self.next_day = None                 # demo/production: the next server midnight
         self.snap_n = 0
         self.kills = 0
+        self.terminal_up = True
         self.login = 0
         self.snap_sent = 0.0                 # time.monotonic() of the last snapshot_req
         self.gaps_seen = 0
+
+    def warm(self) -> None:
+        """Compile (or load from the cache) every kernel a session calls, on a throwaway
+        core and venue, before the EA is let in: a first compile takes a minute, which an
+        EA would see as ticklab falling silent."""
+        from sim.core.enums import TimerKind
+        from sim.core.events import account_event_nb, order_event_nb, timer_event_nb
+        from sim.core.records import event_dt, order_dt
+
+        ts = 1_549_238_400_000_000_000
+        core = build_core(self.cfg, self.specs, ts)
+        ev = np.zeros(1, dtype=event_dt)
+        if self.ea is None:
+            venue = SimVenue.create(self.specs, self.execution, self.account, ts, ts)
+            venue.feed_tick(core, ts, 0, 1.0, 1.0001)
+            return
+        core.tick(ts, 0, 1.0, 1.0001)
+        account_event_nb(ev[0], ts, 1.0, 1.0, 0.0)
+        core.on_event(ev)
+        timer_event_nb(ev[0], ts, TimerKind.DAY, 1.0, 1.0, 0.0)
+        core.on_event(ev)
+        o = np.zeros(1, dtype=order_dt)
+        core.on_event(self.ea.reject(o[0], ts, Retcode.EA_NO_ANSWER))
+        order_event_nb(ev[0], ts, o[0], OrderState.CANCELED)
+        core.on_event(ev)
+        core.set_trading_state(TradingState.REDUCING, ts)
 
     # -- the loop ---------------------------------------------------------------------
     def run(self, max_seconds: float | None = None, every=None) -> str:
@@ -118,9 +169,10 @@ class Runner:
 
     def turn(self) -> None:
         batch = self.link.recv(timeout_ms=min(self.hb_ms, 50))
-        if not batch:
-            self.journal.maintain()              # idle: the WAL checkpoint, off the hot path
-        for peer, msg in batch:
+        # the WAL checkpoint: when idle, off the hot path; on a feed that never idles, at
+        # least every 30 s (a few ms once), so the WAL cannot grow without bound
+        self.journal.maintain(5.0 if not batch else 30.0)
+        for peer, msg in in_time_order(batch):
             try:
                 self.handle(peer, msg)
             except SessionError as exc:
@@ -155,7 +207,7 @@ class Runner:
             self.journal.add("ea_lost", silent_s=round(now - self.peer.last_rx, 3))
             self.reconciled = False
             self.reduce("EA silent")
-        elif not silent and not self.reconciled and \
+        elif not silent and not self.reconciled and self.terminal_up and \
                 now - self.snap_sent > self.cfg.live.ea_timeout_beats * self.hb_ms / 1000:
             self.request_snapshot()          # heard again (or the last request went unanswered)
         if self.peer.missing > self.gaps_seen:    # messages from the EA went missing
@@ -207,6 +259,8 @@ class Runner:
                 self.stop("bye")
         elif isinstance(msg, P.Error):
             self.journal.add("ea_error", code=msg.code, where=msg.where, text=msg.text)
+        elif isinstance(msg, P.Heartbeat | P.Status):
+            self.on_terminal(msg)
         elif self.ea is not None and isinstance(msg, P.Ack | P.OrderResult | P.Deal |
                                                 P.OrderUpdate | P.Snapshot):
             self.on_report(msg)
@@ -252,6 +306,23 @@ class Runner:
                 self.start(utc)          # and a resumed book must have somewhere to go)
             self.reconciled = False
             self.reduce("reconciling with the EA")
+            self.request_snapshot()
+
+    def on_terminal(self, msg) -> None:
+        """The EA's terminal lost its broker or Algo Trading was switched off: no new
+        exposure until both are back and a reconciliation is clean."""
+        up = msg.terminal_connected and msg.trade_allowed
+        if up == self.terminal_up:
+            return
+        self.terminal_up = up
+        self.journal.add("terminal", self.last_ts, "", connected=msg.terminal_connected,
+                         trade_allowed=msg.trade_allowed)
+        if self.ea is None:
+            return
+        if not up:
+            self.reconciled = False
+            self.reduce("the terminal cannot trade (no broker connection or Algo Trading off)")
+        else:
             self.request_snapshot()
 
     def on_symbol_spec(self, msg: P.SymbolSpec) -> None:
@@ -492,11 +563,16 @@ class Runner:
         self.reconciled = True
         self.ea.safe_msc = self.ea.last_deal_msc
         for cid in sorted(self.ea.unknown):      # no trace at the broker: never executed
-            f = self.ea.inflight.pop(cid, None)
-            self.journal.add("no_outcome", self.last_ts, self.ea.wire_cid(cid))
+            f = self.ea.inflight.pop(cid, None)  # (beyond what it filled, if anything)
+            self.journal.add("no_outcome", self.last_ts, self.ea.wire_cid(cid),
+                             filled=f.filled if f is not None else 0.0)
             if f is not None and self.core is not None:
-                self.take(self.core.on_event(self.ea.reject(f.order[0], self.last_ts,
-                                                            Retcode.EA_NO_ANSWER)), self.last_ts)
+                rest = f.order.copy()
+                rest[0]["volume"] = float(rest[0]["volume"]) - f.filled
+                if rest[0]["volume"] > 1e-9:
+                    self.take(self.core.on_event(self.ea.reject(rest[0], self.last_ts,
+                                                                Retcode.EA_NO_ANSWER)),
+                              self.last_ts)
         self.ea.unknown.clear()
         if self.link_reducing and self.trading_state() == TradingState.REDUCING:
             self.link_reducing = False   # lifts only its own REDUCING, never risk's or a HALT

@@ -35,6 +35,15 @@ def start(store, endpoint):
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def ready(proc, seconds=900) -> None:
+    """Wait until ``ticklab live`` listens (a cold cache compiles its kernels first)."""
+    end = time.monotonic() + seconds
+    for line in proc.stdout:
+        if "listening on" in line or time.monotonic() > end:
+            return
+    raise AssertionError("ticklab live exited before listening")
+
+
 def commands(store) -> list[str]:
     try:
         with sqlite3.connect(store) as db:
@@ -53,6 +62,7 @@ class RecordingEA(FakeEA):
 def test_kill_9_loses_no_command_and_a_restart_resumes(tmp_path):
     store, endpoint = tmp_path / "s.sqlite", f"tcp://127.0.0.1:{free_port()}"
     first = start(store, endpoint)
+    ready(first)
     ea = RecordingEA(endpoint, [sample(60_000)], EAOptions(mode="demo", speed=3000,
                                                            hello_timeout_s=120))
     ea.received = []

@@ -1,9 +1,10 @@
-"""A command the EA never answers: past its deadline ticklab stops new exposure, asks for a
-snapshot, and, the broker showing no trace of it, books it as not executed and resumes."""
+"""A scripted EA (a raw DEALER) and the runner turned by hand: what ticklab does when a
+command gets no answer, and when the terminal loses its broker."""
 
 import json
 import time
 
+import pytest
 import zmq
 from live_session import live_config, sample
 
@@ -12,69 +13,116 @@ from live.journal import read_journal
 from live.link import Link
 from live.runner import Runner
 
+EMPTY = P.AccountRow(balance=10_000, equity=10_000, margin=0)
 
-def test_unanswered_command_is_resolved_by_reconciliation(tmp_path):
-    cfg = live_config(tmp_path / "s.sqlite", "mode=demo", "live.command_ttl_ms=200",
-                      "live.heartbeat_ms=100", "live.ea_timeout_beats=1000")
-    link = Link(str(cfg.live.bind))
-    runner = Runner(cfg, link)
-    ea = zmq.Context.instance().socket(zmq.DEALER)
-    ea.setsockopt(zmq.LINGER, 0)
-    ea.connect(link.endpoint)
-    codec, seq = P.ticklab_codec(), iter(range(1, 10**9))
-    heard = []
 
-    def send(msg):
-        ea.send(codec.encode(msg, next(seq)))
+class Scripted:
+    def __init__(self, cfg):
+        self.link = Link(str(cfg.live.bind))
+        self.runner = Runner(cfg, self.link)
+        self.sock = zmq.Context.instance().socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.connect(self.link.endpoint)
+        self.codec, self.seq, self.heard = P.ticklab_codec(), iter(range(1, 10**9)), []
 
-    def pump(seconds):
+    def send(self, msg):
+        self.sock.send(self.codec.encode(msg, next(self.seq)))
+
+    def pump(self, seconds):
         end = time.monotonic() + seconds
         while True:
-            runner.turn()
-            while ea.poll(0):
-                heard.append(codec.decode(ea.recv()))
+            self.runner.turn()
+            while self.sock.poll(0):
+                self.heard.append(self.codec.decode(self.sock.recv()))
             if time.monotonic() >= end:
                 return
 
-    try:
-        send(P.Hello(platform="MT5", build=1, ea_version="t", login=1, server="s", company="c",
-                     currency="USD", leverage=100, margin_mode="netting", trade_mode="demo",
-                     ea_mode="demo", limits=P.Limits(max_lots=5, max_orders=5, symbols=[]),
-                     server_time_ms=1549245600000, gmt_offset_s=7200, dlls_allowed=True,
-                     trade_allowed=True))
-        pump(0.3)
-        req = next(m for m in heard if isinstance(m, P.SnapshotReq))
-        send(P.Snapshot(account=P.AccountRow(balance=10_000, equity=10_000, margin=0),
-                        cid=req.cid))
+    def last(self, kind):
+        return [m for m in self.heard if isinstance(m, kind)][-1]
+
+    def start(self):
+        """hello, the first reconciliation, then ticks until the strategy's first order."""
+        self.send(P.Hello(platform="MT5", build=1, ea_version="t", login=1, server="s",
+                          company="c", currency="USD", leverage=100, margin_mode="netting",
+                          trade_mode="demo", ea_mode="demo",
+                          limits=P.Limits(max_lots=5, max_orders=5, symbols=[]),
+                          server_time_ms=1549245600000, gmt_offset_s=7200, dlls_allowed=True,
+                          trade_allowed=True))
+        self.pump(0.3)
+        self.send(P.Snapshot(account=EMPTY, cid=self.last(P.SnapshotReq).cid))
         t = sample(40_000)
         ms = (t.ts // 1_000_000 + 7200 * 1000).tolist()
-        for i in range(len(t)):           # ticks until the strategy sends its first order
-            send(P.Tick(symbol="EURUSD", time_msc=ms[i], bid=float(t.bid[i]),
-                        ask=float(t.ask[i]), sym_seq=i + 1))
-            if i % 50:
-                continue
-            pump(0.0)
-            if any(isinstance(m, P.Place) for m in heard):
-                break
-        place = next(m for m in heard if isinstance(m, P.Place))
-        assert runner.trading_state() == 0 and runner.ea.inflight
-        pump(1.6)                          # no answer: past 200 ms + 1 s of grace
-        assert runner.trading_state() == 1                       # REDUCING
-        req = [m for m in heard if isinstance(m, P.SnapshotReq)][-1]
-        send(P.Snapshot(account=P.AccountRow(balance=10_000, equity=10_000, margin=0),
-                        cid=req.cid))
-        pump(0.3)
-        assert runner.trading_state() == 0 and not runner.ea.inflight   # ACTIVE again
-        rows = read_journal(tmp_path / "s.sqlite", runner.session)
-        kinds = [r["kind"] for r in rows]
-        assert "overdue" in kinds and "no_outcome" in kinds
-        assert [r["cid"] for r in rows if r["kind"] == "no_outcome"] == [place.cid]
-        assert runner.core.record["n_rejected"] == 1 and not runner.core.record["n_fills"]
-        late = json.dumps({"v": 1, "type": "ack", "seq": next(seq), "sent_ms": 1,
-                           "cid": place.cid, "ok": False, "reason": "EXPIRED"})
-        ea.send(late.encode())            # the EA refusing it later changes nothing
-        pump(0.2)
-        assert runner.trading_state() == 0
-    finally:
-        ea.close(0)
-        link.close()
+        for i in range(len(t)):
+            self.send(P.Tick(symbol="EURUSD", time_msc=ms[i], bid=float(t.bid[i]),
+                             ask=float(t.ask[i]), sym_seq=i + 1))
+            if i % 50 == 0:
+                self.pump(0.0)
+                if any(isinstance(m, P.Place) for m in self.heard):
+                    return self.last(P.Place)
+        raise AssertionError("no order in 40,000 ticks")
+
+    def close(self):
+        self.sock.close(0)
+        self.link.close()
+
+
+@pytest.fixture
+def ea(tmp_path):
+    e = Scripted(live_config(tmp_path / "s.sqlite", "mode=demo", "live.command_ttl_ms=200",
+                             "live.heartbeat_ms=100", "live.ea_timeout_beats=1000"))
+    e.store = tmp_path / "s.sqlite"
+    yield e
+    e.close()
+
+
+def test_unanswered_command_is_resolved_by_reconciliation(ea):
+    place = ea.start()
+    runner = ea.runner
+    assert runner.trading_state() == 0 and runner.ea.inflight
+    ea.pump(1.6)                           # no answer: past 200 ms + 1 s of grace
+    assert runner.trading_state() == 1                       # REDUCING
+    ea.send(P.Snapshot(account=EMPTY, cid=ea.last(P.SnapshotReq).cid))
+    ea.pump(0.3)
+    assert runner.trading_state() == 0 and not runner.ea.inflight   # ACTIVE again
+    rows = read_journal(ea.store, runner.session)
+    kinds = [r["kind"] for r in rows]
+    assert "overdue" in kinds and "no_outcome" in kinds
+    assert [r["cid"] for r in rows if r["kind"] == "no_outcome"] == [place.cid]
+    assert runner.core.record["n_rejected"] == 1 and not runner.core.record["n_fills"]
+    late = json.dumps({"v": 1, "type": "ack", "seq": next(ea.seq), "sent_ms": 1,
+                       "cid": place.cid, "ok": False, "reason": "EXPIRED"})
+    ea.sock.send(late.encode())            # the EA refusing it later changes nothing
+    ea.pump(0.2)
+    assert runner.trading_state() == 0 and runner.core.record["n_rejected"] == 1
+
+
+def test_a_mismatch_halts_and_is_never_lifted_by_a_later_clean_snapshot(ea):
+    ea.start()
+    runner = ea.runner
+    ea.pump(1.6)
+    stranger = P.PositionRow(ticket=999, symbol="EURUSD", side=1, volume=1.0, price=1.1,
+                             open_time_msc=1)
+    ea.send(P.Snapshot(account=EMPTY, positions=[stranger], cid=ea.last(P.SnapshotReq).cid))
+    ea.pump(0.3)
+    assert runner.trading_state() == 2                        # HALTED, with what differs
+    rows = read_journal(ea.store, runner.session)
+    bad = [r for r in rows if r["kind"] == "reconcile" and not r["ok"]]
+    assert "position 999 EURUSD buy 1 lots is open at the broker" in bad[0]["diffs"][0]
+    ea.send(P.Snapshot(account=EMPTY, cid=runner.snap_cid()))  # the position is closed...
+    ea.pump(0.3)
+    assert runner.trading_state() == 2                        # ...still HALTED: a human lifts it
+
+
+def test_terminal_without_broker_stops_new_exposure_until_reconciled(ea):
+    ea.start()
+    runner = ea.runner
+    ea.send(P.Snapshot(account=EMPTY, cid=ea.last(P.SnapshotReq).cid))
+    ea.send(P.Status(terminal_connected=False, trade_allowed=True, algo_trading=True))
+    ea.pump(0.2)
+    assert runner.trading_state() == 1
+    ea.send(P.Status(terminal_connected=True, trade_allowed=True, algo_trading=True))
+    ea.pump(0.2)
+    req = ea.last(P.SnapshotReq)
+    ea.send(P.Snapshot(account=EMPTY, cid=req.cid))
+    ea.pump(0.2)
+    assert runner.trading_state() == 0

@@ -33,7 +33,7 @@ def test_duplicated_and_oversized_frames_change_nothing(tmp_path):
     runner, ea = shadow(tmp_path, "dup=0.03,oversized=0.01")
     assert ea.faults.injected["dup"] > 100 and ea.faults.injected["oversized"] > 50
     peer = runner.peer
-    assert peer.repeats == ea.faults.injected["dup"]
+    assert 0 <= ea.faults.injected["dup"] - peer.repeats <= 1
     assert runner.link.counters.bad == {"oversized": ea.faults.injected["oversized"]}
     res = runner.result()
     for ours, theirs in zip((frames.orders_frame(res), frames.fills_frame(res),
@@ -93,7 +93,9 @@ def demo(tmp_path, faults, n=40_000, account="netting"):
 
 def test_demo_duplicated_reports_are_booked_once(tmp_path):
     runner, ea, rows = demo(tmp_path, "dup=0.05")
-    assert runner.peer.repeats == ea.faults.injected["dup"] > 50
+    # every duplicate was dropped (one of the last frames may arrive after the bye)
+    assert 0 <= ea.faults.injected["dup"] - runner.peer.repeats <= 1
+    assert runner.peer.repeats > 50
 
 
 @pytest.mark.parametrize("fault", ["disconnect", "restart"])
@@ -107,3 +109,13 @@ def test_demo_reconnect_reconciles_before_trading_again(tmp_path, fault):
     states = [(r["to"], r["why"]) for r in rows if r["kind"] == "state"
               and not r["why"].startswith("stopping")]      # the wind-down's own REDUCING
     assert states[0][0] == "REDUCING" and states[-1][0] == "ACTIVE", states
+
+
+def test_demo_lost_reordered_and_malformed_reports_are_recovered(tmp_path):
+    # acks, results and deals go missing or arrive late: each gap makes ticklab reduce, ask
+    # for the deals since its last clean reconciliation and reconcile again
+    runner, ea, rows = demo(tmp_path, "drop=0.01,reorder=0.01,malformed=0.01")
+    assert min(ea.faults.injected.get(k, 0) for k in ("drop", "reorder", "malformed")) > 100
+    kinds = Counter(r["kind"] for r in rows)
+    assert kinds["seq_gap"] >= 1 and kinds["reconcile"] >= 2
+    assert all(r["ok"] for r in rows if r["kind"] == "reconcile")

@@ -34,7 +34,7 @@ CASES = [
                                       "window HH:MM-HH:MM"),
     (["risk.max_orders=3", "risk.orders_window_s=0"], "risk.max_orders needs "
                                                        "risk.orders_window_s > 0"),
-    (["risk=strict"], "risk=strict: no such risk group (options: default, off, prop_firm; or "
+    (["risk=strict"], "risk=strict: no such risk group (options: default, off, production, prop_firm; or "
                       "conf/risk/strict.yaml)"),
     (["execution=fast"], "execution=fast: no such execution group (options: ideal, "),
     (["+targets.profit=1"], "targets.profit: unknown target (known: win_rate_pct"),
