@@ -25,6 +25,12 @@ def test_in_time_order_keeps_each_symbol_and_reports_in_place():
     assert [m.symbol for m in ticks[:2]] == ["EURUSD", "GBPUSD"]
     assert out[6] is report and out[7] is b[0]
     assert in_time_order(a) == a
+    # a symbol's own order is never changed, even around a stale tick
+    late = [(None, tick("EURUSD", t, k, 1.1)) for k, t in enumerate([5, 9, 1, 12], 1)]
+    other = [(None, tick("GBPUSD", t, k, 1.3)) for k, t in enumerate([2, 10], 1)]
+    out = [m for _, m in in_time_order([*late, *other])]
+    assert [m.sym_seq for m in out if m.symbol == "EURUSD"] == [1, 2, 3, 4]
+    assert [m.sym_seq for m in out if m.symbol == "GBPUSD"] == [1, 2]
 
 
 def test_two_symbols_pumped_in_turn_all_reach_the_core(tmp_path):
