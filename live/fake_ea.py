@@ -46,6 +46,8 @@ class EAOptions:
     heartbeat_s: float = 1.0
     hello_timeout_s: float = 300.0           # ticklab may be compiling its kernels first
     quiet_s: float = 0.5                 # after the last tick: answer until this quiet, then bye
+    linger_s: float = 0.0                # ... but for at least this long (time for ticklab to
+                                         # find a lost report and resync before the bye)
     curve: dict | None = None            # server_public, client_public, client_secret (Z85)
 
 
@@ -242,7 +244,8 @@ class FakeEA:
                                    f"{self.opts.hello_timeout_s:.0f} s")
             n = self.pump()
             last = max(len(self.ts) - 1, 0)
-            while self.sock.poll(int(self.opts.quiet_s * 1000)):   # answer what is in flight
+            end = time.monotonic() + self.opts.linger_s     # answer what is in flight
+            while self.sock.poll(int(max(self.opts.quiet_s, end - time.monotonic()) * 1000)):
                 self.drain(last)
             self.send(P.Bye(reason=0))
             return n

@@ -216,7 +216,7 @@ class Runner:
             self.reconciled = False
             self.reduce("EA silent")
         elif not silent and not self.reconciled and self.terminal_up and \
-                now - self.snap_sent > self.cfg.live.ea_timeout_beats * self.hb_ms / 1000:
+                now - self.snap_sent > self.cfg.live.snapshot_retry_ms / 1000:
             self.request_snapshot()          # heard again (or the last request went unanswered)
         if self.peer.missing > self.gaps_seen:    # messages from the EA went missing
             self.gaps_seen = self.peer.missing

@@ -32,7 +32,10 @@ def live_config(store, *overrides):
                                           "live.control=tcp://127.0.0.1:0",
                                           # a loaded CI machine can starve a thread for
                                           # seconds: silence is tested on its own
-                                          "live.ea_timeout_beats=10", *overrides])
+                                          "live.ea_timeout_beats=10",
+                                          # the fake EA answers at once: a lost answer is
+                                          # asked again soon, within a short session
+                                          "live.snapshot_retry_ms=1000", *overrides])
 
 
 def run_session(cfg, table, opts: EAOptions | None = None, faults: str = "",
