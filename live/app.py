@@ -87,15 +87,3 @@ def live_main(cfg: DictConfig) -> None:
         console.print(f"run [bold]{run_id}[/bold] (mode {cfg.mode}) stored in {cfg.store}")
     if why.startswith("error"):
         raise SystemExit(1)
-
-
-def run_cli(argv: list[str]) -> int:
-    from sim.backtest_app import unknown_group_option
-
-    problem = unknown_group_option(argv)
-    if problem:
-        Console().print(f"[red]ticklab live: {escape(problem)}[/red]", soft_wrap=True)
-        return 2
-    sys.argv = ["ticklab live", *argv]
-    live_main()
-    return 0

@@ -97,11 +97,13 @@ class EAVenue:
             peer = r.peer
             deadline = r.link.deadline_ms(peer, self.ttl_ms) if peer is not None else 0
             msg = self.command(o, deadline)
-            frame = r.link.encode(peer, msg) if peer is not None else b"{}"
-            r.journal.add("command", ts, msg.cid, frame=frame.decode())
-            r.journal.commit()                    # write-ahead: journaled before it leaves
             row = orders[k: k + 1].copy()
+            if peer is not None:
+                frame = r.link.encode(peer, msg)
+                r.journal.add("command", ts, msg.cid, frame=frame.decode())
+                r.journal.commit()                # write-ahead: journaled before it leaves
             if peer is None or not r.link.send_frame(peer, msg, frame):
+                r.journal.add("unreachable", ts, msg.cid)      # refused here, never sent
                 out.append(self.reject(row[0], ts, Retcode.EA_UNREACHABLE))
                 continue
             self.inflight[int(o["cid"])] = InFlight(row, msg.cid, time.monotonic())

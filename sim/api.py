@@ -30,6 +30,27 @@ def compose(overrides=()) -> DictConfig:
     return cfg
 
 
+def tick_tables(ticks, cfg: DictConfig, symbol: str | None = None) -> list[TickTable] | None:
+    """``ticks`` as given to ``sim.backtest`` / ``sim.sweep`` (a ``TickTable``, a DataFrame,
+    a list of them, or None: ``cfg.data`` is loaded later) as tick tables, with
+    ``data.start``/``data.end`` applied."""
+    if ticks is None:
+        return None
+    tables = []
+    for t in ticks if isinstance(ticks, list) else [ticks]:
+        if isinstance(t, pd.DataFrame):
+            t = from_frame(t, symbol or cfg.data.get("symbol"))
+        elif not isinstance(t, TickTable):
+            raise TypeError(f"ticks must be a TickTable or a DataFrame, got {type(t).__name__}")
+        elif symbol is not None and t.symbol != symbol:
+            t = replace(t, symbol=symbol)   # keeps its provenance (synthetic, issues)
+        tables.append(t)
+    start, end = cfg.data.get("start"), cfg.data.get("end")
+    if start is not None or end is not None:
+        tables = [t.between(start, end) for t in tables]     # data.start/end apply here too
+    return tables
+
+
 @dataclass
 class BacktestResult:
     """A finished run.
@@ -90,22 +111,7 @@ def backtest(ticks=None, overrides=(), symbol: str | None = None) -> BacktestRes
     )
 
     cfg = compose(overrides)
-    tables = None
-    if ticks is not None:
-        items = ticks if isinstance(ticks, list) else [ticks]
-        tables = []
-        for t in items:
-            if isinstance(t, pd.DataFrame):
-                t = from_frame(t, symbol or cfg.data.get("symbol"))
-            elif not isinstance(t, TickTable):
-                raise TypeError(f"ticks must be a TickTable or a DataFrame, got {type(t).__name__}")
-            elif symbol is not None and t.symbol != symbol:
-                t = replace(t, symbol=symbol)   # keeps its provenance (synthetic, issues)
-            tables.append(t)
-    start, end = cfg.data.get("start"), cfg.data.get("end")
-    if tables is not None and (start is not None or end is not None):
-        tables = [t.between(start, end) for t in tables]     # data.start/end apply here too
-    out = run_backtest(cfg, tables)
+    out = run_backtest(cfg, tick_tables(ticks, cfg, symbol))
     r = out.result
     return BacktestResult(trades=trades_frame(r), equity=equity_frame(r), metrics=out.metrics,
                           open_positions=open_positions_frame(r), fills=fills_frame(r),

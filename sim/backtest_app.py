@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,29 +93,3 @@ def backtest_main(cfg: DictConfig) -> float:
         path = write_report(cfg.store, run_id, Path(cfg.report_dir) / f"run-{run_id}.html")
         console.print(f"report: {path}")
     return float(out.metrics.get("net_pnl", 0.0))
-
-
-def unknown_group_option(argv: list[str]) -> str | None:
-    """``group=name`` naming no ``conf/group/name.yaml``: Hydra's answer is a paragraph;
-    ours is one line with the options."""
-    for arg in argv:
-        key, eq, value = arg.partition("=")
-        folder = CONF_DIR / key
-        if not eq or not key.isidentifier() or not folder.is_dir():
-            continue
-        options = sorted(p.stem for p in folder.glob("*.yaml"))
-        for name in value.split(","):           # -m sweeps list several
-            if name not in options:
-                return (f"{key}={name}: no such {key} group (options: {', '.join(options)}; "
-                        f"or conf/{key}/{name}.yaml)")
-    return None
-
-
-def run_cli(argv: list[str]) -> int:
-    problem = unknown_group_option(argv)
-    if problem:
-        Console().print(f"[red]ticklab backtest: {escape(problem)}[/red]", soft_wrap=True)
-        return 2
-    sys.argv = ["ticklab backtest", *argv]
-    backtest_main()
-    return 0

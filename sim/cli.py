@@ -3,6 +3,7 @@
 - ``ticklab backtest [hydra overrides]``: a Hydra app (``--help``, ``--cfg job``, ``-m``).
 - ``ticklab report RUN_ID``: write the HTML report of a stored run.
 - ``ticklab data import|info PATH...``: tick importers (argparse).
+- ``ticklab sweep KEY=A:B:S KEY=x,y [overrides]``: a parameter sweep (``sim.sweep``).
 - ``ticklab strategy new NAME [--dir DIR]``: a working strategy skeleton.
 - ``ticklab train strategy=ml_scalper [overrides] [out=PATH]``: train ml_scalper's model.
 - ``ticklab live [hydra overrides]``, ``ticklab fake-ea``, ``ticklab keys``: the live adapter.
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 USAGE = """usage: ticklab VERB [args]
@@ -18,6 +20,7 @@ verbs:
   backtest [overrides]   run a backtest (Hydra app: --help, --cfg job, -m for sweeps)
   report RUN_ID          write the self-contained HTML report of a stored run
   runs                   list the runs in the results store
+  sweep KEY=A:B:S KEY=x,y [overrides]   many parameter sets in one process (docs/research.md)
   data import PATH...    import tick files into the Parquet cache
   data info PATH         summarise a tick file (rich table, --json)
   strategy new NAME      write a working strategy skeleton (module, YAML, test): --dir DIR
@@ -29,50 +32,38 @@ verbs:
 """
 
 
+# verb -> (module, function, arguments passed: the rest, or the verb and the rest)
+VERBS = {
+    "backtest": ("sim.backtest_app", "backtest_main", "hydra"),
+    "live": ("live.app", "live_main", "hydra"),
+    "report": ("sim.report_cli", "main", "verb"),
+    "runs": ("sim.report_cli", "main", "verb"),
+    "strategy": ("sim.strategy_cli", "main", "rest"),
+    "train": ("sim.train", "main", "rest"),
+    "sweep": ("sim.sweep_cli", "main", "rest"),
+    "data": ("sim.data.cli", "main", "rest"),
+    "fake-ea": ("live.fake_ea", "main", "rest"),
+    "kill": ("live.control", "kill_main", "rest"),
+    "keys": ("live.keys", "main", "rest"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(USAGE)
         return 0
     verb, rest = argv[0], argv[1:]
-    if verb == "backtest":
-        from sim.backtest_app import run_cli
+    if verb not in VERBS:
+        print(f"ticklab: unknown verb {verb!r}\n\n{USAGE}", file=sys.stderr)
+        return 2
+    module, name, call = VERBS[verb]
+    fn = getattr(importlib.import_module(module), name)     # each verb imports only its own
+    if call == "hydra":
+        from sim.hydra_cli import run_hydra_app
 
-        return run_cli(rest)
-    if verb in ("report", "runs"):
-        from sim.report_cli import main as report_main
-
-        return report_main([verb, *rest])
-    if verb == "strategy":
-        from sim.strategy_cli import main as strategy_main
-
-        return strategy_main(rest)
-    if verb == "train":
-        from sim.train import main as train_main
-
-        return train_main(rest)
-    if verb == "live":
-        from live.app import run_cli as live_cli
-
-        return live_cli(rest)
-    if verb == "fake-ea":
-        from live.fake_ea import main as fake_main
-
-        return fake_main(rest)
-    if verb == "kill":
-        from live.control import kill_main
-
-        return kill_main(rest)
-    if verb == "keys":
-        from live.keys import main as keys_main
-
-        return keys_main(rest)
-    if verb == "data":
-        from sim.data.cli import main as data_main
-
-        return data_main(rest)
-    print(f"ticklab: unknown verb {verb!r}\n\n{USAGE}", file=sys.stderr)
-    return 2
+        return run_hydra_app(verb, fn, rest)
+    return fn([verb, *rest] if call == "verb" else rest)
 
 
 if __name__ == "__main__":

@@ -73,13 +73,24 @@ def core_parts(cfg: DictConfig, specs: list[SymbolSpec]
                ) -> tuple[ModuleType, np.ndarray, np.ndarray, np.ndarray]:
     """(strategy module, its params record, its data, the risk limits) from ``cfg``, for
     the symbols ``specs`` (in the order events index them)."""
-    s = OmegaConf.to_container(cfg.strategy, resolve=True)
+    return core_parts_of(OmegaConf.to_container(cfg.strategy, resolve=True),
+                         OmegaConf.to_container(cfg.get("risk") or OmegaConf.create({}),
+                                                resolve=True), specs)
+
+
+def core_parts_of(strategy: dict, risk: dict, specs: list[SymbolSpec],
+                  mod: ModuleType | None = None
+                  ) -> tuple[ModuleType, np.ndarray, np.ndarray, np.ndarray]:
+    """``core_parts`` of the ``strategy`` and ``risk`` sections as plain mappings (a sweep
+    builds one per parameter set without composing a config; it passes the strategy's
+    module ``mod``, loaded once)."""
+    s = dict(strategy)
     ref = s.pop("module", None) or s.get("name")
     s.pop("name", None)
-    mod = load_strategy(ref)
+    mod = mod or load_strategy(ref)
     params = make_strategy_params(mod, s)
     check_volumes(params, specs)
-    limits = make_limits(**risk_limits(cfg, [sp.name for sp in specs]))
+    limits = make_limits(**risk_limits_of(risk, [sp.name for sp in specs]))
     return mod, mod.make_params(params), mod.make_data(params), limits
 
 
@@ -127,7 +138,13 @@ RISK_WANT = {bool: "true or false (kill: also all or a symbol)", float: "a numbe
 def risk_limits(cfg: DictConfig, symbols: list[str]) -> dict:
     """The ``risk`` section as ``make_limits`` arguments (``kill_scope`` as ``kill_symbol``,
     an index among ``symbols``); unknown keys and bad values refused in one line."""
-    risk = OmegaConf.to_container(cfg.get("risk") or OmegaConf.create({}), resolve=True)
+    return risk_limits_of(OmegaConf.to_container(cfg.get("risk") or OmegaConf.create({}),
+                                                 resolve=True), symbols)
+
+
+def risk_limits_of(risk: dict, symbols: list[str]) -> dict:
+    """``risk_limits`` of the ``risk`` section as a plain mapping."""
+    risk = dict(risk)
     risk.pop("name", None)
     if isinstance(risk.get("kill"), str):       # risk.kill=all or risk.kill=EURUSD: on, scoped
         risk["kill_scope"] = risk["kill"]

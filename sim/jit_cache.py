@@ -4,9 +4,10 @@ Numba keys a cached kernel by the file it is defined in, not by the kernels it
 calls from other modules (numba issue #1833): after an edit to
 ``sim/venue/accounting.py`` a cached ``strategies/ema_cross.replay_nb`` would still run
 the old accounting code.  We therefore point numba's cache at a directory named
-after a hash of every Python source file of the numba packages (``sim/`` and
-``strategies/``).  Any edit to any of them selects a fresh, empty cache
-directory; an unchanged tree reuses the warm one across processes.
+after a hash of every source a kernel can depend on (``kernel_sources``: the modules of
+``sim/`` and ``strategies/`` that compile kernels and everything they import from
+there).  Any edit to one of them selects a fresh, empty cache directory; an unchanged
+set reuses the warm one across processes.
 
 This module must run before the first ``@njit(cache=True)`` decoration, which
 ``sim/__init__.py`` guarantees by importing it first.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -28,15 +30,70 @@ KEEP_OLD_CACHES = 4
 KEEP_BUSY_S = 86_400        # a cache folder touched within this is never pruned
 
 
-def source_hash(root: Path = PACKAGE_ROOT, packages: tuple[str, ...] = NUMBA_PACKAGES) -> str:
-    """Return a short sha256 over the paths and bytes of every ``.py`` file in ``packages``."""
-    h = hashlib.sha256()
+# a module that compiles kernels: a numba decorator line, or a call of njit(...)
+_COMPILES = re.compile(rb"^[ \t]*@(?:numba\.)?(?:kernel|njit|jit|cfunc|vectorize|guvectorize)\b"
+                       rb"|^[^#\n]*\bnjit\(", re.M)
+_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)"
+                     rb"|import[ \t]+([^\n#]+))", re.M)
+
+
+def _imports(module: str, path: Path, text: bytes) -> set[str]:
+    """Dotted names ``path`` imports (``from a.b import c`` gives a.b and a.b.c)."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    out = set()
+    for m in _IMPORT.finditer(text):
+        if m.group(3):
+            out.update(n.split(" as ")[0].strip() for n in m.group(3).decode().split(","))
+            continue
+        base = m.group(1).decode()
+        if base.startswith("."):                       # relative: from the package up
+            up = len(base) - len(base.lstrip(".")) - 1
+            parts = package.split(".")
+            base = ".".join(parts[:len(parts) - up] + ([base.lstrip(".")] if base.lstrip(".")
+                                                       else []))
+        out.add(base)
+        for name in m.group(2).decode().strip("()").split(","):
+            name = name.split(" as ")[0].strip()
+            if name:
+                out.add(f"{base}.{name}")
+    return out
+
+
+def kernel_sources(root: Path = PACKAGE_ROOT,
+                   packages: tuple[str, ...] = NUMBA_PACKAGES) -> dict[str, bytes]:
+    """The sources a compiled kernel can depend on: every module of ``packages`` that
+    compiles kernels, the modules those import from ``packages`` (transitively: constants,
+    enums and record layouts are frozen into the machine code) and their packages'
+    ``__init__``.  {relative path: bytes}.  The Python edges (API, store, reports, CLI)
+    are not among them: editing them recompiles nothing."""
+    files = {}
     for pkg in packages:
-        for path in sorted((root / pkg).rglob("*.py")):
-            h.update(str(path.relative_to(root)).encode())
-            h.update(b"\0")
-            h.update(path.read_bytes())
-            h.update(b"\0")
+        for path in (root / pkg).rglob("*.py"):
+            parts = list(path.relative_to(root).with_suffix("").parts)
+            files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    text = {m: p.read_bytes() for m, p in files.items()}
+    todo = [m for m in files if _COMPILES.search(text[m])]
+    seen: set[str] = set()
+    while todo:
+        m = todo.pop()
+        if m in seen:
+            continue
+        seen.add(m)
+        parts = m.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))
+                 if ".".join(parts[:i]) in files]
+        todo += [n for n in _imports(m, files[m], text[m]) if n in files]
+    return {str(files[m].relative_to(root)): text[m] for m in seen}
+
+
+def source_hash(root: Path = PACKAGE_ROOT, packages: tuple[str, ...] = NUMBA_PACKAGES) -> str:
+    """Return a short sha256 over the paths and bytes of ``kernel_sources``."""
+    h = hashlib.sha256()
+    for rel, data in sorted(kernel_sources(root, packages).items()):
+        h.update(rel.encode())
+        h.update(b"\0")
+        h.update(data)
+        h.update(b"\0")
     return h.hexdigest()[:16]
 
 
@@ -92,7 +149,7 @@ def compile_reason() -> str:
 CACHE_DIR = install()
 
 
-def kernel(fn=None, *, inline: bool = False):
+def kernel(fn=None, *, inline: bool = False, nogil: bool = False):
     """Compile a simulator kernel: ``njit(cache=True, _nrt=False)``.
 
     ``@kernel(inline=True)`` inlines a small per-tick kernel into its callers at numba IR
@@ -103,6 +160,10 @@ def kernel(fn=None, *, inline: bool = False):
     reference counting.  With it, every call of a function that passes an array on to
     another kernel paid ~20 ns of atomic incref/decref even when that call was not
     taken (measured: 22 ns -> 0.4 ns per call), which would dominate a ~15 ns tick.
+
+    ``nogil=True`` (the replay loop): the call releases the GIL, so threads replay in
+    parallel over shared ticks (``sim.sweep``).
     """
-    deco = numba.njit(cache=True, _nrt=False, inline="always" if inline else "never")
+    deco = numba.njit(cache=True, _nrt=False, inline="always" if inline else "never",
+                      nogil=nogil)
     return deco if fn is None else deco(fn)

@@ -21,7 +21,7 @@ from sim.data import provenance
 from sim.metrics import format_value, metric_rows
 from sim.store import load_run
 
-_CSS = """
+CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222}
 h1{font-size:22px;margin:0 0 8px} h2{font-size:17px;margin:24px 0 8px}
 table{border-collapse:collapse;font-size:13px} td,th{padding:3px 10px;border-bottom:1px solid #eee}
@@ -157,7 +157,7 @@ def render_report(run: dict) -> str:
     title = f"ticklab run {rid}: {r.get('strategy') or ''} {r.get('symbols') or ''}"
     return "\n".join([
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>", banner, _table(header, "hdr"),
         "<h2>Metrics</h2><div class='grid'>", _table(summary),
         "<details><summary>All metrics (raw keys, docs/metrics.md)</summary>",

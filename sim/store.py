@@ -38,7 +38,7 @@ SCHEMA: dict[str, dict[str, type]] = {
              "execution": _S, "config_yaml": _S, "data_fingerprint": _S, "code_version": _S,
              "initial_balance": _F, "n_ticks": _I, "n_trades": _I, "net_pnl": _F,
              "max_dd": _F, "max_dd_pct": _F, "metrics": _S, "data_info": _S,
-             "mode": _S, "session": _S},
+             "mode": _S, "session": _S, "sweep_id": _I, "params": _S},
     "orders": {"run_id": _I, "cid": _I, "ticket": _I, "action": _I, "type": _I, "symbol": _S,
                "lots": _F, "price": _F, "sl": _F, "tp": _F, "expiry": _I, "pos_ticket": _I,
                "signal_ts": _I, "arrive_ts": _I, "signal_price": _F, "retcode": _I,
@@ -63,6 +63,10 @@ SCHEMA: dict[str, dict[str, type]] = {
                "ask_high": _F},
 }
 SCHEMA["rejections"] = {**SCHEMA["fills"], "reason_text": _S}
+SWEEPS = {"id": _I, "started": _S, "saved": _S, "strategy": _S, "symbols": _S, "grid": _S,
+          "overrides": _S, "config_yaml": _S, "data_fingerprint": _S, "code_version": _S,
+          "n_ticks": _I, "n_points": _I, "n_skipped": _I, "n_failed": _I, "n_jobs": _I,
+          "seconds": _F, "skipped": _S}
 TS_COLUMNS = {"ts", "signal_ts", "arrive_ts", "first_fill_ts", "open_ts", "close_ts"}
 _NAT = int(np.iinfo(np.int64).min)
 CHILD_TABLES = ("orders", "fills", "rejections", "trades", "equity", "positions", "prices",
@@ -114,7 +118,7 @@ def _retry(fn, retries: int = RETRIES):
 
 def _add_columns(db: sqlite_utils.Database) -> None:
     """Add the columns a store written by an older ticklab lacks (the schema only grows)."""
-    for name, cols in SCHEMA.items():
+    for name, cols in {**SCHEMA, "sweeps": SWEEPS}.items():
         have = db[name].columns_dict
         for col, kind in cols.items():
             if col not in have:
@@ -126,11 +130,12 @@ def _add_columns(db: sqlite_utils.Database) -> None:
 
 
 def _create_tables(db: sqlite_utils.Database) -> None:
-    if all(db[t].exists() for t in SCHEMA):
+    if all(db[t].exists() for t in (*SCHEMA, "sweeps")):
         _add_columns(db)
         return
     db.conn.execute("BEGIN IMMEDIATE")
     try:
+        db["sweeps"].create(SWEEPS, pk="id", if_not_exists=True)
         for name, cols in SCHEMA.items():
             if name == "runs":
                 db["runs"].create(cols, pk="id", if_not_exists=True)
@@ -303,20 +308,37 @@ def save_run(path, result, metrics: dict, config_yaml: str, data_fingerprint: st
     """
     if isinstance(started, datetime):
         started = started.astimezone(UTC).isoformat()
-    started = started or datetime.now(UTC).isoformat()
     y_strat, y_exec = _names_from_yaml(config_yaml)
-    run_row = {
-        "started": started, "strategy": strategy or y_strat or "", "symbols": ",".join(result.names),
-        "execution": execution or y_exec or "", "config_yaml": config_yaml or "",
-        "data_fingerprint": data_fingerprint or "", "code_version": code_version or "",
-        "initial_balance": float(initial_balance), "n_ticks": int(result.n_ticks),
-        "n_trades": int(metrics.get("n_trades", len(result.trades))),
-        "net_pnl": _num(metrics.get("net_pnl")), "max_dd": _num(metrics.get("max_dd")),
-        "max_dd_pct": _num(metrics.get("max_dd_pct")), "metrics": _encode_metrics(metrics),
-        "data_info": json.dumps(data_info) if data_info is not None else None,
-        "mode": mode, "session": session,
-    }
-    children = {
+    run_row = _run_row(result.names, int(result.n_ticks), metrics, started,
+                       strategy=strategy or y_strat or "", execution=execution or y_exec or "",
+                       config_yaml=config_yaml, data_fingerprint=data_fingerprint,
+                       code_version=code_version, initial_balance=initial_balance,
+                       data_info=data_info, mode=mode, session=session)
+    run_row["n_trades"] = int(metrics.get("n_trades", len(result.trades)))
+    db = open_store(path)
+    try:
+        return _retry(lambda: _write(db, run_row, _children(result, prices)))
+    finally:
+        db.close()
+
+
+def _run_row(names, n_ticks: int, metrics: dict, started: str | None, **cols) -> dict:
+    """A ``runs`` row: the header columns given, the headline metrics, the metrics JSON."""
+    info = cols.pop("data_info", None)
+    row = {"started": started or datetime.now(UTC).isoformat(), "symbols": ",".join(names),
+           "n_ticks": n_ticks, "n_trades": int(metrics.get("n_trades", 0)),
+           "net_pnl": _num(metrics.get("net_pnl")), "max_dd": _num(metrics.get("max_dd")),
+           "max_dd_pct": _num(metrics.get("max_dd_pct")), "metrics": _encode_metrics(metrics),
+           "data_info": json.dumps(info) if info is not None else None}
+    row.update({k: v if v is not None or k in ("session", "sweep_id", "params") else ""
+                for k, v in cols.items()})
+    row["initial_balance"] = float(row.get("initial_balance") or 0.0)
+    return row
+
+
+def _children(result, prices: pd.DataFrame | None = None) -> dict:
+    """A run's child tables (``CHILD_TABLES``) as DataFrames."""
+    return {
         "orders": frames.orders_frame(result), "fills": frames.fills_frame(result),
         "rejections": frames.rejections_frame(result), "trades": frames.trades_frame(result),
         "equity": downsample_equity(frames.equity_frame(result)),
@@ -324,9 +346,64 @@ def save_run(path, result, metrics: dict, config_yaml: str, data_fingerprint: st
         "prices": prices if prices is not None else None,
         "risk_events": frames.risk_events_frame(result),
     }
+
+
+def save_sweep(path, plan, grid: dict, overrides: list[str], points, seconds: float,
+               n_jobs: int) -> tuple[int, dict[int, int]]:
+    """Store a sweep (``sim.sweep``) in one transaction: a ``sweeps`` row, and a ``runs`` row
+    per parameter set that ran (``sweep_id``, ``params``; its child tables only when the
+    sweep kept its results).  Returns the sweep id and {point index: run id}."""
+    from omegaconf import OmegaConf
+
+    from sim.sweeps import points_json
+
+    cfg = plan.cfg
+    names = [t.symbol for t in plan.tables]
+    started = datetime.now(UTC).isoformat()
+    fingerprint = "+".join(t.fingerprint for t in plan.tables)
+    version = code_version()
+    strategy = str(cfg.strategy.get("name") or "")
+    sweep_row = {
+        "started": started, "strategy": strategy, "symbols": ",".join(names),
+        "grid": json.dumps(grid), "overrides": json.dumps(overrides),
+        "config_yaml": OmegaConf.to_yaml(cfg), "data_fingerprint": fingerprint,
+        "code_version": version, "n_ticks": plan.n_ticks,
+        "n_points": sum(1 for p in points if p.metrics),
+        "n_skipped": sum(1 for p in points if p.skipped),
+        "n_failed": sum(1 for p in points if p.failed), "seconds": float(seconds),
+        "n_jobs": int(n_jobs),
+        "skipped": json.dumps([{**p.values, "reason": p.skipped or p.failed}
+                               for p in points if p.skipped or p.failed][:1000]),
+    }
+    execution = str(cfg.execution.get("name") or "")
+
+    def write() -> tuple[int, dict[int, int]]:
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            now = datetime.now(UTC).isoformat()
+            sweep_id = int(db["sweeps"].insert({**sweep_row, "saved": now}).last_pk)
+            ids = {}
+            for p in points:
+                if not p.metrics:
+                    continue
+                row = _run_row(names, plan.n_ticks, p.metrics, started, strategy=strategy,
+                               execution=execution, config_yaml="",
+                               data_fingerprint=fingerprint, code_version=version,
+                               initial_balance=p.metrics.get("initial_balance"),
+                               mode="sweep", session=None, sweep_id=sweep_id,
+                               params=points_json(p.values), saved=now)
+                ids[p.index] = run_id = int(db["runs"].insert(row).last_pk)
+                if p.result is not None:
+                    _insert_children(db, run_id, _children(p.result))
+            db.conn.execute("COMMIT")
+            return sweep_id, ids
+        except BaseException:
+            db.rollback()
+            raise
+
     db = open_store(path)
     try:
-        return _retry(lambda: _write(db, run_row, children))
+        return _retry(write)
     finally:
         db.close()
 
@@ -340,16 +417,20 @@ def _write(db: sqlite_utils.Database, run_row: dict, children: dict) -> int:
     try:
         run_row = {**run_row, "saved": datetime.now(UTC).isoformat()}
         run_id = int(db["runs"].insert(run_row).last_pk)
-        for table in CHILD_TABLES:
-            df = children.get(table)
-            if df is None or len(df) == 0:
-                continue
-            db[table].insert_all(_rows(df, table, run_id), batch_size=2000)
+        _insert_children(db, run_id, children)
         db.conn.execute("COMMIT")
         return run_id
     except BaseException:
         db.rollback()
         raise
+
+
+def _insert_children(db: sqlite_utils.Database, run_id: int, children: dict) -> None:
+    for table in CHILD_TABLES:
+        df = children.get(table)
+        if df is None or len(df) == 0:
+            continue
+        db[table].insert_all(_rows(df, table, run_id), batch_size=2000)
 
 
 def _frame(db: sqlite_utils.Database, table: str, run_id: int) -> pd.DataFrame:

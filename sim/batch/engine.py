@@ -62,12 +62,14 @@ class Simulation:
 
     def __init__(self, specs: list[SymbolSpec], streams, strategy: ModuleType, params: np.ndarray,
                  execution: ExecutionConfig, account: AccountConfig, limits: np.ndarray | None = None,
-                 data: np.ndarray | None = None, fn_address: int = 0):
+                 data: np.ndarray | None = None, fn_address: int = 0, rolls=None):
         if len(specs) != len(streams):
             raise ValueError("one tick stream per symbol spec")
         ts, sym, bid, ask = merge_streams(streams)
-        roll_ts, roll_wd = rollovers(int(ts[0]), int(ts[-1]), account.server_tz) if len(ts) \
-            else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        if rolls is None:           # (a sweep passes those of its first run: never written)
+            rolls = rollovers(int(ts[0]), int(ts[-1]), account.server_tz) if len(ts) \
+                else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        roll_ts, roll_wd = rolls
         self.T = (ts, sym, bid, ask, roll_ts, roll_wd)
         span = (int(ts[-1]) - int(ts[0])) if len(ts) else 0
         self.venue = VenueState(specs, execution, account, span,

@@ -124,7 +124,7 @@ def sync_quiet_nb(tts, acct, equity, i, start, band, xmin, xmax):
         equity[acct["n_eq"] - 1]["ts"] = tts[i - 1]
 
 
-@kernel
+@kernel(nogil=True)             # threads share the ticks (sim.sweep)
 def replay_nb(tts, tsym, tbid, task, roll_ts, roll_wd, positions, orders, deals, trades, reports,
               acct_a, cfg_a, syms, qb, qa, tmp, equity, olog, core, sstate, params, data, ev,
               rlog, rlog_n):

@@ -82,7 +82,7 @@ def demo(tmp_path, faults, n=40_000, account="netting"):
     for r in rows:
         if r["kind"] == "deal" and r["cid"]:
             outcome[r["cid"]] += 1
-        elif r["kind"] in ("no_outcome",) or (r["kind"] == "ack" and not r["ok"]
+        elif r["kind"] in ("no_outcome", "unreachable") or (r["kind"] == "ack" and not r["ok"]
                                               and r["reason"] != "DUPLICATE"):
             outcome[r["cid"]] += 1
     commands = [r["cid"] for r in rows if r["kind"] == "command"]

@@ -70,6 +70,23 @@ def test_source_hash_changes_with_any_numba_source(tree):
     assert jit_cache.source_hash(tree) != before
 
 
+@pytest.mark.parametrize("rel, changes", [
+    ("sim/core/enums.py", True),        # constants frozen into kernels: imported by them
+    ("sim/venue/records.py", True),     # record layouts
+    ("sim/config.py", True),            # imported by a kernel module
+    ("sim/__init__.py", True),          # the package of every kernel module
+    ("sim/store.py", False),            # Python edges: no kernel sees them
+    ("sim/report.py", False),
+    ("sim/batch/engine.py", False),     # calls replay_nb; nothing compiled imports it
+])
+def test_source_hash_covers_what_kernels_import_and_nothing_else(tree, rel, changes):
+    before = jit_cache.source_hash(tree)
+    path = tree / rel
+    path.write_text(path.read_text() + "\n# edited\n")
+    assert (jit_cache.source_hash(tree) != before) is changes
+    assert (rel in jit_cache.kernel_sources(tree)) is changes
+
+
 def test_prune_keeps_the_newest_caches_and_any_in_use(tmp_path):
     from sim.jit_cache import _prune
 

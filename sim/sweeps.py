@@ -1,0 +1,317 @@
+"""``sim.sweep``: many parameter sets over one set of ticks, in one process (docs/research.md).
+
+The config is composed once; the ticks are loaded, validated and fingerprinted once; the
+replay kernel is compiled (or loaded) once.  Each parameter set then costs one replay over
+the shared, read-only tick arrays plus its metrics, on ``n_jobs`` threads: the replay loop
+releases the GIL (``@kernel(nogil=True)``), so threads run it in parallel with no copy of
+the ticks and nothing to pickle.
+
+Axes are config keys of the ``strategy``, ``risk``, ``execution`` and ``account`` groups
+(``strategy.fast``, ``risk.max_orders``, ``execution.latency.mean_ms``...).  A parameter set
+the strategy or the config refuses (``fast >= slow``) is reported and skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import math
+import os
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from sim.config import AccountConfig, ExecutionConfig, from_mapping
+
+AXES = ("strategy", "risk", "execution", "account")
+_NUM = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
+RANGE = re.compile(rf"^({_NUM}):({_NUM})(?::({_NUM}))?$")
+MAX_POINTS = 1_000_000
+
+
+class SweepError(ValueError):
+    """A grid or an axis the sweep cannot run: one line saying what to change."""
+
+
+def _scalar(text: str):
+    """A list item as YAML would read it: int, float, bool, null or text."""
+    import yaml
+
+    try:
+        v = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return v if isinstance(v, int | float | bool | str) or v is None else text
+
+
+def parse_values(key: str, text: str) -> list:
+    """An axis's values from the command line.
+
+    ``START:STOP:STEP`` is a range with STOP included when it falls on the grid, as in
+    MT5's Strategy Tester (``10:50:10`` -> 10, 20, 30, 40, 50; STEP defaults to 1); integers
+    stay integers.  ``a,b,c`` is a list (numbers, true/false or text).
+    """
+    m = RANGE.match(text.strip())
+    if m:
+        lo, hi, st = m.group(1), m.group(2), m.group(3) or "1"
+        if all(re.fullmatch(r"-?\d+", x) for x in (lo, hi, st)):
+            a, b, s = int(lo), int(hi), int(st)
+            if s <= 0 or b < a:
+                raise SweepError(f"{key}={text}: expected START:STOP:STEP with START <= STOP "
+                                 f"and STEP > 0")
+            return list(range(a, b + 1, s))
+        a, b, s = float(lo), float(hi), float(st)
+        if s <= 0 or b < a:
+            raise SweepError(f"{key}={text}: expected START:STOP:STEP with START <= STOP and "
+                             f"STEP > 0")
+        n = int(math.floor((b - a) / s + 1e-9)) + 1
+        digits = max(len(x.partition(".")[2]) for x in (lo, st))
+        return [round(a + k * s, digits + 6) for k in range(n)]
+    values = [_scalar(x.strip()) for x in text.split(",") if x.strip()]
+    if not values:
+        raise SweepError(f"{key}={text!r}: no values (START:STOP:STEP or a,b,c)")
+    return values
+
+
+def grid_points(grid: dict[str, list]) -> list[dict]:
+    """Every combination of the axes' values, the first axis varying slowest."""
+    keys = list(grid)
+    n = math.prod(len(v) for v in grid.values()) if grid else 0
+    if n > MAX_POINTS:
+        raise SweepError(f"the grid has {n:,} parameter sets (limit {MAX_POINTS:,}): "
+                         f"coarsen a step, or use ticklab optimize")
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
+
+
+def check_axes(cfg: DictConfig, grid: dict) -> None:
+    """Refuse, in one line, an axis that is not a key of the composed config."""
+    if not grid:
+        raise SweepError("no axis to sweep: give at least one, e.g. strategy.fast=10:100:10")
+    for key, values in grid.items():
+        group, _, rest = key.partition(".")
+        if group not in AXES or not rest:
+            raise SweepError(f"{key}: sweep axes are keys of {', '.join(AXES)} "
+                             f"(e.g. strategy.fast); config groups and data: "
+                             f"ticklab backtest -m")
+        if key in ("strategy.name", "strategy.module"):
+            raise SweepError(f"{key}: one strategy per sweep (several: ticklab backtest -m)")
+        if OmegaConf.select(cfg, key, default="\0missing") == "\0missing":
+            known = ", ".join(k for k in cfg[group] if k not in ("name", "module"))
+            raise SweepError(f"{key}: not a key of {group} (its keys: {known})")
+        if not isinstance(values, list | tuple) or not values:
+            raise SweepError(f"{key}: expected a non-empty list of values, got {values!r}")
+
+
+@dataclass
+class Point:
+    """One parameter set: its values, then its Simulation parts, or why it was skipped."""
+
+    index: int
+    values: dict
+    parts: dict | None = None
+    skipped: str = ""              # refused by the strategy or the config: never ran
+    failed: str = ""               # ran and raised
+    metrics: dict = field(default_factory=dict)
+    result: object = None
+    seconds: float = 0.0
+
+
+class Plan:
+    """The shared half of a sweep: config sections, symbols, tick streams, strategy call."""
+
+    def __init__(self, cfg: DictConfig, tables):
+        from sim.data.symbols import load_symbol
+        from sim.pipeline import strategy_call
+        from sim.strategy_loader import load_strategy
+
+        self.cfg = cfg
+        self.tables = tables
+        self.specs = [load_symbol(t.symbol) for t in tables]
+        self.streams = [(t.ts, t.bid, t.ask) for t in tables]
+        self.sections = {k: OmegaConf.to_container(cfg.get(k) or OmegaConf.create({}),
+                                                   resolve=True) for k in AXES}
+        self.n_ticks = sum(len(t) for t in tables)
+        s = self.sections["strategy"]
+        self.mod = load_strategy(s.get("module") or s.get("name"))
+        self.rolls = {}                # server_tz -> the rollover instants (Simulation)
+        self.pointer = strategy_call(cfg, self.n_ticks) == "pointer"
+
+    def parts(self, values: dict) -> dict:
+        """The Simulation arguments of one parameter set (raises what the config refuses)."""
+        from sim.core_config import core_parts_of
+        from sim.strategy_wrapper import strategy_address
+
+        touched = {key.partition(".")[0] for key in values}
+        sec = {k: copy.deepcopy(v) if k in touched else v for k, v in self.sections.items()}
+        for key, value in values.items():
+            *parents, name = key.split(".")
+            node = sec
+            for k in parents:
+                node = node[k]
+            node[name] = value
+        mod, params, data, limits = core_parts_of(sec["strategy"], sec["risk"], self.specs,
+                                                  self.mod)
+        return {"strategy": mod, "params": params, "data": data, "limits": limits,
+                "execution": from_mapping(ExecutionConfig, sec["execution"], "execution"),
+                "account": from_mapping(AccountConfig, sec["account"], "account"),
+                "fn_address": strategy_address(mod, mod.make_state(), params, data)
+                if self.pointer else 0}
+
+    def simulation(self, parts: dict):
+        from sim.batch.engine import Simulation
+
+        sim = Simulation(self.specs, self.streams, parts["strategy"], parts["params"],
+                         parts["execution"], parts["account"], limits=parts["limits"],
+                         data=parts["data"], fn_address=parts["fn_address"],
+                         rolls=self.rolls.get(parts["account"].server_tz))
+        self.rolls.setdefault(parts["account"].server_tz, sim.T[4:])
+        return sim
+
+
+def run_point(plan: Plan, p: Point, keep: bool) -> Point:
+    """Replay one parameter set (in a worker thread: the replay releases the GIL)."""
+    from sim.metrics import compute_metrics
+
+    t0 = time.perf_counter()
+    try:
+        result = plan.simulation(p.parts).run()
+        acc = p.parts["account"]
+        p.metrics = compute_metrics(result, float(acc.balance), str(acc.server_tz))
+        p.result = result if keep else None
+    except Exception as exc:       # one failed point is reported, the sweep goes on
+        p.failed = f"{type(exc).__name__}: {exc}"
+    p.seconds = time.perf_counter() - t0
+    p.parts = None                 # its arrays are no longer needed
+    return p
+
+
+def jobs(n_jobs: int) -> int:
+    """``n_jobs`` threads; -1: one per core this process may use."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if n_jobs == -1 or n_jobs is None:
+        return max(1, cores or 1)
+    if not isinstance(n_jobs, int) or n_jobs < 1:
+        raise SweepError(f"n_jobs={n_jobs!r}: expected a whole number >= 1, or -1 (every core)")
+    return n_jobs
+
+
+def sweep(ticks=None, grid: dict | None = None, overrides=(), *, n_jobs: int = -1,
+          store=True, trades: bool = False, progress: bool = True,
+          symbol: str | None = None) -> pd.DataFrame:
+    """Run every parameter set of ``grid`` over the same ticks.
+
+    Args:
+        ticks: as ``sim.backtest`` (a ``TickTable``, a DataFrame, a list of them, or None to
+            load ``data=`` from the config).
+        grid: ``{"strategy.fast": [10, 20, 30], "strategy.slow": range(100, 401, 100)}``:
+            config keys of the strategy, risk, execution or account groups and their values
+            (``parse_values`` reads ``10:200:10`` and ``a,b,c`` texts).
+        overrides: Hydra override strings for everything else, as ``sim.backtest``.
+        n_jobs: worker threads; -1 one per core.
+        store: True (the default store, ``$TICKLAB_STORE`` or ``ticklab.sqlite``), a path,
+            or False.  The sweep is a ``sweeps`` row; each parameter set a ``runs`` row with
+            its ``params`` and metrics (``sweep_id``); trade lists only with ``trades``.
+        trades: also store each run's orders, fills and trades (a large sweep writes a
+            lot: off by default).
+        progress: a progress bar (terminal or notebook).
+        symbol: the symbol of a DataFrame.
+
+    Returns:
+        One row per parameter set that ran, in grid order: the axes, ``run_id`` (when
+        stored), ``seconds`` and every metric of ``sim.backtest``.  ``attrs``:
+        ``sweep_id``, ``skipped`` and ``failed`` (parameter sets with the reason),
+        ``seconds`` (wall time), ``n_jobs``.
+    """
+    from sim.api import compose, tick_tables
+    from sim.pipeline import load_data
+
+    grid = {k: list(v) for k, v in (grid or {}).items()}
+    cfg = compose(overrides)
+    check_axes(cfg, grid)
+    n_jobs = jobs(n_jobs)
+    tables = tick_tables(ticks, cfg, symbol)
+    tables = tables if tables is not None else load_data(cfg)
+    plan = Plan(cfg, tables)
+    points = [Point(i, v) for i, v in enumerate(grid_points(grid))]
+    for p in points:
+        try:
+            p.parts = plan.parts(p.values)
+        except (ValueError, TypeError, KeyError) as exc:   # StrategyError is a ValueError
+            p.skipped = str(exc)
+    todo = [p for p in points if p.parts is not None]
+    if todo:
+        _warm(plan, todo[0])
+    t0 = time.perf_counter()          # the sweep's own time, compiling aside
+    if todo:
+        _execute(plan, todo, n_jobs, trades and store is not False, progress)
+    wall = time.perf_counter() - t0
+    frame = _frame(grid, points)
+    frame.attrs.update(skipped=[{**p.values, "reason": p.skipped} for p in points if p.skipped],
+                       failed=[{**p.values, "reason": p.failed} for p in points if p.failed],
+                       seconds=wall, n_jobs=n_jobs, sweep_id=None, n_ticks=plan.n_ticks,
+                       config_yaml=OmegaConf.to_yaml(cfg))
+    if store is not False:
+        from sim.store import default_store_path, save_sweep
+
+        path = default_store_path() if store is True else store
+        sweep_id, run_ids = save_sweep(path, plan, grid, list(overrides), points, wall,
+                                       n_jobs)
+        frame.insert(len(grid), "run_id", [run_ids[i] for i in frame.index])
+        frame.attrs.update(sweep_id=sweep_id, store=str(path))
+    return frame.reset_index(drop=True)
+
+
+def _warm(plan: Plan, first: Point) -> None:
+    """Compile or load the replay kernel once, before any thread calls it."""
+    from sim import jit_cache
+
+    reason = jit_cache.compile_reason()
+    if reason:
+        print(f"sweep: {reason}", flush=True)
+    plan.simulation(first.parts).warm()
+
+
+def _execute(plan: Plan, todo: list[Point], n_jobs: int, keep: bool, progress: bool) -> None:
+    bar = None
+    if progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        bar = Progress("[progress.description]{task.description}", BarColumn(),
+                       MofNCompleteColumn(), TimeRemainingColumn(), transient=False)
+        task = bar.add_task(f"sweep ({n_jobs} thread{'s' * (n_jobs > 1)})", total=len(todo))
+        bar.start()
+    try:
+        if n_jobs == 1:
+            for p in todo:
+                run_point(plan, p, keep)
+                if bar is not None:
+                    bar.advance(task)
+            return
+        with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="sweep") as pool:
+            for _ in as_completed([pool.submit(run_point, plan, p, keep) for p in todo]):
+                if bar is not None:
+                    bar.advance(task)
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def _frame(grid: dict, points: list[Point]) -> pd.DataFrame:
+    ran = [p for p in points if p.metrics]
+    rows = [{**p.values, "seconds": p.seconds, **p.metrics} for p in ran]
+    cols = list(grid) + ["seconds"]
+    frame = pd.DataFrame(rows, index=[p.index for p in ran],
+                         columns=cols + [k for k in (ran[0].metrics if ran else {})])
+    return frame
+
+
+def points_json(values: dict) -> str:
+    """A parameter set as stored in ``runs.params``: JSON, keys in grid order."""
+    return json.dumps({k: (v.item() if isinstance(v, np.generic) else v)
+                       for k, v in values.items()})

@@ -1,0 +1,173 @@
+"""``sim.sweep`` / ``ticklab sweep``: every parameter set gives exactly what ``sim.backtest``
+gives with the same overrides, on threads or not; refused sets are skipped and reported;
+axes and ranges are read as documented; the store holds the sweep and its runs."""
+
+import json
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.config import CONF_DIR
+from sim.data.loader import load_ticks
+from sim.sweep_cli import main as sweep_main
+from sim.sweep_cli import split_args
+from sim.sweep_report import neighbourhood_mean, ranked, render_sweep, stability
+from sim.sweeps import SweepError, grid_points, parse_values
+
+SAMPLE = CONF_DIR.parent / "data" / "sample"
+N = 60_000
+COMMON = ["execution=realistic", "risk=default"]
+GRID = {"strategy.fast": [20, 50, 300], "strategy.slow": [100, 250]}
+
+
+@pytest.fixture(scope="module")
+def ticks():
+    t = load_ticks(SAMPLE / "EURUSD", symbol="EURUSD")
+    return t.between(None, int(t.ts[N]))
+
+
+@pytest.fixture(scope="module")
+def swept(ticks, tmp_path_factory):
+    db = tmp_path_factory.mktemp("sweep") / "s.sqlite"
+    return sim.sweep(ticks, GRID, COMMON, n_jobs=2, store=db, progress=False), db
+
+
+def test_each_point_equals_a_backtest_with_the_same_overrides(swept, ticks):
+    frame, _ = swept
+    assert len(frame) == 4
+    for row in frame.to_dict("records"):
+        ref = sim.backtest(ticks, [*COMMON, f"strategy.fast={row['strategy.fast']}",
+                                   f"strategy.slow={row['strategy.slow']}"])
+        for key, value in ref.metrics.items():
+            if isinstance(value, float) and np.isnan(value):
+                assert np.isnan(row[key]), key
+            else:
+                assert row[key] == value, key
+
+
+def test_threads_change_nothing(swept, ticks):
+    frame, _ = swept
+    one = sim.sweep(ticks, GRID, COMMON, n_jobs=1, store=False, progress=False)
+    cols = [c for c in one.columns if c not in ("seconds",)]
+    pd.testing.assert_frame_equal(one[cols], frame[cols])
+
+
+def test_refused_sets_are_skipped_with_their_reason(swept):
+    frame, _ = swept
+    skipped = frame.attrs["skipped"]
+    assert [(s["strategy.fast"], s["strategy.slow"]) for s in skipped] == [(300, 100), (300, 250)]
+    assert "fast < slow" in skipped[0]["reason"]
+    assert frame.attrs["failed"] == []
+    # grid order, the first axis slowest
+    assert list(zip(frame["strategy.fast"], frame["strategy.slow"], strict=True)) == \
+        [(20, 100), (20, 250), (50, 100), (50, 250)]
+
+
+def test_store_has_the_sweep_and_one_run_per_set_without_trade_lists(swept):
+    frame, db = swept
+    con = sqlite3.connect(db)
+    sw = con.execute("select id, n_points, n_skipped, grid, n_ticks from sweeps").fetchall()
+    assert sw == [(frame.attrs["sweep_id"], 4, 2, json.dumps(GRID), N)]
+    runs = con.execute("select id, mode, sweep_id, params, net_pnl, n_trades from runs "
+                       "order by id").fetchall()
+    assert [r[0] for r in runs] == list(frame["run_id"])
+    assert {r[1] for r in runs} == {"sweep"}
+    for r, row in zip(runs, frame.to_dict("records"), strict=True):
+        assert json.loads(r[3]) == {"strategy.fast": row["strategy.fast"],
+                                    "strategy.slow": row["strategy.slow"]}
+        assert r[4] == pytest.approx(row["net_pnl"], abs=1e-9) and r[5] == row["n_trades"]
+    assert con.execute("select count(*) from trades").fetchone()[0] == 0
+
+
+def test_trades_on_request(ticks, tmp_path):
+    db = tmp_path / "t.sqlite"
+    frame = sim.sweep(ticks, {"strategy.fast": [20, 50]}, COMMON, store=db, trades=True,
+                      progress=False)
+    con = sqlite3.connect(db)
+    for row in frame.to_dict("records"):
+        n = con.execute("select count(*) from trades where run_id=?", [row["run_id"]])
+        assert n.fetchone()[0] == row["n_trades"] > 0
+
+
+def test_risk_and_execution_axes(ticks):
+    frame = sim.sweep(ticks, {"risk.max_orders": [0, 3], "execution.submit_latency.a": [5.0, 15.0]},
+                      ["risk.orders_window_s=60"], store=False, progress=False)
+    assert len(frame) == 4
+    ref = sim.backtest(ticks, ["risk.orders_window_s=60", "risk.max_orders=3",
+                               "execution.submit_latency.a=5.0"])
+    row = frame[(frame["risk.max_orders"] == 3) & (frame["execution.submit_latency.a"] == 5.0)]
+    assert row["net_pnl"].item() == ref.metrics["net_pnl"]
+    assert row["n_risk_denials"].item() == ref.metrics["n_risk_denials"] > 0
+
+
+@pytest.mark.parametrize("grid, text", [
+    ({"strategy.fats": [1]}, "strategy.fats: not a key of strategy (its keys: fast, slow"),
+    ({"data.path": ["x"]}, "data.path: sweep axes are keys of strategy, risk, execution"),
+    ({"strategy.module": ["x"]}, "one strategy per sweep"),
+    ({}, "no axis to sweep"),
+])
+def test_axis_mistakes_are_one_line(ticks, grid, text):
+    with pytest.raises(SweepError, match=text.replace("(", r"\(")):
+        sim.sweep(ticks, grid, store=False, progress=False)
+
+
+def test_ranges_and_lists():
+    assert parse_values("k", "10:50:10") == [10, 20, 30, 40, 50]
+    assert parse_values("k", "10:45:10") == [10, 20, 30, 40]
+    assert parse_values("k", "3:5") == [3, 4, 5]
+    assert parse_values("k", "0.1:0.3:0.1") == [0.1, 0.2, 0.3]
+    assert parse_values("k", "1.5:2.5:0.25") == [1.5, 1.75, 2.0, 2.25, 2.5]
+    assert parse_values("k", "a,b,true,2,2.5") == ["a", "b", True, 2, 2.5]
+    for bad in ("5:1:1", "1:5:0", "1:5:-1"):
+        with pytest.raises(SweepError, match="START <= STOP"):
+            parse_values("k", bad)
+    grid, overrides = split_args(["strategy.fast=10:30:10", "strategy.slow=100,200",
+                                  "execution=ideal", "strategy.lots=0.2",
+                                  "risk.sessions=[00:00-12:00,13:00-23:00]"])
+    assert grid == {"strategy.fast": [10, 20, 30], "strategy.slow": [100, 200]}
+    assert overrides == ["execution=ideal", "strategy.lots=0.2",
+                         "risk.sessions=[00:00-12:00,13:00-23:00]"]
+    assert len(grid_points(grid)) == 6
+
+
+def test_stability_finds_the_plateau_not_the_spike():
+    # a lone spike at (0, 0) and a plateau around (3, 3): the robust point is on the plateau
+    axes = {"a": list(range(5)), "b": list(range(5))}
+    z = np.zeros((5, 5))
+    z[0, 0] = 10.0
+    z[2:5, 2:5] = 6.0
+    rows = [{"a": i, "b": j, "net_pnl": z[i, j]} for i in range(5) for j in range(5)]
+    frame = pd.DataFrame(rows)
+    st = stability(frame, axes, "net_pnl")
+    assert st["best"]["params"] == {"a": 0, "b": 0} and st["best"]["value"] == 10.0
+    assert st["best"]["hood_mean"] == pytest.approx(10 / 4)
+    assert st["robust"]["params"] == {"a": 3, "b": 3} and st["robust"]["hood_mean"] == 6.0
+    # drawdowns: smaller is better, and the ranking says so
+    assert list(ranked(pd.DataFrame({"max_dd": [3.0, 1.0, 2.0]}), "max_dd")["max_dd"]) == \
+        [1.0, 2.0, 3.0]
+    # a box mostly outside the finite grid is not scored
+    m = neighbourhood_mean(np.array([[1.0, np.nan], [np.nan, np.nan]]))
+    assert np.isnan(m[0, 0]) and np.isnan(m[1, 1])
+
+
+def test_cli_prints_the_best_runs_and_writes_the_report(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TICKLAB_STORE", str(tmp_path / "c.sqlite"))
+    code = sweep_main(["strategy.fast=40:60:20", "strategy.slow=200,400", "data.end=2019-02-04T06:00",
+                       "--report-dir", str(tmp_path), "--top", "3"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "sweep 1: 4 parameter sets ran" in out and "Best 3 by net_pnl" in out
+    page = (tmp_path / "sweep-1.html").read_text()
+    assert "Stability of the best region" in page and "plotly" in page
+    code = sweep_main(["strategy.fast=40:60:20", "--sort", "nope", "data.end=2019-02-04T06:00"])
+    assert code == 2 and "sort by 'nope': not a metric" in capsys.readouterr().out
+
+
+def test_report_renders_one_axis_and_skipped_sets():
+    frame = pd.DataFrame({"x": [1, 2, 3], "net_pnl": [1.0, 3.0, 2.0], "n_trades": [1, 2, 3]})
+    frame.attrs["skipped"] = [{"x": 4, "reason": "refused"}]
+    page = render_sweep(frame, {"x": [1, 2, 3, 4]}, "net_pnl", "t")
+    assert "Skipped (1)" in page and "net_pnl by x" in page
