@@ -39,7 +39,11 @@ def _fmt(v, pattern: str) -> str:
 def runs_table(db) -> Table:
     """Rich table of the stored runs: id, started, strategy, symbol, trades, net P&L, max DD."""
     df = list_runs(db)
-    table = Table(title=f"Runs in {db}")
+    members = df["mode"] == "sweep"
+    table = Table(title=f"Runs in {db}", caption=(
+        f"(and {int(members.sum()):,} parameter sets of {df.loc[members, 'sweep_id'].nunique()}"
+        f" sweep(s): docs/research.md)" if members.any() else None))
+    df = df[~members]
     for name, justify in (("id", "right"), ("started", "left"), ("strategy", "left"),
                           ("symbol", "left"), ("execution", "left"), ("trades", "right"),
                           ("net P&L", "right"), ("max DD", "right"), ("max DD %", "right")):

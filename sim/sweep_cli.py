@@ -134,6 +134,9 @@ def main(argv: list[str]) -> int:
                       f"average {b['hood_mean']:,.4g}; most robust {_params(r)}: "
                       f"{r['value']:,.4g}, neighbours average {r['hood_mean']:,.4g}",
                       soft_wrap=True)
+    if st.get("edge"):
+        console.print(f"[yellow]the best is on the edge of the grid in "
+                      f"{', '.join(st['edge'])}: widen that range[/yellow]", soft_wrap=True)
     if not a.no_report:
         path = write_sweep_report(frame, grid, a.sort, a.report_dir / f"sweep-{at['sweep_id']}.html",
                                   f"ticklab sweep {at['sweep_id']}", at.get("config_yaml", ""))

@@ -91,7 +91,10 @@ def stability(frame: pd.DataFrame, axes: dict, metric: str) -> dict:
                 "hood_max": sign * float(vals.max() if sign > 0 else vals.min())}
 
     best = np.unravel_index(np.nanargmax(arr), arr.shape)
-    out = {"metric": metric, "best": describe(best)}
+    out = {"metric": metric, "best": describe(best),
+           # the best on the grid's edge: the optimum may lie beyond the range swept
+           "edge": [n for n, i, k in zip(names, best, arr.shape, strict=True)
+                    if k > 2 and i in (0, k - 1)]}
     if np.isfinite(hood).any():
         out["robust"] = describe(np.unravel_index(np.nanargmax(hood), hood.shape))
     return out
@@ -174,6 +177,10 @@ def render_sweep(frame: pd.DataFrame, axes: dict, metric: str, title: str,
                   "<table><tr><th></th><th>parameters</th><th>value</th>"
                   "<th>neighbourhood mean</th><th>neighbourhood range</th>"
                   f"<th>neighbours</th></tr>{body}</table>"]
+        if st.get("edge"):
+            parts.append(f"<p class='syn'>The best is on the edge of the grid in "
+                         f"{html.escape(', '.join(st['edge']))}: the optimum may lie beyond "
+                         f"the range swept.</p>")
     figs = _heatmaps(frame, axes, metric)
     plots = [f.to_html(full_html=False, include_plotlyjs=(i == 0), config={"responsive": True})
              for i, f in enumerate(figs)]

@@ -280,10 +280,14 @@ def _warm(plan: Plan, first: Point) -> None:
 def _execute(plan: Plan, todo: list[Point], n_jobs: int, keep: bool, progress: bool) -> None:
     bar = None
     if progress:
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+        console = Console()
+    if progress and (console.is_terminal or console.is_jupyter):     # not into logs
         bar = Progress("[progress.description]{task.description}", BarColumn(),
-                       MofNCompleteColumn(), TimeRemainingColumn(), transient=False)
+                       MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                       transient=False)
         task = bar.add_task(f"sweep ({n_jobs} thread{'s' * (n_jobs > 1)})", total=len(todo))
         bar.start()
     try:

@@ -145,6 +145,7 @@ def test_stability_finds_the_plateau_not_the_spike():
     assert st["best"]["params"] == {"a": 0, "b": 0} and st["best"]["value"] == 10.0
     assert st["best"]["hood_mean"] == pytest.approx(10 / 4)
     assert st["robust"]["params"] == {"a": 3, "b": 3} and st["robust"]["hood_mean"] == 6.0
+    assert st["edge"] == ["a", "b"]                  # the spike sits in a corner
     # drawdowns: smaller is better, and the ranking says so
     assert list(ranked(pd.DataFrame({"max_dd": [3.0, 1.0, 2.0]}), "max_dd")["max_dd"]) == \
         [1.0, 2.0, 3.0]

@@ -1,0 +1,55 @@
+"""docs/research.md cannot drift: its terminal session is what ``ticklab sweep`` prints on the
+bundled sample, and its notebook block runs."""
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from sim.sweep_cli import main as sweep_main
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = (ROOT / "docs" / "research.md").read_text()
+
+
+def block(kind: str, after: str) -> str:
+    part = DOC[DOC.index(after):]
+    return part.split(f"```{kind}\n", 1)[1].split("```", 1)[0]
+
+
+def normal(text: str) -> list[str]:
+    """Lines without trailing blanks or the wall time (the machine's, not the doc's)."""
+    lines = [re.sub(r"ran in [\d.]+ s on \d+ threads?", "ran in X s on N threads", ln.rstrip())
+             for ln in text.splitlines()]
+    return [ln for ln in lines if ln]
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TICKLAB_STORE", "ticklab.sqlite")
+    monkeypatch.setenv("COLUMNS", "100")
+    (tmp_path / "data").symlink_to(ROOT / "data")
+    return tmp_path
+
+
+def test_terminal_session_is_what_ticklab_sweep_prints(in_tmp):
+    command = block("bash", "## From the terminal").strip()
+    expected = block("text", "## From the terminal")
+    args = command.split()[2:]
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert sweep_main(args) == 0
+    assert normal(buf.getvalue()) == normal(expected)
+    assert (in_tmp / "reports" / "sweep-1.html").exists()
+
+
+def test_notebook_block_runs(in_tmp):
+    code = block("python", "## From a notebook")
+    scope = {}
+    exec(compile(code, "docs/research.md", "exec"), scope)
+    df = scope["df"]
+    assert len(df) == 18 and df.attrs["sweep_id"] == 1
+    assert df["net_pnl"].max() == pytest.approx(-1180.85, abs=1e-6)
