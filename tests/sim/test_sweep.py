@@ -19,6 +19,7 @@ from sim.sweeps import SweepError, grid_points, parse_values
 
 SAMPLE = CONF_DIR.parent / "data" / "sample"
 N = 60_000
+SLOW = pytest.mark.slow        # replays: not for the plain-Python pass (.ci/run)
 COMMON = ["execution=realistic", "risk=default"]
 GRID = {"strategy.fast": [20, 50, 300], "strategy.slow": [100, 250]}
 
@@ -35,6 +36,7 @@ def swept(ticks, tmp_path_factory):
     return sim.sweep(ticks, GRID, COMMON, n_jobs=2, store=db, progress=False), db
 
 
+@SLOW
 def test_each_point_equals_a_backtest_with_the_same_overrides(swept, ticks):
     frame, _ = swept
     assert len(frame) == 4
@@ -48,6 +50,7 @@ def test_each_point_equals_a_backtest_with_the_same_overrides(swept, ticks):
                 assert row[key] == value, key
 
 
+@SLOW
 def test_threads_change_nothing(swept, ticks):
     frame, _ = swept
     one = sim.sweep(ticks, GRID, COMMON, n_jobs=1, store=False, progress=False)
@@ -55,6 +58,7 @@ def test_threads_change_nothing(swept, ticks):
     pd.testing.assert_frame_equal(one[cols], frame[cols])
 
 
+@SLOW
 def test_refused_sets_are_skipped_with_their_reason(swept):
     frame, _ = swept
     skipped = frame.attrs["skipped"]
@@ -66,6 +70,7 @@ def test_refused_sets_are_skipped_with_their_reason(swept):
         [(20, 100), (20, 250), (50, 100), (50, 250)]
 
 
+@SLOW
 def test_store_has_the_sweep_and_one_run_per_set_without_trade_lists(swept):
     frame, db = swept
     con = sqlite3.connect(db)
@@ -82,6 +87,7 @@ def test_store_has_the_sweep_and_one_run_per_set_without_trade_lists(swept):
     assert con.execute("select count(*) from trades").fetchone()[0] == 0
 
 
+@SLOW
 def test_trades_on_request(ticks, tmp_path):
     db = tmp_path / "t.sqlite"
     frame = sim.sweep(ticks, {"strategy.fast": [20, 50]}, COMMON, store=db, trades=True,
@@ -92,6 +98,7 @@ def test_trades_on_request(ticks, tmp_path):
         assert n.fetchone()[0] == row["n_trades"] > 0
 
 
+@SLOW
 def test_risk_and_execution_axes(ticks):
     frame = sim.sweep(ticks, {"risk.max_orders": [0, 3], "execution.submit_latency.a": [5.0, 15.0]},
                       ["risk.orders_window_s=60"], store=False, progress=False)
@@ -103,6 +110,7 @@ def test_risk_and_execution_axes(ticks):
     assert row["n_risk_denials"].item() == ref.metrics["n_risk_denials"] > 0
 
 
+@SLOW
 @pytest.mark.parametrize("grid, text", [
     ({"strategy.fats": [1]}, "strategy.fats: not a key of strategy (its keys: fast, slow"),
     ({"data.path": ["x"]}, "data.path: sweep axes are keys of strategy, risk, execution"),
@@ -154,6 +162,7 @@ def test_stability_finds_the_plateau_not_the_spike():
     assert np.isnan(m[0, 0]) and np.isnan(m[1, 1])
 
 
+@SLOW
 def test_cli_prints_the_best_runs_and_writes_the_report(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TICKLAB_STORE", str(tmp_path / "c.sqlite"))
     code = sweep_main(["strategy.fast=40:60:20", "strategy.slow=200,400", "data.end=2019-02-04T06:00",
