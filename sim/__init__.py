@@ -19,7 +19,8 @@ from sim import jit_cache  # noqa: F401  (must precede any @njit(cache=True))
 
 _PUBLIC = {
     # notebooks and scripts
-    "backtest": "sim.api", "sweep": "sim.sweeps", "load_ticks": "sim.data", "load_bars": "sim.data",
+    "backtest": "sim.api", "sweep": "sim.sweeps", "walk_forward": "sim.walkforward",
+    "load_ticks": "sim.data", "load_bars": "sim.data",
     "load_symbol": "sim.data.symbols", "SymbolSpec": "sim.data.symbols",
     "Simulation": "sim.batch.engine", "RunResult": "sim.results",
     "ExecutionConfig": "sim.config", "AccountConfig": "sim.config", "Dist": "sim.config",

@@ -21,6 +21,7 @@ verbs:
   report RUN_ID          write the self-contained HTML report of a stored run
   runs                   list the runs in the results store
   sweep KEY=A:B:S KEY=x,y [overrides]   many parameter sets in one process (docs/research.md)
+  walkforward AXES --train 12h --test 6h   optimise in-sample, trade out-of-sample, roll on
   data import PATH...    import tick files into the Parquet cache
   data info PATH         summarise a tick file (rich table, --json)
   strategy new NAME      write a working strategy skeleton (module, YAML, test): --dir DIR
@@ -41,6 +42,7 @@ VERBS = {
     "strategy": ("sim.strategy_cli", "main", "rest"),
     "train": ("sim.train", "main", "rest"),
     "sweep": ("sim.sweep_cli", "main", "rest"),
+    "walkforward": ("sim.walkforward_cli", "main", "rest"),
     "data": ("sim.data.cli", "main", "rest"),
     "fake-ea": ("live.fake_ea", "main", "rest"),
     "kill": ("live.control", "kill_main", "rest"),

@@ -236,21 +236,9 @@ def sweep(ticks=None, grid: dict | None = None, overrides=(), *, n_jobs: int = -
     check_axes(cfg, grid)
     n_jobs = jobs(n_jobs)
     tables = tick_tables(ticks, cfg, symbol)
-    tables = tables if tables is not None else load_data(cfg)
-    plan = Plan(cfg, tables)
-    points = [Point(i, v) for i, v in enumerate(grid_points(grid))]
-    for p in points:
-        try:
-            p.parts = plan.parts(p.values)
-        except (ValueError, TypeError, KeyError) as exc:   # StrategyError is a ValueError
-            p.skipped = str(exc)
-    todo = [p for p in points if p.parts is not None]
-    if todo:
-        _warm(plan, todo[0])
-    t0 = time.perf_counter()          # the sweep's own time, compiling aside
-    if todo:
-        _execute(plan, todo, n_jobs, trades and store is not False, progress)
-    wall = time.perf_counter() - t0
+    plan = Plan(cfg, tables if tables is not None else load_data(cfg))
+    points, wall = evaluate(plan, grid_points(grid), n_jobs, trades and store is not False,
+                            progress)
     frame = _frame(grid, points)
     frame.attrs.update(skipped=[{**p.values, "reason": p.skipped} for p in points if p.skipped],
                        failed=[{**p.values, "reason": p.failed} for p in points if p.failed],
@@ -267,14 +255,39 @@ def sweep(ticks=None, grid: dict | None = None, overrides=(), *, n_jobs: int = -
     return frame.reset_index(drop=True)
 
 
+def evaluate(plan: Plan, values: list[dict], n_jobs: int, keep: bool = False,
+             progress: bool = False) -> tuple[list[Point], float]:
+    """Run each parameter set of ``values`` on ``plan``; a set the config refuses is
+    marked skipped.  Returns the points (grid order) and the wall time, compiling aside.
+    ``keep``: keep each run's records (``Point.result``)."""
+    points = [Point(i, v) for i, v in enumerate(values)]
+    for p in points:
+        try:
+            p.parts = plan.parts(p.values)
+        except (ValueError, TypeError, KeyError) as exc:   # StrategyError is a ValueError
+            p.skipped = str(exc)
+    todo = [p for p in points if p.parts is not None]
+    if todo:
+        _warm(plan, todo[0])
+    t0 = time.perf_counter()
+    if todo:
+        _execute(plan, todo, n_jobs, keep, progress)
+    return points, time.perf_counter() - t0
+
+
 def _warm(plan: Plan, first: Point) -> None:
     """Compile or load the replay kernel once, before any thread calls it."""
     from sim import jit_cache
 
+    global _SAID
     reason = jit_cache.compile_reason()
-    if reason:
+    if reason and not _SAID:
         print(f"sweep: {reason}", flush=True)
+        _SAID = True
     plan.simulation(first.parts).warm()
+
+
+_SAID = False          # the compile notice was printed (once per process)
 
 
 def _execute(plan: Plan, todo: list[Point], n_jobs: int, keep: bool, progress: bool) -> None:

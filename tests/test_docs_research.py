@@ -1,5 +1,5 @@
-"""docs/research.md cannot drift: its terminal session is what ``ticklab sweep`` prints on the
-bundled sample, and its notebook block runs."""
+"""docs/research.md cannot drift: its terminal sessions are what ``ticklab sweep`` and
+``ticklab walkforward`` print on the bundled sample, and its notebook block runs."""
 
 import contextlib
 import io
@@ -44,6 +44,19 @@ def test_terminal_session_is_what_ticklab_sweep_prints(in_tmp):
         assert sweep_main(args) == 0
     assert normal(buf.getvalue()) == normal(expected)
     assert (in_tmp / "reports" / "sweep-1.html").exists()
+
+
+def test_walkforward_session_is_what_ticklab_walkforward_prints(in_tmp):
+    from sim.walkforward_cli import main as wf_main
+
+    command = block("bash", "## Walk-forward").strip()
+    expected = block("text", "## Walk-forward")
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert wf_main(command.split()[2:]) == 0
+    stamp = re.compile(r"walkforward-\d{8}-\d{6}")
+    assert [stamp.sub("walkforward-T", ln) for ln in normal(buf.getvalue())] == \
+        [stamp.sub("walkforward-T", ln) for ln in normal(expected)]
 
 
 def test_notebook_block_runs(in_tmp):
