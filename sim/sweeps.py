@@ -13,7 +13,6 @@ the strategy or the config refuses (``fast >= slow``) is reported and skipped, n
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import math
@@ -147,13 +146,12 @@ class Plan:
         from sim.core_config import core_parts_of
         from sim.strategy_wrapper import strategy_address
 
-        touched = {key.partition(".")[0] for key in values}
-        sec = {k: copy.deepcopy(v) if k in touched else v for k, v in self.sections.items()}
-        for key, value in values.items():
+        sec = dict(self.sections)
+        for key, value in values.items():     # copy only the mappings on each key's path
             *parents, name = key.split(".")
             node = sec
             for k in parents:
-                node = node[k]
+                node[k] = node = dict(node[k])
             node[name] = value
         mod, params, data, limits = core_parts_of(sec["strategy"], sec["risk"], self.specs,
                                                   self.mod)
