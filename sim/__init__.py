@@ -20,6 +20,7 @@ from sim import jit_cache  # noqa: F401  (must precede any @njit(cache=True))
 _PUBLIC = {
     # notebooks and scripts
     "backtest": "sim.api", "sweep": "sim.sweeps", "walk_forward": "sim.walkforward",
+    "optimize": "sim.optimizer",
     "load_ticks": "sim.data", "load_bars": "sim.data",
     "load_symbol": "sim.data.symbols", "SymbolSpec": "sim.data.symbols",
     "Simulation": "sim.batch.engine", "RunResult": "sim.results",

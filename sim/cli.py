@@ -22,6 +22,7 @@ verbs:
   runs                   list the runs in the results store
   sweep KEY=A:B:S KEY=x,y [overrides]   many parameter sets in one process (docs/research.md)
   walkforward AXES --train 12h --test 6h   optimise in-sample, trade out-of-sample, roll on
+  optimize KEY=LOW:HIGH ... --trials N     an Optuna study (pruning, resumable)
   data import PATH...    import tick files into the Parquet cache
   data info PATH         summarise a tick file (rich table, --json)
   strategy new NAME      write a working strategy skeleton (module, YAML, test): --dir DIR
@@ -43,6 +44,7 @@ VERBS = {
     "train": ("sim.train", "main", "rest"),
     "sweep": ("sim.sweep_cli", "main", "rest"),
     "walkforward": ("sim.walkforward_cli", "main", "rest"),
+    "optimize": ("sim.optimizer_cli", "main", "rest"),
     "data": ("sim.data.cli", "main", "rest"),
     "fake-ea": ("live.fake_ea", "main", "rest"),
     "kill": ("live.control", "kill_main", "rest"),

@@ -66,7 +66,7 @@ SCHEMA["rejections"] = {**SCHEMA["fills"], "reason_text": _S}
 SWEEPS = {"id": _I, "started": _S, "saved": _S, "strategy": _S, "symbols": _S, "grid": _S,
           "overrides": _S, "config_yaml": _S, "data_fingerprint": _S, "code_version": _S,
           "n_ticks": _I, "n_points": _I, "n_skipped": _I, "n_failed": _I, "n_jobs": _I,
-          "seconds": _F, "skipped": _S}
+          "seconds": _F, "skipped": _S, "kind": _S, "study": _S}
 TS_COLUMNS = {"ts", "signal_ts", "arrive_ts", "first_fill_ts", "open_ts", "close_ts"}
 _NAT = int(np.iinfo(np.int64).min)
 CHILD_TABLES = ("orders", "fills", "rejections", "trades", "equity", "positions", "prices",
@@ -349,10 +349,12 @@ def _children(result, prices: pd.DataFrame | None = None) -> dict:
 
 
 def save_sweep(path, plan, grid: dict, overrides: list[str], points, seconds: float,
-               n_jobs: int) -> tuple[int, dict[int, int]]:
-    """Store a sweep (``sim.sweep``) in one transaction: a ``sweeps`` row, and a ``runs`` row
-    per parameter set that ran (``sweep_id``, ``params``; its child tables only when the
-    sweep kept its results).  Returns the sweep id and {point index: run id}."""
+               n_jobs: int, kind: str = "grid", study: str | None = None
+               ) -> tuple[int, dict[int, int]]:
+    """Store a sweep (``sim.sweep``: ``kind`` grid; ``sim.optimize``: kind optuna, with its
+    ``study``) in one transaction: a ``sweeps`` row, and a ``runs`` row per parameter set
+    that ran (``sweep_id``, ``params``; its child tables only when the sweep kept its
+    results).  Returns the sweep id and {point index: run id}."""
     from omegaconf import OmegaConf
 
     from sim.sweeps import points_json
@@ -371,7 +373,7 @@ def save_sweep(path, plan, grid: dict, overrides: list[str], points, seconds: fl
         "n_points": sum(1 for p in points if p.metrics),
         "n_skipped": sum(1 for p in points if p.skipped),
         "n_failed": sum(1 for p in points if p.failed), "seconds": float(seconds),
-        "n_jobs": int(n_jobs),
+        "n_jobs": int(n_jobs), "kind": kind, "study": study,
         "skipped": json.dumps([{**p.values, "reason": p.skipped or p.failed}
                                for p in points if p.skipped or p.failed][:1000]),
     }

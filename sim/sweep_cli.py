@@ -20,8 +20,8 @@ from rich.table import Table
 from sim.sweeps import AXES, RANGE, SweepError, parse_values
 
 
-def split_args(items: list[str]) -> tuple[dict[str, list], list[str]]:
-    """(axes, overrides) from ``KEY=VALUE`` arguments."""
+def split_args(items: list[str], parse=parse_values) -> tuple[dict, list[str]]:
+    """(axes, overrides) from ``KEY=VALUE`` arguments; ``parse(key, text)`` reads an axis."""
     grid, overrides = {}, []
     for item in items:
         key, eq, value = item.partition("=")
@@ -31,7 +31,7 @@ def split_args(items: list[str]) -> tuple[dict[str, list], list[str]]:
         if axis:
             if key in grid:
                 raise SweepError(f"{key}: given twice")
-            grid[key] = parse_values(key, value)
+            grid[key] = parse(key, value)
         else:
             overrides.append(item)
     return grid, overrides
@@ -63,15 +63,16 @@ def _fmt(v, pattern="{:,.2f}") -> str:
     return pattern.format(v)
 
 
-def top_table(frame, axes: list[str], metric: str, n: int, title: str) -> Table:
+def top_table(frame, axes: list[str], metric: str, n: int, title: str,
+              id_col: tuple[str, str] = ("run", "run_id")) -> Table:
     from sim.sweep_report import ranked
 
     short = [a.rpartition(".")[2] for a in axes]
     if len(set(short)) < len(short):
         short = list(axes)
     table = Table(title=title, box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
-    cols = [("#", "{}"), ("run", "{}"), *[(a, "{}") for a in short]]
-    shown = [("net P&L", "net_pnl", "{:,.2f}"), ("trades", "n_trades", "{:,}"),
+    cols = [("#", "{}"), (id_col[0], "{}"), *[(a, "{}") for a in short]]
+    shown = [("net P&L", "net_pnl", "{:,.2f}"), ("trades", "n_trades", "{:,.0f}"),
              ("win %", "win_rate", "{:.1%}"), ("PF", "profit_factor", "{:.2f}"),
              ("max DD %", "max_dd_pct", "{:.2%}"), ("Sharpe", "sharpe", "{:.2f}")]
     if metric not in [k for _, k, _ in shown]:
@@ -83,7 +84,7 @@ def top_table(frame, axes: list[str], metric: str, n: int, title: str) -> Table:
     for rank, r in enumerate(ranked(frame, metric).head(n).to_dict("records"), 1):
         net = r.get("net_pnl", math.nan)
         style = None if math.isnan(net) else ("green" if net > 0 else "red")
-        table.add_row(str(rank), str(r.get("run_id", "–")), *[str(r[a]) for a in axes],
+        table.add_row(str(rank), str(r.get(id_col[1], "–")), *[str(r[a]) for a in axes],
                       *[_fmt(r.get(k), pat) for _, k, pat in shown], style=style)
     return table
 

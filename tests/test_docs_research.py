@@ -1,5 +1,6 @@
-"""docs/research.md cannot drift: its terminal sessions are what ``ticklab sweep`` and
-``ticklab walkforward`` print on the bundled sample, and its notebook block runs."""
+"""docs/research.md cannot drift: its terminal sessions are what ``ticklab sweep``,
+``ticklab optimize`` and ``ticklab walkforward`` print on the bundled sample, and its
+notebook block runs."""
 
 import contextlib
 import io
@@ -57,6 +58,20 @@ def test_walkforward_session_is_what_ticklab_walkforward_prints(in_tmp):
     stamp = re.compile(r"walkforward-\d{8}-\d{6}")
     assert [stamp.sub("walkforward-T", ln) for ln in normal(buf.getvalue())] == \
         [stamp.sub("walkforward-T", ln) for ln in normal(expected)]
+
+
+def test_optuna_session_is_what_ticklab_optimize_prints(in_tmp):
+    pytest.importorskip("optuna")
+    from sim.optimizer_cli import main as opt_main
+
+    command = block("bash", "## Optimisation with Optuna").strip()
+    expected = block("text", "## Optimisation with Optuna")
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert opt_main(command.split()[2:]) == 0
+    stamp = re.compile(r"ema_cross-\d{8}-\d{6}")
+    assert [stamp.sub("ema_cross-T", ln) for ln in normal(buf.getvalue())] == \
+        [stamp.sub("ema_cross-T", ln) for ln in normal(expected)]
 
 
 def test_notebook_block_runs(in_tmp):
