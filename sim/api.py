@@ -7,25 +7,44 @@ gives the same numbers in a notebook and on the command line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import copy
+from dataclasses import replace
+from functools import cached_property
 
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
+from sim import frames
 from sim.config import CONF_DIR
 from sim.data import TickTable
 from sim.pipeline import BacktestOutcome, from_frame, run_backtest
 
+_COMPOSED: dict = {}          # (overrides, conf/ files' signature) -> Hydra's composed config
+
 
 def compose(overrides=()) -> DictConfig:
-    """Compose ``conf/config.yaml`` with Hydra override strings (as on the CLI)."""
+    """Compose ``conf/config.yaml`` with Hydra override strings (as on the CLI).
+
+    Hydra's composition (~0.2 s) is done once per set of overrides while ``conf/`` is
+    unchanged (its files' times and sizes are the key); each call gets its own copy.
+    """
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
 
     from sim.core_config import resolve_strategy
 
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3", job_name="ticklab"):
-        cfg = hydra_compose("config", overrides=list(overrides))
+    key = (tuple(str(o) for o in overrides),
+           tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                 for p in sorted(CONF_DIR.rglob("*.yaml"))))
+    base = _COMPOSED.get(key)
+    if base is None:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3",
+                                   job_name="ticklab"):
+            base = hydra_compose("config", overrides=list(overrides))
+        if len(_COMPOSED) >= 256:
+            _COMPOSED.clear()
+        _COMPOSED[key] = base
+    cfg = copy.deepcopy(base)
     resolve_strategy(cfg, overrides)
     return cfg
 
@@ -51,7 +70,6 @@ def tick_tables(ticks, cfg: DictConfig, symbol: str | None = None) -> list[TickT
     return tables
 
 
-@dataclass
 class BacktestResult:
     """A finished run.
 
@@ -68,18 +86,46 @@ class BacktestResult:
         risk_events: every risk decision: denials with the input the rule saw and its
             threshold, and trading-state changes (docs/risk.md).
         config: the resolved config as YAML.
+
+    Each table is built from the run's records when first read (a notebook that looks only
+    at ``metrics`` does not pay for the rest).
     """
 
-    trades: pd.DataFrame
-    equity: pd.DataFrame
-    metrics: dict
-    open_positions: pd.DataFrame
-    fills: pd.DataFrame
-    rejections: pd.DataFrame
-    orders: pd.DataFrame
-    risk_events: pd.DataFrame
-    config: str
-    outcome: BacktestOutcome = field(repr=False)
+    def __init__(self, outcome: BacktestOutcome):
+        self.outcome = outcome
+        self.metrics: dict = outcome.metrics
+
+    @cached_property
+    def trades(self) -> pd.DataFrame:
+        return frames.trades_frame(self.outcome.result)
+
+    @cached_property
+    def equity(self) -> pd.DataFrame:
+        return frames.equity_frame(self.outcome.result)
+
+    @cached_property
+    def open_positions(self) -> pd.DataFrame:
+        return frames.open_positions_frame(self.outcome.result)
+
+    @cached_property
+    def fills(self) -> pd.DataFrame:
+        return frames.fills_frame(self.outcome.result)
+
+    @cached_property
+    def rejections(self) -> pd.DataFrame:
+        return frames.rejections_frame(self.outcome.result)
+
+    @cached_property
+    def orders(self) -> pd.DataFrame:
+        return frames.orders_frame(self.outcome.result)
+
+    @cached_property
+    def risk_events(self) -> pd.DataFrame:
+        return frames.risk_events_frame(self.outcome.result)
+
+    @cached_property
+    def config(self) -> str:
+        return OmegaConf.to_yaml(self.outcome.cfg)
 
     def __repr__(self) -> str:
         m = self.metrics
@@ -100,21 +146,5 @@ def backtest(ticks=None, overrides=(), symbol: str | None = None) -> BacktestRes
     Returns:
         A ``BacktestResult``.
     """
-    from sim.frames import (
-        equity_frame,
-        fills_frame,
-        open_positions_frame,
-        orders_frame,
-        rejections_frame,
-        risk_events_frame,
-        trades_frame,
-    )
-
     cfg = compose(overrides)
-    out = run_backtest(cfg, tick_tables(ticks, cfg, symbol))
-    r = out.result
-    return BacktestResult(trades=trades_frame(r), equity=equity_frame(r), metrics=out.metrics,
-                          open_positions=open_positions_frame(r), fills=fills_frame(r),
-                          rejections=rejections_frame(r), orders=orders_frame(r),
-                          risk_events=risk_events_frame(r), config=OmegaConf.to_yaml(cfg),
-                          outcome=out)
+    return BacktestResult(run_backtest(cfg, tick_tables(ticks, cfg, symbol)))

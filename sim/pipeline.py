@@ -6,7 +6,6 @@ Both the CLI (``ticklab backtest``) and the notebook API (``sim.backtest``) call
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import numba
 import numpy as np
 import pandas as pd
+import xxhash
 from omegaconf import DictConfig, OmegaConf
 
 from sim.batch.engine import Simulation
@@ -113,11 +113,13 @@ def from_frame(df: pd.DataFrame, symbol: str) -> TickTable:
             "ask": np.asarray(df["ask"], dtype=np.float64)}
     # the importers' checks and policies (NaN/zero prices, crossed, backwards, ...) apply here too
     chunk, issues = validate_chunk(Chunk("<DataFrame>", cols, first_line=0))
-    h = hashlib.sha256()
+    # xxh3 over the buffers themselves (no copy): 240 MB of ticks in ~20 ms, where sha256
+    # took 0.15 s, as long as the backtest of 10 M ticks
+    h = xxhash.xxh3_128()
     for name in ("ts", "bid", "ask"):
-        h.update(np.ascontiguousarray(chunk.columns[name]).tobytes())
+        h.update(memoryview(np.ascontiguousarray(chunk.columns[name])).cast("B"))
     return TickTable(chunk.columns, symbol=symbol, source="dataframe",
-                     fingerprint="dataframe:" + h.hexdigest()[:32], issues=tuple(issues))
+                     fingerprint="dataframe:xxh3:" + h.hexdigest(), issues=tuple(issues))
 
 
 def build_simulation(cfg: DictConfig, tables: list[TickTable]) -> Simulation:
