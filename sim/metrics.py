@@ -105,6 +105,18 @@ def _exposure_ns(result, end: int) -> int:
     return int((b_end - b_start).sum())
 
 
+# every key of compute_metrics (besides the per-symbol and per-reason ones, "name[...]")
+METRIC_NAMES = (
+    "initial_balance", "final_equity", "net_pnl", "net_pnl_pct", "gross_pnl", "closed_pnl",
+    "floating_pnl", "commission", "swap", "spread_cost", "slippage_cost", "total_cost",
+    "n_trades", "n_fills", "n_rejections", "n_risk_denials", "n_risk_state_changes", "n_wins",
+    "n_losses", "win_rate", "gross_win", "gross_loss", "profit_factor", "expectancy",
+    "avg_win", "avg_loss", "payoff_ratio", "avg_holding_s", "lots_traded", "days",
+    "trades_per_day", "trades_per_day_per_symbol", "exposure", "max_dd", "max_dd_pct",
+    "max_daily_dd", "max_daily_dd_pct", "n_days", "sharpe", "sortino", "delay_p50_ms",
+    "delay_p90_ms", "delay_p99_ms", "delay_max_ms", "delay_mean_ms")
+
+
 def compute_metrics(result, initial_balance: float, server_tz: str = "NY+7") -> dict[str, float | int]:
     """Every metric of one run as a flat dict (keys and formulas: docs/metrics.md).
 

@@ -53,11 +53,17 @@ class Dist:
             {"kind": self.kind, "low": self.low, "high": self.high, "step": self.step}
 
 
-def parse_dist(key: str, spec) -> Dist:
+def parse_dist(key: str, spec, current=0) -> Dist:
     """An axis from text (``"5:100:5"``, ``"0.5:2.5"``, ``"a,b"``) or Python (``range``, a
-    ``(low, high)`` tuple, a list)."""
+    ``(low, high)`` tuple, a list).  A key whose config value (``current``) is text takes
+    a choice of texts (``"08:00,10:30"``)."""
     from sim.sweeps import _scalar
 
+    if isinstance(spec, str) and isinstance(current, str):
+        values = [x.strip() for x in spec.split(",") if x.strip()]
+        if not values:
+            raise SweepError(f"{key}={spec!r}: no values")
+        return Dist("choice", values=tuple(values))
     if isinstance(spec, range):
         if len(spec) == 0 or spec.step <= 0:
             raise SweepError(f"{key}: an empty range")
@@ -147,14 +153,18 @@ def optimize(ticks=None, space: dict | None = None, overrides=(), *, n_trials: i
         raise SweepError("sim.optimize needs Optuna: pip install -e '.[research]' "
                          "(or pip install 'optuna>=5,<6')") from None
 
+    from omegaconf import OmegaConf
+
     from sim.api import compose, tick_tables
     from sim.pipeline import load_data
-    from sim.sweep_report import LOWER_IS_BETTER
+    from sim.sweep_report import LOWER_IS_BETTER, check_metric
     from sim.sweeps import Point
 
-    dists = {k: v if isinstance(v, Dist) else parse_dist(k, v) for k, v in (space or {}).items()}
+    check_metric(metric)
     cfg = compose(overrides)
-    check_axes(cfg, {k: [0] for k in dists})
+    check_axes(cfg, {k: [0] for k in (space or {})})
+    dists = {k: v if isinstance(v, Dist) else parse_dist(k, v, OmegaConf.select(cfg, k))
+             for k, v in space.items()}
     if not isinstance(n_trials, int) or n_trials < 1:
         raise SweepError(f"n_trials={n_trials!r}: expected a whole number >= 1")
     n_jobs = jobs(n_jobs)
@@ -168,15 +178,17 @@ def optimize(ticks=None, space: dict | None = None, overrides=(), *, n_trials: i
         storage = study_storage(default_store_path() if store is True else store)
     name = study_name or f"{cfg.strategy.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    meta = {"space": {k: d.as_json() for k, d in dists.items()}, "overrides": list(overrides),
+            "metric": metric, "n_ticks": plan.n_ticks}
+    if storage is not None and study_name is not None:
+        _check_resume(optuna, storage, study_name, meta)
     study = optuna.create_study(
         storage=storage, study_name=name, load_if_exists=True,
         direction="minimize" if minimise else "maximize",
         sampler=optuna.samplers.TPESampler(seed=seed),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2)
         if prune else optuna.pruners.NopPruner())
-    study.set_user_attr("ticklab", {"space": {k: d.as_json() for k, d in dists.items()},
-                                    "overrides": list(overrides), "metric": metric,
-                                    "n_ticks": plan.n_ticks})
+    study.set_user_attr("ticklab", meta)
     try:                                 # compile (or load) the kernel before the threads
         from sim.sweeps import _warm
 
@@ -184,7 +196,6 @@ def optimize(ticks=None, space: dict | None = None, overrides=(), *, n_trials: i
     except (ValueError, TypeError, KeyError):
         pass                             # the middle of the space is refused: first trial
     points: dict[int, Point] = {}
-    balance = float(cfg.account.balance)
 
     def objective(trial):
         from sim.metrics import compute_metrics
@@ -196,6 +207,7 @@ def optimize(ticks=None, space: dict | None = None, overrides=(), *, n_trials: i
             trial.set_user_attr("refused", str(exc))
             raise optuna.TrialPruned(f"refused: {exc}") from None
         sim = plan.simulation(parts)
+        balance = float(parts["account"].balance)
         t0 = time.perf_counter()
 
         def report(done, total):
@@ -240,6 +252,21 @@ def optimize(ticks=None, space: dict | None = None, overrides=(), *, n_trials: i
                                  ordered, wall, n_jobs, kind="optuna",
                                  study=f"{name} @ {storage}")
     return OptimizeResult(study, trials, best, storage, sweep_id)
+
+
+def _check_resume(optuna, storage: str, name: str, meta: dict) -> None:
+    """A study resumed by name must be the same search: metric, space and overrides."""
+    try:
+        old = optuna.load_study(study_name=name, storage=storage).user_attrs.get("ticklab")
+    except KeyError:
+        return                                   # no such study yet: a new one
+    if not old:
+        return
+    for what in ("metric", "space", "overrides"):
+        if old.get(what) != meta[what]:
+            raise SweepError(f"study {name}: its {what} was {old.get(what)!r}, not "
+                             f"{meta[what]!r}: the same search to resume it, or a new "
+                             f"--study name")
 
 
 def _middle(d: Dist):

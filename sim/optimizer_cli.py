@@ -37,20 +37,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    from sim.optimizer import optimize, parse_dist
-    from sim.sweep_cli import split_args, top_table
+    from sim.optimizer import optimize
+    from sim.sweep_cli import checked_overrides, config_errors, one_line, split_args, top_table
 
     a = _parser().parse_intermixed_args(argv)
     console = Console()
     try:
-        space, overrides = split_args(a.items, parse_dist)
+        space, overrides = split_args(a.items)
         if not space:
             raise SweepError("no axis to optimise: e.g. strategy.fast=5:100")
-        res = optimize(space=space, overrides=overrides, n_trials=a.trials, metric=a.sort,
+        res = optimize(space=space, overrides=checked_overrides(overrides), n_trials=a.trials, metric=a.sort,
                        n_jobs=a.jobs, study_name=a.study, store=a.db or True,
                        prune=not a.no_prune, seed=a.seed, timeout=a.timeout, progress=False)
-    except (SweepError, ValueError, TypeError, OSError) as exc:
-        console.print(f"[red]ticklab optimize: {escape(str(exc))}[/red]", soft_wrap=True)
+    except config_errors() as exc:
+        console.print(f"[red]ticklab optimize: {escape(one_line(exc))}[/red]", soft_wrap=True)
         return 2
     t = res.trials
     states = t["state"].value_counts().to_dict()

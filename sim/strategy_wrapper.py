@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import os
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType
 
@@ -58,6 +59,7 @@ def strategy_cfunc(sstate, params, data, data_len, event, core):
 '''
 
 _LOADED: dict[str, ModuleType] = {}
+_LOCK = threading.Lock()
 
 
 def wrapper_path(mod: ModuleType, sstate: np.ndarray, params: np.ndarray,
@@ -83,18 +85,24 @@ def strategy_address(mod: ModuleType, sstate: np.ndarray, params: np.ndarray,
             f"rows, data {None if data is None else np.shape(data)}); or strategy_call=inline")
     path = wrapper_path(mod, sstate, params, data)
     name = path.stem
-    wrapper = _LOADED.get(name)
-    if wrapper is None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = TEMPLATE.format(module=mod.__name__, state=sstate.dtype, params=params.dtype,
-                               data=data.dtype)
-        if not path.exists() or path.read_text() != text:
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(text)
-            os.replace(tmp, path)           # parallel runs never see half a file
-        spec = importlib.util.spec_from_file_location(name, path)
-        wrapper = importlib.util.module_from_spec(spec)
-        sys.modules[name] = wrapper
-        spec.loader.exec_module(wrapper)
-        _LOADED[name] = wrapper
+    with _LOCK:                             # threads (sim.optimize) load a wrapper once
+        wrapper = _LOADED.get(name) or _load_wrapper(mod, sstate, params, data, path)
     return int(wrapper.strategy_cfunc.address)
+
+
+def _load_wrapper(mod, sstate, params, data, path: Path) -> ModuleType:
+    """Write (if changed) and import the wrapper module at ``path``."""
+    name = path.stem
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = TEMPLATE.format(module=mod.__name__, state=sstate.dtype, params=params.dtype,
+                           data=data.dtype)
+    if not path.exists() or path.read_text() != text:
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)           # parallel runs never see half a file
+    spec = importlib.util.spec_from_file_location(name, path)
+    wrapper = importlib.util.module_from_spec(spec)
+    sys.modules[name] = wrapper
+    spec.loader.exec_module(wrapper)
+    _LOADED[name] = wrapper
+    return wrapper

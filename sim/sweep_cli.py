@@ -17,11 +17,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.sweeps import AXES, RANGE, SweepError, parse_values
+from sim.sweeps import AXES, RANGE, SweepError
 
 
-def split_args(items: list[str], parse=parse_values) -> tuple[dict, list[str]]:
-    """(axes, overrides) from ``KEY=VALUE`` arguments; ``parse(key, text)`` reads an axis."""
+def split_args(items: list[str]) -> tuple[dict[str, str], list[str]]:
+    """(axes as their text, overrides) from ``KEY=VALUE`` arguments; the API reads each
+    axis once it knows the key's type in the config (``sim.sweeps.axis_values``)."""
     grid, overrides = {}, []
     for item in items:
         key, eq, value = item.partition("=")
@@ -31,10 +32,36 @@ def split_args(items: list[str], parse=parse_values) -> tuple[dict, list[str]]:
         if axis:
             if key in grid:
                 raise SweepError(f"{key}: given twice")
-            grid[key] = parse(key, value)
+            grid[key] = value
         else:
             overrides.append(item)
     return grid, overrides
+
+
+def config_errors() -> tuple[type[Exception], ...]:
+    """What a mistake in the axes or overrides raises (ours, Hydra's, OmegaConf's)."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    return SweepError, ValueError, TypeError, OSError, HydraException, OmegaConfBaseException
+
+
+def one_line(exc: Exception) -> str:
+    """An error as one line: Hydra's paragraphs cut to their first sentence, with the fix."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "multirun" in str(exc).lower():
+        text += " (several values for a config group or a data key: ticklab backtest -m)"
+    return text
+
+
+def checked_overrides(overrides: list[str]) -> list[str]:
+    """``overrides``, or one line naming a config group option that does not exist."""
+    from sim.hydra_cli import unknown_group_option
+
+    problem = unknown_group_option(overrides)
+    if problem:
+        raise SweepError(problem)
+    return overrides
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,22 +124,18 @@ def main(argv: list[str]) -> int:
     console = Console()
     try:
         grid, overrides = split_args(a.items)
-        from sim.hydra_cli import unknown_group_option
+        checked_overrides(overrides)
+        from sim.sweep_report import check_metric
 
-        problem = unknown_group_option(overrides)
-        if problem:
-            raise SweepError(problem)
+        check_metric(a.sort)               # an unknown metric: one line, before any run
         store = a.db if a.db is not None else True
         frame = sweep(grid=grid, overrides=overrides, n_jobs=a.jobs, store=store,
                       trades=a.trades)
-        if len(frame):
-            from sim.sweep_report import ranked
-
-            ranked(frame, a.sort)          # an unknown metric: one line, before any output
-    except (SweepError, ValueError, TypeError, OSError) as exc:
-        console.print(f"[red]ticklab sweep: {escape(str(exc))}[/red]", soft_wrap=True)
+    except config_errors() as exc:
+        console.print(f"[red]ticklab sweep: {escape(one_line(exc))}[/red]", soft_wrap=True)
         return 2
     at = frame.attrs
+    grid = at["grid"]                   # the axes' values as the API read them
     skipped, failed = at["skipped"], at["failed"]
     n_ticks = int(frame.attrs.get("n_ticks", 0))
     head = (f"sweep {at['sweep_id']}: {len(frame)} parameter sets ran in {at['seconds']:.1f} s "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import itertools
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -21,15 +22,22 @@ import pandas as pd
 LOWER_IS_BETTER = {"max_dd", "max_dd_pct", "max_daily_dd", "max_daily_dd_pct", "total_cost",
                    "spread_cost", "slippage_cost", "n_rejections", "n_risk_denials",
                    "avg_holding_s", "delay_p50_ms", "delay_p90_ms", "delay_p99_ms",
-                   "delay_max_ms", "delay_mean_ms"}
+                   "delay_max_ms", "delay_mean_ms", "gross_loss", "n_losses"}
+
+
+def check_metric(metric: str) -> None:
+    """Refuse, before anything runs, a metric ``compute_metrics`` does not produce."""
+    from sim.metrics import METRIC_NAMES
+    from sim.sweeps import SweepError
+
+    if metric not in METRIC_NAMES and not (isinstance(metric, str) and "[" in metric):
+        raise SweepError(f"metric {metric!r}: not a metric (e.g. net_pnl, sharpe, "
+                         f"profit_factor, win_rate, max_dd_pct; all: docs/metrics.md)")
 
 
 def ranked(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     """The sweep's rows best first by ``metric`` (NaN last)."""
-    if metric not in frame.columns:
-        known = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
-        raise ValueError(f"sort by {metric!r}: not a metric of this sweep "
-                         f"(e.g. {', '.join(known[:12])})")
+    check_metric(metric)
     return frame.sort_values(metric, ascending=metric in LOWER_IS_BETTER, na_position="last",
                              kind="stable")
 
@@ -48,7 +56,14 @@ def grid_array(frame: pd.DataFrame, axes: dict, metric: str) -> np.ndarray:
 
 
 def _key(v):
-    return json.dumps(v.item() if isinstance(v, np.generic) else v)
+    """A grid value as an index key: numbers by value (pandas turns 1 into 1.0 in a column
+    that also holds 1.5), None and NaN alike, the rest by their JSON."""
+    v = v.item() if isinstance(v, np.generic) else v
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ("none",)
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return ("num", float(v))
+    return ("json", json.dumps(v))
 
 
 def neighbourhood_mean(arr: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config import AccountConfig, ExecutionConfig, from_mapping
+from sim.config import AccountConfig, ExecutionConfig, exec_record, from_mapping
 
 AXES = ("strategy", "risk", "execution", "account")
 _NUM = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
@@ -38,44 +38,71 @@ class SweepError(ValueError):
     """A grid or an axis the sweep cannot run: one line saying what to change."""
 
 
+WORDS = {"true": True, "false": False, "null": None}
+
+
 def _scalar(text: str):
-    """A list item as YAML would read it: int, float, bool, null or text."""
-    import yaml
+    """A list item: an integer, a number, true/false/null, or the text as written (a time
+    such as 08:00 stays text)."""
+    t = text.strip()
+    if t.lower() in WORDS:
+        return WORDS[t.lower()]
+    if re.fullmatch(r"[-+]?\d+", t):
+        return int(t)
+    if re.fullmatch(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?", t):
+        return float(t)
+    return t
 
-    try:
-        v = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-    return v if isinstance(v, int | float | bool | str) or v is None else text
 
-
-def parse_values(key: str, text: str) -> list:
-    """An axis's values from the command line.
+def parse_values(key: str, text: str, current=0) -> list:
+    """An axis's values from text (the command line, or a string in a Python grid).
 
     ``START:STOP:STEP`` is a range with STOP included when it falls on the grid, as in
     MT5's Strategy Tester (``10:50:10`` -> 10, 20, 30, 40, 50; STEP defaults to 1); integers
-    stay integers.  ``a,b,c`` is a list (numbers, true/false or text).
+    stay integers.  ``a,b,c`` is a list (numbers, true/false or text).  A key whose value in
+    the config (``current``) is text takes text: ``08:00,10:30`` are two times.
     """
-    m = RANGE.match(text.strip())
-    if m:
-        lo, hi, st = m.group(1), m.group(2), m.group(3) or "1"
-        if all(re.fullmatch(r"-?\d+", x) for x in (lo, hi, st)):
-            a, b, s = int(lo), int(hi), int(st)
-            if s <= 0 or b < a:
-                raise SweepError(f"{key}={text}: expected START:STOP:STEP with START <= STOP "
-                                 f"and STEP > 0")
-            return list(range(a, b + 1, s))
-        a, b, s = float(lo), float(hi), float(st)
-        if s <= 0 or b < a:
-            raise SweepError(f"{key}={text}: expected START:STOP:STEP with START <= STOP and "
-                             f"STEP > 0")
-        n = int(math.floor((b - a) / s + 1e-9)) + 1
-        digits = max(len(x.partition(".")[2]) for x in (lo, st))
-        return [round(a + k * s, digits + 6) for k in range(n)]
-    values = [_scalar(x.strip()) for x in text.split(",") if x.strip()]
+    if isinstance(current, str):
+        values = [x.strip() for x in text.split(",") if x.strip()]
+    else:
+        m = RANGE.match(text.strip())
+        values = _range(key, text, m) if m else \
+            [_scalar(x) for x in text.split(",") if x.strip()]
     if not values:
         raise SweepError(f"{key}={text!r}: no values (START:STOP:STEP or a,b,c)")
     return values
+
+
+def _range(key: str, text: str, m) -> list:
+    from decimal import Decimal
+
+    lo, hi, st = m.group(1), m.group(2), m.group(3) or "1"
+    whole = all(re.fullmatch(r"-?\d+", x) for x in (lo, hi, st))
+    a, b, s = (int(lo), int(hi), int(st)) if whole else (Decimal(lo), Decimal(hi), Decimal(st))
+    if s <= 0 or b < a:
+        raise SweepError(f"{key}={text}: expected START:STOP:STEP with START <= STOP and "
+                         f"STEP > 0")
+    n = int((b - a) // s) + 1
+    if n > MAX_POINTS:
+        raise SweepError(f"{key}={text}: {n:,} values (the limit is {MAX_POINTS:,} parameter "
+                         f"sets): a coarser step, or ticklab optimize")
+    return [a + k * s if whole else float(a + k * s) for k in range(n)]
+
+
+def axis_values(key: str, spec, current) -> list:
+    """An axis as given to ``sim.sweep`` (a list, a range, a numpy array, or a text read by
+    ``parse_values``) as plain Python values, each once, in order."""
+    if isinstance(spec, str):
+        values = parse_values(key, spec, current)
+    elif isinstance(spec, list | tuple | range) or hasattr(spec, "tolist"):
+        values = spec.tolist() if hasattr(spec, "tolist") else list(spec)
+    else:
+        raise SweepError(f"{key}={spec!r}: expected a list of values, a range, or a text "
+                         f"such as '10:50:10' or '10,20,30'")
+    values = [v.item() if hasattr(v, "item") else v for v in values]
+    if not values:
+        raise SweepError(f"{key}: no values")
+    return list(dict.fromkeys(values))            # a value given twice runs once
 
 
 def grid_points(grid: dict[str, list]) -> list[dict]:
@@ -88,11 +115,13 @@ def grid_points(grid: dict[str, list]) -> list[dict]:
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
 
 
-def check_axes(cfg: DictConfig, grid: dict) -> None:
-    """Refuse, in one line, an axis that is not a key of the composed config."""
+def check_axes(cfg: DictConfig, grid: dict) -> dict[str, list]:
+    """Refuse, in one line, an axis that is not a key of the composed config; return the
+    axes' values (``axis_values``, typed by the config's current values)."""
     if not grid:
         raise SweepError("no axis to sweep: give at least one, e.g. strategy.fast=10:100:10")
-    for key, values in grid.items():
+    out = {}
+    for key, spec in grid.items():
         group, _, rest = key.partition(".")
         if group not in AXES or not rest:
             raise SweepError(f"{key}: sweep axes are keys of {', '.join(AXES)} "
@@ -103,8 +132,8 @@ def check_axes(cfg: DictConfig, grid: dict) -> None:
         if OmegaConf.select(cfg, key, default="\0missing") == "\0missing":
             known = ", ".join(k for k in cfg[group] if k not in ("name", "module"))
             raise SweepError(f"{key}: not a key of {group} (its keys: {known})")
-        if not isinstance(values, list | tuple) or not values:
-            raise SweepError(f"{key}: expected a non-empty list of values, got {values!r}")
+        out[key] = axis_values(key, spec, OmegaConf.select(cfg, key))
+    return out
 
 
 @dataclass
@@ -155,9 +184,11 @@ class Plan:
             node[name] = value
         mod, params, data, limits = core_parts_of(sec["strategy"], sec["risk"], self.specs,
                                                   self.mod)
+        execution = from_mapping(ExecutionConfig, sec["execution"], "execution")
+        account = from_mapping(AccountConfig, sec["account"], "account")
+        exec_record(execution, account)      # what the venue would refuse: refused here
         return {"strategy": mod, "params": params, "data": data, "limits": limits,
-                "execution": from_mapping(ExecutionConfig, sec["execution"], "execution"),
-                "account": from_mapping(AccountConfig, sec["account"], "account"),
+                "execution": execution, "account": account,
                 "fn_address": strategy_address(mod, mod.make_state(), params, data)
                 if self.pointer else 0}
 
@@ -194,7 +225,7 @@ def jobs(n_jobs: int) -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if n_jobs == -1 or n_jobs is None:
         return max(1, cores or 1)
-    if not isinstance(n_jobs, int) or n_jobs < 1:
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs < 1:
         raise SweepError(f"n_jobs={n_jobs!r}: expected a whole number >= 1, or -1 (every core)")
     return n_jobs
 
@@ -224,14 +255,13 @@ def sweep(ticks=None, grid: dict | None = None, overrides=(), *, n_jobs: int = -
         One row per parameter set that ran, in grid order: the axes, ``run_id`` (when
         stored), ``seconds`` and every metric of ``sim.backtest``.  ``attrs``:
         ``sweep_id``, ``skipped`` and ``failed`` (parameter sets with the reason),
-        ``seconds`` (wall time), ``n_jobs``.
+        ``seconds`` (wall time), ``n_jobs``, ``grid`` (each axis's values as read).
     """
     from sim.api import compose, tick_tables
     from sim.pipeline import load_data
 
-    grid = {k: list(v) for k, v in (grid or {}).items()}
     cfg = compose(overrides)
-    check_axes(cfg, grid)
+    grid = check_axes(cfg, grid or {})
     n_jobs = jobs(n_jobs)
     tables = tick_tables(ticks, cfg, symbol)
     plan = Plan(cfg, tables if tables is not None else load_data(cfg))
@@ -241,6 +271,7 @@ def sweep(ticks=None, grid: dict | None = None, overrides=(), *, n_jobs: int = -
     frame.attrs.update(skipped=[{**p.values, "reason": p.skipped} for p in points if p.skipped],
                        failed=[{**p.values, "reason": p.failed} for p in points if p.failed],
                        seconds=wall, n_jobs=n_jobs, sweep_id=None, n_ticks=plan.n_ticks,
+                       grid=grid,
                        config_yaml=OmegaConf.to_yaml(cfg))
     if store is not False:
         from sim.store import default_store_path, save_sweep
@@ -308,10 +339,15 @@ def _execute(plan: Plan, todo: list[Point], n_jobs: int, keep: bool, progress: b
                 if bar is not None:
                     bar.advance(task)
             return
-        with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="sweep") as pool:
+        pool = ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="sweep")
+        try:
             for _ in as_completed([pool.submit(run_point, plan, p, keep) for p in todo]):
                 if bar is not None:
                     bar.advance(task)
+        except BaseException:          # Ctrl-C: the sets not started are dropped at once
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     finally:
         if bar is not None:
             bar.stop()

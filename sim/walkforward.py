@@ -25,13 +25,14 @@ NS_DAY = 86_400 * 10**9
 
 UNITS = {"w": 7 * NS_DAY, "d": NS_DAY, "h": 3600 * 10**9, "min": 60 * 10**9, "m": 60 * 10**9,
          "s": 10**9}
-SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(w|d|h|min|m|s)\s*$", re.I)
+SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(w|W|d|D|h|H|min|m|s|S)\s*$")   # M: month? refused
 
 
 def span_ns(text, what: str) -> int:
     """A window length: ``"12h"``, ``"2d"``, ``"90min"`` (or ``"90m"``), ``"1w"``, ``"30s"``."""
     m = SPAN.match(str(text))
-    ns = int(float(m.group(1)) * UNITS[m.group(2).lower()]) if m else 0
+    ns = int(float(m.group(1)) * UNITS[m.group(2) if m.group(2) == "min" else
+                                         m.group(2).lower()]) if m else 0
     if ns <= 0:
         raise SweepError(f"{what}={text!r}: expected a length such as 12h, 2d, 90min or 1w")
     return ns
@@ -64,7 +65,9 @@ class WalkForwardResult:
             chosen, the in-sample metric and the out-of-sample metrics side by side.
         equity: the stitched out-of-sample equity curve (``ts``, ``equity``, ``window``).
         metrics: out-of-sample totals: ``net_pnl``, ``n_trades``, ``windows``,
-            ``profitable_windows``, ``max_dd`` of the stitched curve, and the walk-forward
+            ``profitable_windows``, ``skipped_windows`` (no ticks in or out of sample, or
+            the metric undefined in-sample: not traded), ``max_dd`` of the stitched curve,
+            and the walk-forward
             efficiency ``wfe`` (out-of-sample P&L per day over in-sample P&L per day of the
             chosen sets; NaN when the in-sample P&L is not positive).
         axes: the grid's axes.
@@ -101,45 +104,54 @@ def walk_forward(ticks=None, grid: dict | None = None, overrides=(), *, train, t
     from sim.api import compose, tick_tables
     from sim.metrics import compute_metrics
     from sim.pipeline import load_data
-    from sim.sweep_report import LOWER_IS_BETTER
+    from sim.sweep_report import LOWER_IS_BETTER, check_metric
 
-    grid = {k: list(v) for k, v in (grid or {}).items()}
+    check_metric(metric)
     cfg = compose(overrides)
-    check_axes(cfg, grid)
+    grid = check_axes(cfg, grid or {})
     n_jobs = jobs(n_jobs)
     tables = tick_tables(ticks, cfg, symbol)
     tables = tables if tables is not None else load_data(cfg)
     t0 = min(int(t.ts[0]) for t in tables if len(t))
     t1 = max(int(t.ts[-1]) for t in tables if len(t))
-    spans = windows(t0, t1, span_ns(train, "train"), span_ns(test, "test"),
-                    span_ns(step, "step") if step is not None else None, anchored)
+    n_test = span_ns(test, "test")
+    n_step = span_ns(step, "step") if step is not None else None
+    if n_step is not None and n_step < n_test:
+        raise SweepError(f"step={step} is shorter than test={test}: out-of-sample windows "
+                         f"would overlap and count the same ticks twice")
+    spans = windows(t0, t1, span_ns(train, "train"), n_test, n_step, anchored)
     if not spans:
         raise SweepError(f"train={train}: longer than the data "
                          f"({(t1 - t0) / 3.6e12:.1f} h): no out-of-sample window")
     values = grid_points(grid)
     sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
-    rows, curves, offset = [], [], 0.0
-    balance = float(cfg.account.balance)
+    base = float(cfg.account.balance)        # the stitched curve starts here
+    rows, curves, offset, gaps = [], [], 0.0, []
     for k, (a, b, c, d) in enumerate(spans):
-        ins = Plan(cfg, [t.between(a, b) for t in tables])
-        points, _ = evaluate(ins, values, n_jobs)
+        ins_t = [t.between(a, b) for t in tables]
+        oos_t = [t.between(c, d) for t in tables]
+        if not sum(map(len, ins_t)) or not sum(map(len, oos_t)):
+            gaps.append(k)                   # no ticks in-sample or out of sample (a gap)
+            continue
+        points, _ = evaluate(Plan(cfg, ins_t), values, n_jobs)
         ran = [p for p in points if p.metrics]
         if not ran:
             raise SweepError(f"window {k}: no parameter set ran in-sample "
                              f"({points[0].skipped or points[0].failed})")
-        if metric not in ran[0].metrics:
-            raise SweepError(f"metric {metric!r}: not a metric (e.g. net_pnl, sharpe, "
-                             f"profit_factor, max_dd_pct)")
         scored = [(sign * p.metrics[metric], -p.index, p) for p in ran
                   if not math.isnan(p.metrics[metric])]
-        best = max(scored)[2] if scored else ran[0]
-        oos = Plan(cfg, [t.between(c, d) for t in tables])
+        if not scored:                       # the metric is undefined for every set
+            gaps.append(k)
+            continue
+        best = max(scored)[2]
+        oos = Plan(cfg, oos_t)
         parts = oos.parts(best.values)
         result = oos.simulation(parts).run()
+        balance = float(parts["account"].balance)
         m = compute_metrics(result, balance, str(parts["account"].server_tz))
         eq = result.equity
         curves.append(pd.DataFrame({"ts": pd.to_datetime(eq["ts"], utc=True),
-                                    "equity": eq["equity"] + offset,
+                                    "equity": eq["equity"] - balance + base + offset,
                                     "window": k}))
         rows.append({"window": k, "train_start": _utc(a), "train_end": _utc(b),
                      "test_start": _utc(c), "test_end": _utc(d), **best.values,
@@ -156,9 +168,14 @@ def walk_forward(ticks=None, grid: dict | None = None, overrides=(), *, train, t
                   f"{chosen} ({metric} {best.metrics[metric]:,.4g}); out-of-sample to "
                   f"{_utc(d):%m-%d %H:%M}: net P&L {m['net_pnl']:,.2f}, "
                   f"{m['n_trades']} trades", flush=True)
+    if not rows:
+        raise SweepError(f"no window could choose a set: no ticks, or {metric} undefined in "
+                         f"every in-sample window (e.g. sharpe needs two days)")
     frame = pd.DataFrame(rows)
     equity = pd.concat(curves, ignore_index=True)
-    return WalkForwardResult(frame, equity, _totals(frame, equity, balance), list(grid))
+    totals = _totals(frame, equity, float(cfg.account.balance))
+    totals["skipped_windows"] = gaps
+    return WalkForwardResult(frame, equity, totals, list(grid))
 
 
 def _utc(ns: int) -> pd.Timestamp:

@@ -17,8 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.sweep_cli import split_args
-from sim.sweeps import SweepError
+from sim.sweep_cli import checked_overrides, config_errors, one_line, split_args
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,11 +64,12 @@ def main(argv: list[str]) -> int:
     console = Console()
     try:
         grid, overrides = split_args(a.items)
-        res = walk_forward(grid=grid, overrides=overrides, train=a.train, test=a.test,
+        res = walk_forward(grid=grid, overrides=checked_overrides(overrides), train=a.train, test=a.test,
                            step=a.step, anchored=a.anchored, metric=a.sort, n_jobs=a.jobs,
                            progress=False)
-    except (SweepError, ValueError, TypeError, OSError) as exc:
-        console.print(f"[red]ticklab walkforward: {escape(str(exc))}[/red]", soft_wrap=True)
+    except config_errors() as exc:
+        console.print(f"[red]ticklab walkforward: {escape(one_line(exc))}[/red]",
+                      soft_wrap=True)
         return 2
     console.print(windows_table(res, a.sort))
     m = res.metrics

@@ -67,6 +67,13 @@ def test_trials_are_backtests_refusals_pruned_study_resumes(ticks, tmp_path):
     again = sim.optimize(ticks, SPACE, n_trials=3, seed=4, n_jobs=1, store=db,
                          study_name=res.study.study_name, prune=False, progress=False)
     assert len(again.trials) == 15
+    # ... but not as another search: one line, nothing run
+    with pytest.raises(SweepError, match="its metric was 'net_pnl', not 'max_dd_pct'"):
+        sim.optimize(ticks, SPACE, n_trials=2, store=db, study_name=res.study.study_name,
+                     metric="max_dd_pct", progress=False)
+    with pytest.raises(SweepError, match="its space was"):
+        sim.optimize(ticks, {"strategy.fast": "5:50"}, n_trials=2, store=db,
+                     study_name=res.study.study_name, progress=False)
 
 
 @pytest.mark.slow
@@ -91,3 +98,7 @@ def test_cli_and_one_line_mistakes(tmp_path, capsys):
     assert "strategy.fats: not a key of strategy" in capsys.readouterr().out
     assert opt_main(["--trials", "2"]) == 2
     assert "no axis to optimise" in capsys.readouterr().out
+    assert opt_main(["strategy.fast=5:50", "--sort", "nope", "--trials", "2"]) == 2
+    assert "metric 'nope': not a metric" in capsys.readouterr().out
+    assert opt_main(["strategy.fast=5:50", "strategy=nope", "--trials", "2"]) == 2
+    assert "no such strategy group" in capsys.readouterr().out

@@ -15,7 +15,7 @@ from sim.data.loader import load_ticks
 from sim.sweep_cli import main as sweep_main
 from sim.sweep_cli import split_args
 from sim.sweep_report import neighbourhood_mean, ranked, render_sweep, stability
-from sim.sweeps import SweepError, grid_points, parse_values
+from sim.sweeps import SweepError, axis_values, grid_points, parse_values
 
 SAMPLE = CONF_DIR.parent / "data" / "sample"
 N = 60_000
@@ -48,6 +48,15 @@ def test_each_point_equals_a_backtest_with_the_same_overrides(swept, ticks):
                 assert np.isnan(row[key]), key
             else:
                 assert row[key] == value, key
+
+
+@SLOW
+def test_metric_names_are_every_metric(swept):
+    from sim.metrics import METRIC_NAMES
+
+    frame, _ = swept
+    produced = {c for c in frame.columns if "[" not in c} - {*GRID, "run_id", "seconds"}
+    assert produced == set(METRIC_NAMES)
 
 
 @SLOW
@@ -132,13 +141,27 @@ def test_ranges_and_lists():
     for bad in ("5:1:1", "1:5:0", "1:5:-1"):
         with pytest.raises(SweepError, match="START <= STOP"):
             parse_values("k", bad)
+    assert parse_values("k", "1e-8:3e-8:1e-8") == [1e-8, 2e-8, 3e-8]
+    assert parse_values("k", "-3:-1") == [-3, -2, -1]
+    with pytest.raises(SweepError, match="1,000,000,000 values"):
+        parse_values("k", "1:1000000000")       # refused before building the list
+    # list items: numbers and true/false/null only; anything else stays text as written
+    assert parse_values("k", "yes,0x10,08:00,null") == ["yes", "0x10", "08:00", None]
+    # a key whose config value is text takes text: times are not ranges
+    assert parse_values("k", "08:00,10:30", current="07:00") == ["08:00", "10:30"]
+    assert parse_values("k", "07:30", current="07:00") == ["07:30"]
+    assert axis_values("k", np.arange(10, 40, 10), 0) == [10, 20, 30]
+    assert type(axis_values("k", np.arange(10, 40, 10), 0)[0]) is int
+    assert axis_values("k", [10, 20, 10], 0) == [10, 20]        # given twice, runs once
+    with pytest.raises(SweepError, match="expected a list of values"):
+        axis_values("k", 5, 0)
     grid, overrides = split_args(["strategy.fast=10:30:10", "strategy.slow=100,200",
                                   "execution=ideal", "strategy.lots=0.2",
                                   "risk.sessions=[00:00-12:00,13:00-23:00]"])
-    assert grid == {"strategy.fast": [10, 20, 30], "strategy.slow": [100, 200]}
+    assert grid == {"strategy.fast": "10:30:10", "strategy.slow": "100,200"}
     assert overrides == ["execution=ideal", "strategy.lots=0.2",
                          "risk.sessions=[00:00-12:00,13:00-23:00]"]
-    assert len(grid_points(grid)) == 6
+    assert len(grid_points({k: parse_values(k, v) for k, v in grid.items()})) == 6
 
 
 def test_stability_finds_the_plateau_not_the_spike():
@@ -173,7 +196,42 @@ def test_cli_prints_the_best_runs_and_writes_the_report(tmp_path, monkeypatch, c
     page = (tmp_path / "sweep-1.html").read_text()
     assert "Stability of the best region" in page and "plotly" in page
     code = sweep_main(["strategy.fast=40:60:20", "--sort", "nope", "data.end=2019-02-04T06:00"])
-    assert code == 2 and "sort by 'nope': not a metric" in capsys.readouterr().out
+    assert code == 2 and "metric 'nope': not a metric" in capsys.readouterr().out
+
+
+@SLOW
+def test_refused_execution_is_skipped_times_and_numpy_grids_run(ticks, tmp_path):
+    frame = sim.sweep(ticks, {"execution.submit_latency.a": [-5.0, 50.0]}, store=False,
+                      progress=False)
+    assert list(frame["execution.submit_latency.a"]) == [50.0]
+    assert "must be >= 0" in frame.attrs["skipped"][0]["reason"]
+    times = sim.sweep(ticks, {"strategy.start": "07:00,08:00"},
+                      ["strategy=breakout"], store=False, progress=False)
+    assert list(times["strategy.start"]) == ["07:00", "08:00"]
+    ref = sim.backtest(ticks, ["strategy=breakout", "strategy.start=08:00"])
+    assert times["net_pnl"].iloc[1] == ref.metrics["net_pnl"]
+    arr = sim.sweep(ticks, {"strategy.fast": np.arange(20, 60, 20)}, store=tmp_path / "n.sqlite",
+                    progress=False)
+    assert list(arr["strategy.fast"]) == [20, 40] and arr.attrs["sweep_id"] == 1
+
+
+@SLOW
+def test_cli_mistakes_are_one_line_and_nothing_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TICKLAB_STORE", str(tmp_path / "m.sqlite"))
+    for args, text in ((["strategy.fast=10,20", "--sort", "nope"], "metric 'nope': not a metric"),
+                       (["strategy.fast=10,20", "strategy.fats=10"], "strategy.fats"),
+                       (["strategy.fast=10,20", "execution=ideal,realistic"], "backtest -m"),
+                       (["strategy.fast=10,20", "execution=nope"], "no such execution group")):
+        assert sweep_main(args) == 2
+        out = capsys.readouterr().out
+        assert text in out and "Traceback" not in out and len(out.strip().splitlines()) <= 2
+    assert not (tmp_path / "m.sqlite").exists()          # nothing ran, nothing stored
+
+
+def test_report_with_mixed_int_and_float_values():
+    frame = pd.DataFrame({"k": [1.0, 1.5, 2.0], "net_pnl": [1.0, 3.0, 2.0]})  # pandas: 1 -> 1.0
+    page = render_sweep(frame, {"k": [1, 1.5, 2]}, "net_pnl", "t")
+    assert "net_pnl by k" in page
 
 
 def test_report_renders_one_axis_and_skipped_sets():

@@ -37,8 +37,9 @@ def test_windows_roll_or_anchor_on_whole_units():
     stepped = windows(t0, t0 + 30 * H, 12 * H, 6 * H, step=12 * H)
     assert [s[2] for s in stepped] == [day + 12 * H, day + 24 * H]
     assert span_ns("90min", "x") == 90 * 60 * 10**9
-    with pytest.raises(SweepError, match="expected a length such as 12h"):
-        span_ns("soon", "train")
+    for bad in ("soon", "3M"):                 # M: a month or a minute? refused
+        with pytest.raises(SweepError, match="expected a length such as 12h"):
+            span_ns(bad, "train")
 
 
 @pytest.mark.slow
@@ -81,6 +82,19 @@ def test_cli_table_report_and_one_line_mistakes(tmp_path, capsys):
     assert wf_main(["strategy.fast=20,100", "--train", "12h", "--test", "6h",
                     "--sort", "nope"]) == 2
     assert "metric 'nope': not a metric" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_overlapping_windows_refused_and_money_from_each_sets_balance(ticks):
+    with pytest.raises(SweepError, match="would overlap"):
+        sim.walk_forward(ticks, GRID, train="12h", test="6h", step="3h", progress=False)
+    res = sim.walk_forward(ticks, {"account.balance": [5000.0, 20000.0]}, train="24h",
+                           test="24h", metric="max_dd_pct", progress=False)
+    r = res.windows.to_dict("records")[0]
+    oos = ticks.between(int(r["test_start"].value), int(r["test_end"].value))
+    ref = sim.backtest(oos, [f"account.balance={r['account.balance']}"])
+    assert r["oos_net_pnl"] == ref.metrics["net_pnl"] < 0
+    assert res.equity["equity"].iloc[-1] == pytest.approx(10_000 + ref.metrics["net_pnl"])
 
 
 def test_repr_names_the_totals():
