@@ -1,0 +1,111 @@
+"""The routing stage (sim/core/routing.py), case by case, with the orders worked out by hand:
+lot-step rounding (never up), TARGET on netting (one net order) and hedging (opposite
+tickets closed oldest first, partly if need be, then the rest opened), volume already in
+flight counted, CLOSE on the side opposite to the position, Close By at the smaller
+volume.  Driven through the public ``DecisionCore`` and ``SimVenue``, as live drives them.
+"""
+
+from __future__ import annotations
+
+import strategies.scripted as sc
+from sim.config import AccountConfig, Dist, ExecutionConfig
+from sim.core.decision import DecisionCore
+from sim.core.enums import AccountMode, Action, OrderType
+from sim.core.state import make_limits
+from sim.data.symbols import load_symbol
+from sim.venue.sim_venue import SimVenue
+
+S = 1_000_000_000
+MS = 1_000_000
+T0 = 1_705_392_000 * S            # 2024-01-16 08:00:00 UTC, a Tuesday
+IDEAL = ExecutionConfig(commission=False, swaps=False, stop_out=False)
+SLOW = ExecutionConfig(commission=False, swaps=False, stop_out=False,
+                       submit_latency=Dist("constant", 500.0))     # orders in flight 0.5 s
+NEW, CLOSE, CLOSE_BY = int(Action.NEW), int(Action.CLOSE), int(Action.CLOSE_BY)
+BUY, SELL = int(OrderType.BUY), int(OrderType.SELL)
+A, B = 1001, 1002                 # the venue's first two tickets
+
+
+def run(rows, hedging=True, execution=IDEAL, ticks=6, step=S):
+    """Feed one tick per ``step`` from T0; the orders routing made (action, type, lots,
+    position ticket, by ticket) and the core's open book (ticket, side, lots)."""
+    mode = AccountMode.HEDGING if hedging else AccountMode.NETTING
+    venue = SimVenue.create([load_symbol("EURUSD")], execution,
+                            AccountConfig(mode="hedging" if hedging else "netting"),
+                            T0, T0 + ticks * step)
+    p = sc.Params(rows=tuple(rows))
+    core = DecisionCore(sc, sc.make_params(p), venue.syms, mode, 10_000.0, make_limits(),
+                        data=sc.make_data(p))
+    seen = []
+
+    def keep(orders, ts):
+        seen.extend((int(o["action"]), int(o["type"]), round(float(o["volume"]), 8),
+                     int(o["pos_ticket"]), int(o["by_ticket"])) for o in orders)
+
+    for k in range(ticks):
+        venue.feed_tick(core, T0 + k * step, 0, 1.10000, 1.10002, on_orders=keep)
+    book = [(int(x["ticket"]), int(x["side"]), round(float(x["volume"]), 8))
+            for x in core.record["book"] if x["active"]]
+    return seen, book
+
+
+def test_lots_round_down_to_the_step_never_up():
+    orders, book = run([sc.row(T0, volume=0.129), sc.row(T0 + S, volume=0.1 + 0.03),
+                        sc.row(T0 + 2 * S, volume=0.004)])
+    # 0.129 -> 0.12; 0.1 + 0.03 (0.13000000000000003) -> 0.13; 0.004 -> 0.0 (below the
+    # minimum: the venue refuses it, no position)
+    assert [o[2] for o in orders] == [0.12, 0.13, 0.0]
+    assert book == [(A, 1, 0.12), (B, 1, 0.13)]
+
+
+def test_netting_target_is_one_net_order():
+    orders, book = run([sc.row(T0, volume=0.3), sc.target(T0 + S, -0.2)], hedging=False)
+    assert orders == [(NEW, BUY, 0.3, 0, 0), (NEW, SELL, 0.5, 0, 0)]
+    assert [(side, lots) for _, side, lots in book] == [(-1, 0.2)]
+
+
+def test_hedging_target_closes_oldest_opposite_first_then_opens():
+    orders, book = run([sc.row(T0, volume=0.3), sc.row(T0 + S, volume=0.2),
+                        sc.target(T0 + 2 * S, -0.4)])
+    # long 0.5 in two tickets to short 0.4: close A (0.3, the oldest), then B (0.2), then
+    # sell 0.4: three orders, no netting on a hedging account
+    assert orders[2:] == [(CLOSE, SELL, 0.3, A, 0), (CLOSE, SELL, 0.2, B, 0),
+                          (NEW, SELL, 0.4, 0, 0)]
+    assert [(side, lots) for _, side, lots in book] == [(-1, 0.4)]
+
+
+def test_hedging_target_closes_part_of_a_ticket_and_opens_nothing():
+    orders, book = run([sc.row(T0, volume=0.3), sc.row(T0 + S, volume=0.2),
+                        sc.target(T0 + 2 * S, 0.1)])
+    # long 0.5 to long 0.1: all of A (0.3), 0.1 of B; nothing opened
+    assert orders[2:] == [(CLOSE, SELL, 0.3, A, 0), (CLOSE, SELL, 0.1, B, 0)]
+    assert book == [(B, 1, 0.1)]
+
+
+def test_target_counts_volume_in_flight_and_positions_being_closed():
+    # 0.5 s of latency: the second TARGET (0.1 s later) sees the first one's 0.3 in flight
+    orders, book = run([sc.target(T0, 0.3), sc.target(T0 + 100 * MS, 0.3),
+                        sc.target(T0 + 200 * MS, 0.5)], execution=SLOW, ticks=12, step=100 * MS)
+    assert orders == [(NEW, BUY, 0.3, 0, 0), (NEW, BUY, 0.2, 0, 0)]
+    assert sorted(lots for _, _, lots in book) == [0.2, 0.3]
+    # a CLOSE in flight: a TARGET of 0 right after it orders nothing more
+    orders, book = run([sc.row(T0, volume=0.3),
+                        sc.row(T0 + S, Action.CLOSE, volume=0.3, ticket=A),
+                        sc.target(T0 + S + 100 * MS, 0.0)], execution=SLOW, ticks=30,
+                       step=100 * MS)
+    assert orders == [(NEW, BUY, 0.3, 0, 0), (CLOSE, SELL, 0.3, A, 0)]
+    assert book == []
+
+
+def test_close_is_the_opposite_side_of_the_position_whatever_the_intent_says():
+    orders, book = run([sc.row(T0, type=OrderType.SELL, volume=0.2),
+                        sc.row(T0 + S, Action.CLOSE, OrderType.SELL, volume=0.05, ticket=A)])
+    assert orders == [(NEW, SELL, 0.2, 0, 0), (CLOSE, BUY, 0.05, A, 0)]
+    assert book == [(A, -1, 0.15)]
+
+
+def test_close_by_takes_the_smaller_volume_and_both_tickets():
+    orders, book = run([sc.row(T0, volume=0.3), sc.row(T0 + S, type=OrderType.SELL, volume=0.1),
+                        sc.close_by(T0 + 2 * S, A, B)])
+    assert orders[2] == (CLOSE_BY, int(OrderType.CLOSE_BY), 0.1, A, B)
+    assert book == [(A, 1, 0.2)]
