@@ -19,7 +19,7 @@ USAGE = """usage: ticklab VERB [args]
 verbs:
   backtest [overrides]   run a backtest (Hydra app: --help, --cfg job, -m for sweeps)
   report RUN_ID          write the self-contained HTML report of a stored run
-  runs                   list the runs in the results store
+  runs [list|show ID|compare A B]   the results store (--sweep ID, --sort METRIC, --json)
   sweep KEY=A:B:S KEY=x,y [overrides]   many parameter sets in one process (docs/research.md)
   walkforward AXES --train 12h --test 6h   optimise in-sample, trade out-of-sample, roll on
   optimize KEY=LOW:HIGH ... --trials N     an Optuna study (pruning, resumable)
@@ -39,7 +39,7 @@ VERBS = {
     "backtest": ("sim.backtest_app", "backtest_main", "hydra"),
     "live": ("live.app", "live_main", "hydra"),
     "report": ("sim.report_cli", "main", "verb"),
-    "runs": ("sim.report_cli", "main", "verb"),
+    "runs": ("sim.runs_cli", "main", "verb"),
     "strategy": ("sim.strategy_cli", "main", "rest"),
     "train": ("sim.train", "main", "rest"),
     "sweep": ("sim.sweep_cli", "main", "rest"),

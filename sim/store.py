@@ -482,6 +482,31 @@ def load_run(path, run_id: int) -> dict:
         db.close()
 
 
+def runs_frame(path=None, sweep_id: int | None = None, mode: str | None = None) -> pd.DataFrame:
+    """The stored runs with their parameters (a sweep's ``params``) and every metric as
+    columns, oldest first; only those of sweep ``sweep_id`` and/or of ``mode``."""
+    db = open_store(path)
+    try:
+        cols = [c for c in SCHEMA["runs"] if c not in ("config_yaml", "data_info")]
+        where, args = [], []
+        if sweep_id is not None:
+            where.append("sweep_id = ?")
+            args.append(int(sweep_id))
+        if mode is not None:
+            where.append("mode = ?")
+            args.append(mode)
+        sql = f"SELECT {', '.join(cols)} FROM runs" + \
+            (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id"
+        rows = list(db.query(sql, args))
+    finally:
+        db.close()
+    base = pd.DataFrame(rows, columns=cols).drop(columns=["metrics", "params"])
+    params = pd.DataFrame([json.loads(r["params"] or "{}") for r in rows], index=base.index)
+    metrics = pd.DataFrame([_decode_metrics(r["metrics"]) for r in rows], index=base.index)
+    metrics = metrics.drop(columns=[c for c in metrics.columns if c in base.columns])
+    return pd.concat([base, params, metrics], axis=1)
+
+
 def list_runs(path=None) -> pd.DataFrame:
     """Every stored run (without the config, metrics and data_info JSON), oldest first."""
     db = open_store(path)

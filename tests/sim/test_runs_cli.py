@@ -1,0 +1,55 @@
+"""``ticklab runs``: list (a sweep's sets with their parameters, sorted by any metric, JSON
+for scripts), show, compare; mistakes in one line."""
+
+import json
+
+import pytest
+
+import sim
+from sim.config import CONF_DIR
+from sim.data.loader import load_ticks
+from sim.runs_cli import main as runs_main
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    t = load_ticks(CONF_DIR.parent / "data" / "sample" / "EURUSD", symbol="EURUSD")
+    db = tmp_path_factory.mktemp("runs") / "r.sqlite"
+    frame = sim.sweep(t.between(None, int(t.ts[30_000])), {"strategy.fast": [20, 40, 60]},
+                      store=db, progress=False)
+    return db, frame
+
+
+@pytest.mark.slow
+def test_list_a_sweep_sorted_as_json_matches_the_sweep(store, capsys):
+    db, frame = store
+    assert runs_main(["runs", "--db", str(db), "--sweep", "1", "--sort", "net_pnl",
+                      "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    best = frame.sort_values("net_pnl", ascending=False)
+    assert [r["id"] for r in rows] == list(best["run_id"])
+    assert [r["strategy.fast"] for r in rows] == list(best["strategy.fast"])
+    assert rows[0]["net_pnl"] == pytest.approx(best["net_pnl"].iloc[0], abs=1e-9)
+    assert "sharpe" in rows[0] and "profit_factor" in rows[0]
+    # drawdown: smallest first
+    assert runs_main(["--db", str(db), "--sweep", "1", "--sort", "max_dd_pct", "--json"]) == 0
+    dd = [r["max_dd_pct"] for r in json.loads(capsys.readouterr().out)]
+    assert dd == sorted(dd)
+
+
+@pytest.mark.slow
+def test_table_fits_80_columns_hides_sweep_sets_show_and_mistakes(store, capsys, monkeypatch):
+    db, _ = store
+    monkeypatch.setenv("COLUMNS", "80")
+    assert runs_main(["--db", str(db), "--sweep", "1", "--sort", "net_pnl"]) == 0
+    out = capsys.readouterr().out
+    assert "fast" in out and max(len(ln) for ln in out.splitlines()) <= 80
+    assert "…" not in out
+    assert runs_main(["--db", str(db)]) == 0
+    assert "3 parameter sets of 1 sweep(s)" in capsys.readouterr().out
+    assert runs_main(["show", "1", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "sweep 1" in out and "Net P&L" in out
+    assert runs_main(["--db", str(db), "--sort", "nope"]) == 2
+    assert "--sort nope: no such column or metric" in capsys.readouterr().out
+    assert runs_main(["show", "99", "--db", str(db)]) == 1
