@@ -18,7 +18,7 @@ USAGE = """usage: ticklab VERB [args]
 
 verbs:
   backtest [overrides]   run a backtest (Hydra app: --help, --cfg job, -m for sweeps)
-  report RUN_ID          write the self-contained HTML report of a stored run
+  report RUN_ID          write the HTML report of a stored run (offline)
   runs [list|show ID|compare A B]   the results store (--sweep ID, --sort METRIC, --json)
   sweep KEY=A:B:S KEY=x,y [overrides]   many parameter sets in one process (docs/research.md)
   walkforward AXES --train 12h --test 6h   optimise in-sample, trade out-of-sample, roll on

@@ -1,4 +1,4 @@
-"""Self-contained HTML report of one stored run (plotly inlined, no CDN, no network).
+"""HTML report of one stored run (offline: plotly.js from the report's folder, no CDN).
 
 Sections: header (run id, strategy, symbols, data fingerprint, code version,
 execution preset, where the ticks came from: real or synthetic, server time zone,
@@ -29,6 +29,37 @@ td.v{text-align:right;font-variant-numeric:tabular-nums} .hdr td:first-child{col
 .grid{display:flex;gap:40px;flex-wrap:wrap} pre{background:#f6f6f6;padding:10px;font-size:12px}
 code{font-size:12px} .syn{color:#a04000;font-weight:bold;margin:4px 0}
 """
+
+
+PLOTLY_TAG = "<!--plotly.js-->"      # where a page's <script> for plotly.js goes
+
+
+def figures_html(figs) -> list[str]:
+    """Plotly figures as HTML fragments, without plotly.js (``write_page`` adds it)."""
+    return [f.to_html(full_html=False, include_plotlyjs=False, config={"responsive": True})
+            for f in figs]
+
+
+def write_page(text: str, out_path) -> Path:
+    """Write a report page whose head holds ``PLOTLY_TAG``.  plotly.js (4.6 MB) is written
+    once into the page's folder (``plotly-<version>.min.js``) and shared by every report
+    there: a folder of 100 reports holds one copy, and each page opens offline from it."""
+    import os
+
+    import plotly
+    from plotly.offline import get_plotlyjs
+
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    name = f"plotly-{plotly.__version__}.min.js"
+    js = out.parent / name
+    if not js.exists():
+        tmp = js.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(get_plotlyjs(), encoding="utf-8")
+        os.replace(tmp, js)                  # parallel writers never leave half a file
+    out.write_text(text.replace(PLOTLY_TAG, f"<script src='{name}'></script>"),
+                   encoding="utf-8")
+    return out
 
 
 def _table(rows: list[tuple[str, str]], cls: str = "") -> str:
@@ -152,12 +183,11 @@ def render_report(run: dict) -> str:
     figs = [_equity_figure(run["equity"], start)]
     for sym in [s for s in (r.get("symbols") or "").split(",") if s]:
         figs.append(_price_figure(run["prices"], run["trades"], sym))
-    plots = [f.to_html(full_html=False, include_plotlyjs=(i == 0), config={"responsive": True})
-             for i, f in enumerate(figs)]
+    plots = figures_html(figs)
     title = f"ticklab run {rid}: {r.get('strategy') or ''} {r.get('symbols') or ''}"
     return "\n".join([
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<title>{html.escape(title)}</title><style>{CSS}</style>{PLOTLY_TAG}</head><body>",
         f"<h1>{html.escape(title)}</h1>", banner, _table(header, "hdr"),
         "<h2>Metrics</h2><div class='grid'>", _table(summary),
         "<details><summary>All metrics (raw keys, docs/metrics.md)</summary>",
@@ -170,7 +200,7 @@ def render_report(run: dict) -> str:
 
 
 def write_report(path_db, run_id: int, out_path) -> Path:
-    """Write the self-contained HTML report of stored run ``run_id``.
+    """Write the HTML report of stored run ``run_id`` (plotly.js beside it: ``write_page``).
 
     Args:
         path_db: results database (``None`` = default store).
@@ -180,7 +210,4 @@ def write_report(path_db, run_id: int, out_path) -> Path:
     Returns:
         The written path.
     """
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_report(load_run(path_db, run_id)), encoding="utf-8")
-    return out
+    return write_page(render_report(load_run(path_db, run_id)), out_path)

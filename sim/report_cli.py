@@ -14,7 +14,7 @@ from sim.store import default_store_path
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ticklab")
     sub = p.add_subparsers(dest="verb", required=True)
-    rep = sub.add_parser("report", help="write the self-contained HTML report of a stored run")
+    rep = sub.add_parser("report", help="write the HTML report of a stored run (offline)")
     rep.add_argument("run_id", type=int)
     rep.add_argument("--db", type=Path, default=None,
                      help="results database (default: $TICKLAB_STORE or ./ticklab.sqlite)")

@@ -98,7 +98,8 @@ def show(console, db, run_id: int) -> int:
         console.print(f"[red]{exc.args[0]}[/red]")
         return 1
     r = run["run"]
-    console.print(f"run {run_id}: {r['strategy']} on {r['symbols']}, {r['mode']}, started "
+    console.print(f"run {run_id}: {r['strategy']} on {r['symbols']}, {r['mode']}, execution "
+                  f"{r['execution'] or '–'}, started "
                   f"{r['started'][:19]}, {r['n_ticks']:,} ticks, code {r['code_version']}"
                   + (f"; sweep {r['sweep_id']}, {r['params']}" if r.get("sweep_id") else ""),
                   soft_wrap=True)

@@ -168,7 +168,7 @@ HEADLINE = ["net_pnl", "n_trades", "win_rate", "profit_factor", "max_dd_pct", "s
 def render_sweep(frame: pd.DataFrame, axes: dict, metric: str, title: str,
                  config_yaml: str = "") -> str:
     """The sweep report: top runs, stability, heatmaps, skipped sets, the base config."""
-    from sim.report import CSS
+    from sim.report import CSS, PLOTLY_TAG, figures_html
 
     top = ranked(frame, metric).head(20)
     cols = [c for c in ["run_id", *axes, metric, *HEADLINE] if c in frame.columns]
@@ -196,9 +196,7 @@ def render_sweep(frame: pd.DataFrame, axes: dict, metric: str, title: str,
             parts.append(f"<p class='syn'>The best is on the edge of the grid in "
                          f"{html.escape(', '.join(st['edge']))}: the optimum may lie beyond "
                          f"the range swept.</p>")
-    figs = _heatmaps(frame, axes, metric)
-    plots = [f.to_html(full_html=False, include_plotlyjs=(i == 0), config={"responsive": True})
-             for i, f in enumerate(figs)]
+    plots = figures_html(_heatmaps(frame, axes, metric))
     parts += ["<h2>The metric over the grid</h2>", *plots]
     skipped = frame.attrs.get("skipped", []) + frame.attrs.get("failed", [])
     if skipped:
@@ -207,12 +205,12 @@ def render_sweep(frame: pd.DataFrame, axes: dict, metric: str, title: str,
     if config_yaml:
         parts += ["<h2>Base config</h2>", f"<pre>{html.escape(config_yaml)}</pre>"]
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
-            f"</title><style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
+            f"</title><style>{CSS}</style>{PLOTLY_TAG}</head><body>{''.join(parts)}"
+            f"</body></html>")
 
 
 def write_sweep_report(frame: pd.DataFrame, axes: dict, metric: str, path, title: str,
                        config_yaml: str = "") -> Path:
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_sweep(frame, axes, metric, title, config_yaml), encoding="utf-8")
-    return out
+    from sim.report import write_page
+
+    return write_page(render_sweep(frame, axes, metric, title, config_yaml), path)

@@ -14,7 +14,7 @@ def render_walkforward(res, metric: str, title: str = "ticklab walk-forward") ->
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    from sim.report import CSS
+    from sim.report import CSS, PLOTLY_TAG, figures_html
 
     w, e, m = res.windows, res.equity, res.metrics
     fig = go.Figure()
@@ -44,10 +44,9 @@ def render_walkforward(res, metric: str, title: str = "ticklab walk-forward") ->
                f"max drawdown {m['max_dd']:,.2f}; walk-forward efficiency {wfe} "
                f"(out-of-sample P&amp;L per day over the chosen sets' in-sample P&amp;L per "
                f"day). In-sample choice by <b>{html.escape(metric)}</b>.</p>")
-    plots = [f.to_html(full_html=False, include_plotlyjs=(i == 0), config={"responsive": True})
-             for i, f in enumerate((fig, params))]
+    plots = figures_html((fig, params))
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
-            f"</title><style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>{summary}"
+            f"</title><style>{CSS}</style>{PLOTLY_TAG}</head><body><h1>{html.escape(title)}</h1>{summary}"
             f"{plots[0]}<h2>Windows</h2><table><tr>{head}</tr>{body}</table>{plots[1]}"
             f"</body></html>")
 
@@ -61,7 +60,6 @@ def _fmt(v) -> str:
 
 
 def write_walkforward_report(res, metric: str, path) -> Path:
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_walkforward(res, metric), encoding="utf-8")
-    return out
+    from sim.report import write_page
+
+    return write_page(render_walkforward(res, metric), path)
