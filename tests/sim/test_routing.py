@@ -109,3 +109,30 @@ def test_close_by_takes_the_smaller_volume_and_both_tickets():
                         sc.close_by(T0 + 2 * S, A, B)])
     assert orders[2] == (CLOSE_BY, int(OrderType.CLOSE_BY), 0.1, A, B)
     assert book == [(A, 1, 0.2)]
+
+
+def test_close_of_an_unknown_ticket_keeps_the_intent_side_and_touches_no_position():
+    orders, book = run([sc.row(T0, volume=0.3),
+                        sc.row(T0 + S, Action.CLOSE, OrderType.SELL, volume=0.1, ticket=4242),
+                        sc.target(T0 + 2 * S, 0.3)])
+    # the close names no position: sent as asked (a SELL, refused by the venue), and the
+    # TARGET that follows sees nothing in flight and nothing closing: no order
+    assert orders == [(NEW, BUY, 0.3, 0, 0), (CLOSE, SELL, 0.1, 4242, 0)]
+    assert book == [(A, 1, 0.3)]
+
+
+def test_pending_orders_are_not_volume_in_flight():
+    orders, book = run([sc.row(T0, Action.NEW, OrderType.BUY_LIMIT, 0.2, price=1.05),
+                        sc.target(T0 + S, 0.1)])
+    # a limit far below the market is no exposure yet: the TARGET still buys 0.1
+    assert orders == [(NEW, int(OrderType.BUY_LIMIT), 0.2, 0, 0), (NEW, BUY, 0.1, 0, 0)]
+
+
+def test_hedging_target_skips_a_ticket_already_being_closed():
+    # A (0.3) is being closed (0.5 s of latency) when TARGET 0 comes: only B is left to close
+    orders, book = run([sc.row(T0, volume=0.3), sc.row(T0 + S, volume=0.2),
+                        sc.row(T0 + 2 * S, Action.CLOSE, volume=0.3, ticket=A),
+                        sc.target(T0 + 2 * S + 100 * MS, 0.0)], execution=SLOW,
+                       ticks=40, step=100 * MS)
+    assert orders[2:] == [(CLOSE, SELL, 0.3, A, 0), (CLOSE, SELL, 0.2, B, 0)]
+    assert book == []
