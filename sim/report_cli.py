@@ -47,14 +47,22 @@ def compare(console, db, words: list[str]) -> int:
     return 0 if ok else 1
 
 
+def existing_store(console, db) -> Path | None:
+    """``db`` (default: ``default_store_path()``) if it exists; else one line and None."""
+    db = Path(db if db is not None else default_store_path())
+    if db.exists():
+        return db
+    console.print(f"[red]no results database at {db}[/red] (run a backtest first, "
+                  "or pass --db / set TICKLAB_STORE)")
+    return None
+
+
 def main(argv: list[str]) -> int:
     """Entry point of the ``report`` and ``runs`` verbs; returns the exit code."""
     args = _parser().parse_args(argv)
     console = Console()
-    db = args.db if args.db is not None else default_store_path()
-    if not Path(db).exists():
-        console.print(f"[red]no results database at {db}[/red] (run a backtest first, "
-                      "or pass --db / set TICKLAB_STORE)")
+    db = existing_store(console, args.db)
+    if db is None:
         return 1
     from sim.report import write_report
 

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.store import default_store_path, runs_frame
+from sim.store import runs_frame
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -115,10 +115,10 @@ def show(console, db, run_id: int) -> int:
 def main(argv: list[str]) -> int:
     a = _parser().parse_intermixed_args(argv[1:] if argv[:1] == ["runs"] else argv)
     console = Console()
-    db = a.db if a.db is not None else default_store_path()
-    if not Path(db).exists():
-        console.print(f"[red]no results database at {db}[/red] (run a backtest first, "
-                      "or pass --db / set TICKLAB_STORE)")
+    from sim.report_cli import existing_store
+
+    db = existing_store(console, a.db)
+    if db is None:
         return 1
     words = a.words or ["list"]
     if words[0] == "compare":

@@ -36,42 +36,37 @@ def in_tmp(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_terminal_session_is_what_ticklab_sweep_prints(in_tmp):
-    command = block("bash", "## From the terminal").strip()
-    expected = block("text", "## From the terminal")
-    args = command.split()[2:]
+def session(heading: str, main, stamp: str = r"$^") -> list[str]:
+    """Run the section's command through ``main``; (what it printed, what the doc shows),
+    normalised, with run-dependent names (``stamp``) blanked."""
+    command = block("bash", heading).strip()
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        assert sweep_main(args) == 0
-    assert normal(buf.getvalue()) == normal(expected)
+        assert main(command.split()[2:]) == 0
+    blank = re.compile(stamp)
+    return [[blank.sub("T", ln) for ln in normal(text)]
+            for text in (buf.getvalue(), block("text", heading))]
+
+
+def test_terminal_session_is_what_ticklab_sweep_prints(in_tmp):
+    printed, documented = session("## From the terminal", sweep_main)
+    assert printed == documented
     assert (in_tmp / "reports" / "sweep-1.html").exists()
 
 
 def test_walkforward_session_is_what_ticklab_walkforward_prints(in_tmp):
     from sim.walkforward_cli import main as wf_main
 
-    command = block("bash", "## Walk-forward").strip()
-    expected = block("text", "## Walk-forward")
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        assert wf_main(command.split()[2:]) == 0
-    stamp = re.compile(r"walkforward-\d{8}-\d{6}")
-    assert [stamp.sub("walkforward-T", ln) for ln in normal(buf.getvalue())] == \
-        [stamp.sub("walkforward-T", ln) for ln in normal(expected)]
+    printed, documented = session("## Walk-forward", wf_main, r"\d{8}-\d{6}")
+    assert printed == documented
 
 
 def test_optuna_session_is_what_ticklab_optimize_prints(in_tmp):
     pytest.importorskip("optuna")
     from sim.optimizer_cli import main as opt_main
 
-    command = block("bash", "## Optimisation with Optuna").strip()
-    expected = block("text", "## Optimisation with Optuna")
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        assert opt_main(command.split()[2:]) == 0
-    stamp = re.compile(r"ema_cross-\d{8}-\d{6}")
-    assert [stamp.sub("ema_cross-T", ln) for ln in normal(buf.getvalue())] == \
-        [stamp.sub("ema_cross-T", ln) for ln in normal(expected)]
+    printed, documented = session("## Optimisation with Optuna", opt_main, r"\d{8}-\d{6}")
+    assert printed == documented
 
 
 def test_notebook_block_runs(in_tmp):
