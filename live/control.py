@@ -90,3 +90,70 @@ def kill_main(argv: list[str]) -> int:
         return 1
     print(json.dumps(answer))
     return 0 if answer.get("ok") else 1
+
+
+class Operator:
+    """``Runner``'s answers to the control socket: the kill switch and the status.  (The
+    core's modules are imported when used: ``ticklab kill`` itself starts without them.)"""
+
+    def on_control(self, req) -> dict:
+        if req.type == "status":
+            return self.status()
+        if req.scope != "all" and req.scope not in self.index:
+            return {"ok": False, "error": f"scope {req.scope!r}: 'all' or one of "
+                                          f"{', '.join(self.names)}"}
+        return self.kill(req.scope, req.flatten)
+
+    def kill(self, scope: str, flatten: bool) -> dict:
+        """The kill switch: no new exposure in ``scope`` until a human re-arms (a restart);
+        scope ``all`` also HALTS (pending orders canceled; ``flatten`` closes positions).
+        In demo and production the EA is told too: it closes what is in scope (with
+        ``flatten``) and refuses every command until a new hello_ack."""
+        from live import protocol as P
+        from sim.core.enums import TradingState
+
+        self.journal.add("kill", self.last_ts, scope=scope, flatten=flatten)
+        self.kill_scope = scope
+        if self.core is not None:
+            self.trip(scope, flatten)
+        if self.ea is not None and self.peer is not None and scope == "all":
+            # the EA's kill stops all its trading (closes too): only for scope all; a
+            # symbol's kill is the core's (no new exposure there, exits still pass)
+            self.kills += 1
+            msg = P.Kill(cid=f"{self.session}-k{self.kills}", scope=scope, flatten=flatten)
+            self.journal.add("command", self.last_ts, msg.cid, kill=scope, flatten=flatten)
+            self.journal.commit()
+            self.link.send(self.peer, msg)
+        self.journal.commit()
+        return {"ok": True, "scope": scope, "flatten": flatten,
+                "state": TradingState._fields[self.trading_state()]}
+
+    def trip(self, scope: str, flatten: bool) -> None:
+        from sim.core.enums import TradingState
+
+        lim = self.core.state["limits"]
+        lim["kill"][0] = True
+        lim["kill_symbol"][0] = -1 if scope == "all" else self.index[scope]
+        self.link_reducing = False
+        if scope == "all":               # flatten exactly as asked, whatever the risk group says
+            keep = bool(lim["flatten_on_halt"][0])
+            lim["flatten_on_halt"][0] = flatten
+            self.set_state(TradingState.HALTED, self.last_ts, "ticklab kill")
+            lim["flatten_on_halt"][0] = keep
+
+    def status(self) -> dict:
+        import time
+
+        from sim.core.enums import TradingState
+
+        st, peer = self.stats, self.peer
+        now = time.monotonic()
+        book = self.core.record["book"] if self.core is not None else None
+        return {"ok": True, "mode": self.mode, "session": self.session, "ticks": st.ticks,
+                "decisions": st.decisions, "denials": st.denials, "ticks_lost": st.ticks_lost,
+                "state": TradingState._fields[self.trading_state()],
+                "ea_connected": peer is not None and now - peer.last_rx < 3 * self.hb_ms / 1000,
+                "last_tick_age_s": round(now - st.last_tick_wall, 3) if st.ticks else None,
+                "positions": int(book["active"].sum()) if book is not None else 0,
+                "balance": float(self.core.record["balance"]) if self.core is not None else None,
+                "reconciled": self.reconciled, "bad_frames": dict(self.link.counters.bad)}

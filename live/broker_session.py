@@ -1,0 +1,158 @@
+"""The demo / production half of the live runner (``BrokerSession``, mixed into ``Runner``):
+the core's orders to the EA through ``EAVenue``, the EA's reports back to the core as its
+events, server midnights, and reconciliation with the broker on every (re)connect
+(docs/operations.md): REDUCING, the deals since the last clean reconciliation resent and
+booked once, a snapshot compared with the core's book, ACTIVE again or HALTED.  A restart
+after a crash first rebuilds the book from the previous session's journaled deals."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from live import protocol as P
+from live.clock import next_midnight
+from live.reconcile import differences
+from sim.core.enums import OrderState, Retcode, TradingState
+
+log = logging.getLogger("ticklab.live")
+
+DEAL_FIELDS = ("deal", "order", "position", "symbol", "deal_type", "entry", "reason", "volume",
+               "price", "time_msc", "order_type", "profit", "commission", "swap")
+
+
+class BrokerSession:
+    """``Runner``'s methods for an EA that trades (``self.ea`` is an ``EAVenue``)."""
+
+    def resume(self, ts: int) -> None:
+        """Rebuild the book from the previous session of this mode (its journaled deals,
+        replayed as FILL events), so the reconciliation that follows sees the positions it
+        left at the broker as ours.  Orders the replay provokes are history: refused at
+        once (the old session already acted), never sent."""
+        from live.journal import previous_deals
+
+        prev, rows = previous_deals(self.cfg.store, self.mode, self.session, self.login)
+        rows = [r for r in rows if all(k in r for k in DEAL_FIELDS)]
+        for r in rows:
+            if r["deal"] in self.ea.deals or r["symbol"] not in self.index:
+                continue
+            self.journal.add("deal", r["ts"], r["cid"], resumed_from=prev,
+                             **{k: r[k] for k in DEAL_FIELDS})
+            self.absorb(self.core.on_event(self.ea.replay_deal(r, ts)), ts)
+        if rows:
+            self.ea.safe_msc = self.ea.last_deal_msc
+            self.journal.add("resume", ts, "", session=prev, deals=len(rows),
+                             positions=int(self.core.record["book"]["active"].sum()))
+
+    def absorb(self, orders: np.ndarray, ts: int) -> None:
+        """Refuse at once what the core decides while replaying history (and what those
+        refusals provoke): journaled, never sent."""
+        for o in orders.copy():
+            if o["state"] != OrderState.REJECTED:
+                self.journal.add("resume_refused", ts, str(int(o["cid"])))
+                self.absorb(self.core.on_event(self.ea.reject(o, ts, Retcode.EA_NO_ANSWER)), ts)
+
+    def take(self, orders: np.ndarray, ts: int) -> None:
+        """The core's orders to the EA; the events of those refused at once back to it."""
+        if not len(orders):
+            return
+        self.on_orders(orders, ts)
+        for ev in self.ea.submit(orders, ts):
+            self.take(self.core.on_event(ev), ts)
+
+    def on_report(self, msg) -> None:
+        ts = self.last_ts
+        if isinstance(msg, P.Ack):
+            self.journal.add("ack", ts, msg.cid, ok=msg.ok, reason=msg.reason)
+            ev = self.ea.on_ack(msg, ts)
+        elif isinstance(msg, P.OrderResult):
+            self.journal.add("order_result", ts, msg.cid, retcode=msg.retcode, order=msg.order,
+                             deal=msg.deal, position=msg.position, price=msg.price,
+                             volume=msg.volume)
+            ev = self.ea.on_result(msg, ts)
+        elif isinstance(msg, P.Deal):
+            booked = msg.deal in self.ea.deals         # resent after a reconnect: once only
+            self.journal.add("deal_again" if booked else "deal", ts, msg.cid,
+                             **{k: getattr(msg, k) for k in DEAL_FIELDS})
+            ev = self.ea.on_deal(msg, ts)
+        elif isinstance(msg, P.OrderUpdate):
+            self.journal.add("order_update", ts, msg.cid, order=msg.order, state=msg.state,
+                             price=msg.price, volume=msg.volume)
+            ev = self.ea.on_order_update(msg, ts)
+        else:
+            self.journal.add("snapshot", ts, msg.cid, positions=len(msg.positions),
+                             orders=len(msg.orders), balance=msg.account.balance,
+                             equity=msg.account.equity)
+            if msg.cid and msg.cid == self.snap_cid():
+                self.reconcile(msg)
+            ev = self.ea.on_snapshot(msg, ts) if self.core is not None else None
+        if ev is not None and self.core is not None:
+            self.take(self.core.on_event(ev), ts)
+
+    def server_day(self) -> None:
+        from sim.core.enums import TimerKind
+        from sim.core.events import timer_event_nb
+        from sim.core.records import event_dt
+
+        c = self.core.record
+        ev = np.zeros(1, dtype=event_dt)
+        timer_event_nb(ev[0], self.next_day, TimerKind.DAY, float(c["balance"]),
+                       float(c["equity"]), float(c["margin"]))
+        self.take(self.core.on_event(ev), self.next_day)
+        self.next_day = next_midnight(self.next_day + 1, self.account.server_tz)
+
+    def server_ms(self, utc_ns: int) -> int:
+        return (utc_ns + self.clock.offset_ms * 1_000_000) // 1_000_000
+
+    def snap_cid(self) -> str:
+        return f"{self.session}-s{self.snap_n}"
+
+    def request_snapshot(self) -> None:
+        """Ask for the deals since the last one booked (lost ones are resent) and then the
+        positions and orders to reconcile with."""
+        self.snap_n += 1
+        self.snap_sent = time.monotonic()
+        if self.peer is not None:
+            # from the newest deal booked at the last clean reconciliation: every deal
+            # since could have been lost with the link (the runner books each ticket once)
+            since = self.ea.safe_msc or (self.server_ms(self.first_ts) if self.first_ts
+                                         else 0)     # 0: before any tick, none
+            self.link.send(self.peer, P.SnapshotReq(cid=self.snap_cid(), deals_from_msc=since))
+
+    def reconcile(self, snap: P.Snapshot) -> None:
+        """The EA's positions and pending orders against the core's book: equal -> trading
+        resumes; different -> HALTED, with what differs."""
+        diffs = differences(self.core, self.names, snap)
+        self.journal.add("reconcile", self.last_ts, snap.cid, ok=not diffs, diffs=diffs)
+        if diffs:
+            text = "reconciliation failed: " + "; ".join(diffs[:5]) + \
+                (f" (+{len(diffs) - 5} more)" if len(diffs) > 5 else "")
+            self.stats.errors.append(text)
+            log.error(text)
+            self.link_reducing = False   # only an operator lifts this HALT (a restart)
+            self.set_state(TradingState.HALTED, self.last_ts, text)
+            return
+        self.reconciled = True
+        self.ea.safe_msc = self.ea.last_deal_msc
+        for cid in sorted(self.ea.unknown):      # no trace at the broker: never executed
+            f = self.ea.inflight.pop(cid, None)  # (beyond what it filled, if anything)
+            self.journal.add("no_outcome", self.last_ts, self.ea.wire_cid(cid),
+                             filled=f.filled if f is not None else 0.0)
+            if f is not None and self.core is not None:
+                rest = f.order.copy()
+                rest[0]["volume"] = float(rest[0]["volume"]) - f.filled
+                if rest[0]["volume"] > 1e-9:
+                    self.take(self.core.on_event(self.ea.reject(rest[0], self.last_ts,
+                                                                Retcode.EA_NO_ANSWER)),
+                              self.last_ts)
+        self.ea.unknown.clear()
+        if self.link_reducing and self.trading_state() == TradingState.REDUCING:
+            self.link_reducing = False   # lifts only its own REDUCING, never risk's or a HALT
+            self.set_state(TradingState.ACTIVE, self.last_ts, "reconciled")
+
+    def reduce(self, why: str) -> None:
+        if self.trading_state() == TradingState.ACTIVE:
+            self.link_reducing = True
+            self.set_state(TradingState.REDUCING, self.last_ts, why)
