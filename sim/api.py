@@ -94,6 +94,7 @@ class BacktestResult:
     def __init__(self, outcome: BacktestOutcome):
         self.outcome = outcome
         self.metrics: dict = outcome.metrics
+        self.run_id: int | None = None            # set when stored (``store=``)
 
     @cached_property
     def trades(self) -> pd.DataFrame:
@@ -133,7 +134,7 @@ class BacktestResult:
                 f"max DD {m.get('max_dd', float('nan')):.2f})")
 
 
-def backtest(ticks=None, overrides=(), symbol: str | None = None) -> BacktestResult:
+def backtest(ticks=None, overrides=(), symbol: str | None = None, store=False) -> BacktestResult:
     """Run a backtest from a notebook.
 
     Args:
@@ -142,9 +143,17 @@ def backtest(ticks=None, overrides=(), symbol: str | None = None) -> BacktestRes
             or None to load ``data=`` from the config.
         overrides: Hydra override strings, e.g. ``["strategy.fast=30", "execution=ideal"]``.
         symbol: the symbol of a DataFrame (or to override a table's).
+        store: True to store the run as ``ticklab backtest`` does (in ``cfg.store``:
+            ``$TICKLAB_STORE`` or ``ticklab.sqlite``), or a store's path; its id is then
+            ``result.run_id`` (``ticklab runs``, ``ticklab report ID``).
 
     Returns:
         A ``BacktestResult``.
     """
+    from sim.pipeline import store_outcome
+
     cfg = compose(overrides)
-    return BacktestResult(run_backtest(cfg, tick_tables(ticks, cfg, symbol)))
+    res = BacktestResult(run_backtest(cfg, tick_tables(ticks, cfg, symbol)))
+    if store is not False and store is not None:
+        res.run_id = store_outcome(res.outcome, cfg.store if store is True else store)
+    return res

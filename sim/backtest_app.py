@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import hydra
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from rich.console import Console
 from rich.markup import escape
 
@@ -52,14 +52,13 @@ def _compile_status(cfg, tables) -> str:
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base="1.3")
 def backtest_main(cfg: DictConfig) -> float:
-    import pandas as pd
     from hydra.core.hydra_config import HydraConfig
 
     from sim.core_config import resolve_strategy
     from sim.data import provenance
     from sim.metrics import summary_table
+    from sim.pipeline import store_outcome
     from sim.report import write_report
-    from sim.store import code_version, downsample_prices, save_run
     from sim.targets import read_targets, targets_table
 
     console = Console()
@@ -71,12 +70,8 @@ def backtest_main(cfg: DictConfig) -> float:
     except (DataError, ValueError, RuntimeError) as exc:
         console.print(f"[red]ticklab backtest: {escape(str(exc))}[/red]", soft_wrap=True)
         raise SystemExit(2) from None
-    prices = pd.concat([downsample_prices(t.ts, t.bid, t.ask, t.symbol) for t in out.tables],
-                       ignore_index=True)
+    run_id = store_outcome(out, cfg.store, started)
     data_info = provenance.describe(out.tables)
-    run_id = save_run(cfg.store, out.result, out.metrics, OmegaConf.to_yaml(cfg), out.fingerprint,
-                      code_version(), float(cfg.account.balance), started, prices=prices,
-                      data_info=data_info)
     n = out.result.n_ticks
     console.print(summary_table(out.metrics, title=f"run {run_id}: {cfg.strategy.name} on "
                                 f"{', '.join(out.result.names)}, execution={cfg.execution.name}, "

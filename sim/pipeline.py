@@ -159,6 +159,19 @@ def strategy_call(cfg: DictConfig, n_ticks: int) -> str:
     return call
 
 
+def store_outcome(out: BacktestOutcome, path, started=None) -> int:
+    """Store a finished backtest (its records, metrics, config, downsampled prices and
+    where its ticks came from) in the results store at ``path``; return its run id."""
+    from sim.data import provenance
+    from sim.store import code_version, downsample_prices, save_run
+
+    prices = pd.concat([downsample_prices(t.ts, t.bid, t.ask, t.symbol) for t in out.tables],
+                       ignore_index=True)
+    return save_run(path, out.result, out.metrics, OmegaConf.to_yaml(out.cfg), out.fingerprint,
+                    code_version(), float(out.cfg.account.balance), started, prices=prices,
+                    data_info=provenance.describe(out.tables))
+
+
 def run_backtest(cfg: DictConfig, tables: list[TickTable] | None = None,
                  progress=None) -> BacktestOutcome:
     """Run the backtest described by ``cfg`` (ticks from ``cfg.data`` unless given)."""

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import sim
+from sim import store as sim_store
 from sim.api import compose
 from sim.cli import main
 from sim.pipeline import run_backtest
@@ -126,3 +127,16 @@ def test_api_dataframe_with_nan_bid_is_validated_not_silently_used():
     assert len(table) == 19_999
     assert [i.kind for i in table.issues] == ["bad_price"]
     assert res.outcome.result.trades["close_ts"].max() > t.ts[10_000]
+
+
+def test_a_notebook_run_is_stored_like_a_cli_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("TICKLAB_STORE", str(tmp_path / "nb.sqlite"))
+    t = sim.load_ticks(ROOT / "data" / "sample" / "EURUSD")
+    res = sim.backtest(t.between(None, int(t.ts[20_000])), ["execution=ideal"], store=True)
+    assert res.run_id == 1
+    run = sim_store.load_run(tmp_path / "nb.sqlite", 1)
+    assert run["run"]["mode"] == "backtest" and run["run"]["execution"] == "ideal"
+    assert len(run["trades"]) == len(res.trades) and run["metrics"]["net_pnl"] == \
+        pytest.approx(res.metrics["net_pnl"], abs=1e-9)
+    assert len(run["prices"]) > 0 and run["data_info"] is not None       # as the CLI stores
+    assert sim.backtest(t.between(None, int(t.ts[2_000])), store=tmp_path / "x.sqlite").run_id == 1
