@@ -3,8 +3,10 @@
     ticklab runs [list] [--sweep ID] [--mode M] [--sort METRIC] [--limit N] [--json]
     ticklab runs show ID
     ticklab runs compare A B
+    ticklab runs merge OTHER.sqlite
 
-``list`` shows the runs (a sweep's parameter sets only with ``--sweep``, then with their
+``merge`` copies the runs and sweeps of a store made elsewhere (another machine, a
+cluster node) into this one, with new ids.  ``list`` shows the runs (a sweep's parameter sets only with ``--sweep``, then with their
 parameters as columns), sorted by any column or metric; ``--json`` prints every column
 and every metric, for scripts.  It reads in 80 columns and in a pipe.
 """
@@ -28,7 +30,7 @@ from sim.store import runs_frame
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ticklab runs", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("words", nargs="*", metavar="list | show ID | compare A B")
+    p.add_argument("words", nargs="*", metavar="list | show ID | compare A B | merge FILE")
     p.add_argument("--db", type=Path, default=None,
                    help="results database (default: $TICKLAB_STORE or ./ticklab.sqlite)")
     p.add_argument("--sweep", type=int, default=None, help="the parameter sets of this sweep")
@@ -115,12 +117,23 @@ def show(console, db, run_id: int) -> int:
 def main(argv: list[str]) -> int:
     a = _parser().parse_intermixed_args(argv[1:] if argv[:1] == ["runs"] else argv)
     console = Console()
+    words = a.words or ["list"]
+    if words[0] == "merge" and len(words) == 2:      # into this store, created if need be
+        from sim.store import default_store_path, merge_store
+
+        db = a.db if a.db is not None else default_store_path()
+        if not Path(words[1]).exists():
+            console.print(f"[red]ticklab runs merge: no store at {words[1]}[/red]")
+            return 1
+        n = merge_store(words[1], db)
+        console.print(f"merged {words[1]} into {db}: {n['runs']} runs, {n['sweeps']} sweeps"
+                      + (f" ({n['skipped']} already there)" if n["skipped"] else ""))
+        return 0
     from sim.report_cli import existing_store
 
     db = existing_store(console, a.db)
     if db is None:
         return 1
-    words = a.words or ["list"]
     if words[0] == "compare":
         from sim.report_cli import compare
 
@@ -129,7 +142,7 @@ def main(argv: list[str]) -> int:
         return show(console, db, int(words[1]))
     if words != ["list"]:
         console.print("usage: ticklab runs [list] [--sweep ID] [--sort METRIC] [--json] | "
-                      "show ID | compare A B")
+                      "show ID | compare A B | merge OTHER.sqlite")
         return 2
     try:
         df = runs_list(db, a.sweep, a.mode, a.sort, a.limit)

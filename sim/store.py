@@ -507,6 +507,55 @@ def runs_frame(path=None, sweep_id: int | None = None, mode: str | None = None) 
     return pd.concat([base, params, metrics], axis=1)
 
 
+def merge_store(source, target=None) -> dict:
+    """Copy the runs and sweeps of store ``source`` (made elsewhere: another machine, a
+    cluster node) into ``target``, in one transaction: new ids, each run's child tables and
+    its sweep with it.  A run already in ``target`` (same start, save time, fingerprint and
+    parameters) is not copied twice.  Returns {"runs": copied, "sweeps": copied,
+    "skipped": already there}."""
+    src = open_store(source)
+    dst = open_store(target)
+    try:
+        def write() -> dict:
+            dst.conn.execute("BEGIN IMMEDIATE")
+            try:
+                have = {(r["started"], r["saved"], r["data_fingerprint"], r["params"])
+                        for r in dst.query("SELECT started, saved, data_fingerprint, params "
+                                           "FROM runs")}
+                sweep_ids, n_runs, skipped = {}, 0, 0
+                for run in src.query("SELECT * FROM runs ORDER BY id"):
+                    key = (run["started"], run["saved"], run["data_fingerprint"], run["params"])
+                    if key in have:
+                        skipped += 1
+                        continue
+                    old_id, old_sweep = run.pop("id"), run.get("sweep_id")
+                    if old_sweep is not None and old_sweep not in sweep_ids:
+                        row = next(iter(src.query("SELECT * FROM sweeps WHERE id = ?",
+                                                  [old_sweep])), None)
+                        if row is not None:
+                            row.pop("id")
+                            sweep_ids[old_sweep] = int(dst["sweeps"].insert(row).last_pk)
+                    if old_sweep is not None:
+                        run["sweep_id"] = sweep_ids.get(old_sweep)
+                    new_id = int(dst["runs"].insert(run).last_pk)
+                    for table in CHILD_TABLES:
+                        rows = [{**r, "run_id": new_id} for r in
+                                src.query(f'SELECT * FROM "{table}" WHERE run_id = ?', [old_id])]
+                        if rows:
+                            dst[table].insert_all(rows, batch_size=2000)
+                    n_runs += 1
+                dst.conn.execute("COMMIT")
+                return {"runs": n_runs, "sweeps": len(sweep_ids), "skipped": skipped}
+            except BaseException:
+                dst.rollback()
+                raise
+
+        return _retry(write)
+    finally:
+        src.close()
+        dst.close()
+
+
 def list_runs(path=None) -> pd.DataFrame:
     """Every stored run (without the config, metrics and data_info JSON), oldest first."""
     db = open_store(path)

@@ -53,3 +53,28 @@ def test_table_fits_80_columns_hides_sweep_sets_show_and_mistakes(store, capsys,
     assert runs_main(["--db", str(db), "--sort", "nope"]) == 2
     assert "--sort nope: no such column or metric" in capsys.readouterr().out
     assert runs_main(["show", "99", "--db", str(db)]) == 1
+
+
+@pytest.mark.slow
+def test_merge_copies_runs_sweeps_and_children_once(store, tmp_path, capsys):
+    import sqlite3
+
+    db, frame = store
+    other = tmp_path / "elsewhere.sqlite"
+    t = load_ticks(CONF_DIR.parent / "data" / "sample" / "EURUSD", symbol="EURUSD")
+    sim.backtest(t.between(None, int(t.ts[5_000])), store=other)      # run 1 there
+    target = tmp_path / "mine.sqlite"
+    assert runs_main(["merge", str(db), "--db", str(target)]) == 0
+    assert runs_main(["merge", str(other), "--db", str(target)]) == 0
+    assert "1 runs, 0 sweeps" in capsys.readouterr().out.splitlines()[-1]
+    assert runs_main(["merge", str(other), "--db", str(target)]) == 0      # again: nothing
+    assert "0 runs, 0 sweeps (1 already there)" in capsys.readouterr().out
+    con = sqlite3.connect(target)
+    assert con.execute("select count(*) from runs").fetchone()[0] == len(frame) + 1
+    assert con.execute("select count(*) from sweeps").fetchone()[0] == 1
+    assert con.execute("select count(*) from runs where sweep_id = 1").fetchone()[0] == len(frame)
+    src = sqlite3.connect(other)
+    last = con.execute("select max(id) from runs").fetchone()[0]
+    assert con.execute("select count(*) from trades where run_id = ?", [last]).fetchone() == \
+        src.execute("select count(*) from trades where run_id = 1").fetchone()
+    assert runs_main(["merge", str(tmp_path / "none.sqlite"), "--db", str(target)]) == 1
