@@ -177,6 +177,11 @@ def render_report(run: dict) -> str:
     header += [("Data", line) for line in data_lines]
     banner = "".join(f"<p class='syn'>{html.escape(line)}</p>" for line in data_lines
                      if "SYNTHETIC" in line)
+    if r.get("sweep_id") and not len(run["equity"]):
+        banner += (f"<p class='syn'>A parameter set of sweep {r['sweep_id']} "
+                   f"({html.escape(str(r.get('params')))}): its metrics only; its trades and "
+                   f"curves were not stored (ticklab sweep --trades, or ticklab backtest with "
+                   f"these parameters).</p>")
     summary = [(label, text) for label, _, text in metric_rows(m)]
     raw = [(k, _raw_value(v)) for k, v in m.items()]
     start = float(r.get("initial_balance") or 0.0)
