@@ -1,6 +1,7 @@
 """The backtest front doors: CLI (Hydra app), Python API, golden run on the bundled sample."""
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -140,3 +141,24 @@ def test_a_notebook_run_is_stored_like_a_cli_run(tmp_path, monkeypatch):
         pytest.approx(res.metrics["net_pnl"], abs=1e-9)
     assert len(run["prices"]) > 0 and run["data_info"] is not None       # as the CLI stores
     assert sim.backtest(t.between(None, int(t.ts[2_000])), store=tmp_path / "x.sqlite").run_id == 1
+
+
+def test_multirun_ends_with_one_table_of_its_runs_best_first(tmp_path):
+    from sim.multirun import swept_keys
+
+    assert swept_keys(["strategy.fast=20,50", "execution=ideal,realistic", "data.end=x",
+                       "risk.sessions=[a,b]", "strategy.slow=range(100,300,100)"]) == \
+        ["strategy.fast", "execution", "strategy.slow"]
+    out = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "backtest", "-m", "hydra/launcher=basic",
+         "strategy.fast=20,50", "execution=ideal,realistic", "data.end=2019-02-04T03:00",
+         "report=false", f"store={tmp_path / 'm.sqlite'}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "COLUMNS": "120"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    table = out.stdout[out.stdout.index("multirun: 4 runs"):]
+    rows = [ln.split() for ln in table.splitlines() if ln.split() and ln.split()[0].isdigit()]
+    assert [r[1:3] for r in rows] == [["50", "ideal"], ["20", "ideal"], ["50", "realistic"],
+                                      ["20", "realistic"]]
+    nets = [float(r[3].replace(",", "")) for r in rows]
+    assert nets == sorted(nets, reverse=True)
