@@ -19,6 +19,8 @@ from sim.core.enums import OrderState, Retcode, TradingState
 
 log = logging.getLogger("ticklab.live")
 
+SNAPSHOT_DOUBTS = 3     # snapshots asked again when messages went missing before a difference
+
 DEAL_FIELDS = ("deal", "order", "position", "symbol", "deal_type", "entry", "reason", "volume",
                "price", "time_msc", "order_type", "profit", "commission", "swap")
 
@@ -114,6 +116,7 @@ class BrokerSession:
         positions and orders to reconcile with."""
         self.snap_n += 1
         self.snap_sent = time.monotonic()
+        self.snap_missing = self.peer.missing if self.peer is not None else 0
         if self.peer is not None:
             # from the newest deal booked at the last clean reconciliation: every deal
             # since could have been lost with the link (the runner books each ticket once)
@@ -123,8 +126,20 @@ class BrokerSession:
 
     def reconcile(self, snap: P.Snapshot) -> None:
         """The EA's positions and pending orders against the core's book: equal -> trading
-        resumes; different -> HALTED, with what differs."""
+        resumes; different -> HALTED, with what differs.  A difference seen while messages
+        from the EA went missing since the request is first doubted: the snapshot (and the
+        deals before it) is asked again, up to ``SNAPSHOT_DOUBTS`` times."""
         diffs = differences(self.core, self.names, snap)
+        lost = self.peer is not None and self.peer.missing > self.snap_missing
+        if diffs and lost and self.snap_doubts < SNAPSHOT_DOUBTS:
+            # messages went missing since the request (a resent deal among them?): a
+            # difference is not yet a fact; ask again (the deals are resent again)
+            self.snap_doubts += 1
+            self.journal.add("reconcile_doubt", self.last_ts, snap.cid, diffs=diffs[:5],
+                             missing=self.peer.missing - self.snap_missing)
+            self.request_snapshot()
+            return
+        self.snap_doubts = 0
         self.journal.add("reconcile", self.last_ts, snap.cid, ok=not diffs, diffs=diffs)
         if diffs:
             text = "reconciliation failed: " + "; ".join(diffs[:5]) + \

@@ -129,6 +129,8 @@ class Runner(BrokerSession, Operator):
         self.terminal_up = True
         self.login = 0
         self.snap_sent = 0.0                 # time.monotonic() of the last snapshot_req
+        self.snap_missing = 0                # the EA's missing-message count at that request
+        self.snap_doubts = 0                 # differences doubted in a row (messages lost)
         self.gaps_seen = 0
 
     def warm(self) -> None:

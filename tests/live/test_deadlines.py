@@ -126,3 +126,35 @@ def test_terminal_without_broker_stops_new_exposure_until_reconciled(ea):
     ea.send(P.Snapshot(account=EMPTY, cid=req.cid))
     ea.pump(0.2)
     assert runner.trading_state() == 0
+
+
+def test_a_difference_after_lost_messages_is_asked_again_before_it_halts(ea):
+    ea.start()
+    runner = ea.runner
+    ea.pump(1.6)                                    # the order's deadline passes: resync
+    stranger = P.PositionRow(ticket=999, symbol="EURUSD", side=1, volume=1.0, price=1.1,
+                             open_time_msc=1)
+    for k in range(4):                              # a message lost before each snapshot
+        next(ea.seq)
+        first = ea.last(P.SnapshotReq).cid
+        ea.send(P.Snapshot(account=EMPTY, positions=[stranger], cid=first))
+        ea.pump(0.3)
+        if k < 3:                                   # doubted: asked again, not HALTED
+            assert runner.trading_state() == 1 and ea.last(P.SnapshotReq).cid != first
+    assert runner.trading_state() == 2              # the fourth time: a fact, HALTED
+    rows = read_journal(ea.store, runner.session)
+    assert sum(r["kind"] == "reconcile_doubt" for r in rows) == 3
+
+
+def test_a_doubted_difference_gone_on_the_next_snapshot_reconciles(ea):
+    ea.start()
+    runner = ea.runner
+    ea.pump(1.6)
+    stranger = P.PositionRow(ticket=999, symbol="EURUSD", side=1, volume=1.0, price=1.1,
+                             open_time_msc=1)
+    next(ea.seq)                                    # lost: e.g. the resent deal
+    ea.send(P.Snapshot(account=EMPTY, positions=[stranger], cid=ea.last(P.SnapshotReq).cid))
+    ea.pump(0.3)
+    ea.send(P.Snapshot(account=EMPTY, cid=ea.last(P.SnapshotReq).cid))
+    ea.pump(0.3)
+    assert runner.trading_state() == 0
