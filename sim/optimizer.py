@@ -57,13 +57,10 @@ def parse_dist(key: str, spec, current=0) -> Dist:
     """An axis from text (``"5:100:5"``, ``"0.5:2.5"``, ``"a,b"``) or Python (``range``, a
     ``(low, high)`` tuple, a list).  A key whose config value (``current``) is text takes
     a choice of texts (``"08:00,10:30"``)."""
-    from sim.sweeps import _scalar
+    from sim.sweeps import _scalar, parse_values
 
     if isinstance(spec, str) and isinstance(current, str):
-        values = [x.strip() for x in spec.split(",") if x.strip()]
-        if not values:
-            raise SweepError(f"{key}={spec!r}: no values")
-        return Dist("choice", values=tuple(values))
+        return Dist("choice", values=tuple(parse_values(key, spec, current)))
     if isinstance(spec, range):
         if len(spec) == 0 or spec.step <= 0:
             raise SweepError(f"{key}: an empty range")
