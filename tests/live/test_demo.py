@@ -16,7 +16,8 @@ def test_demo_orders_fill_through_the_core_and_reconcile(tmp_path, account):
     cfg = live_config(tmp_path / "s.sqlite", "mode=demo",
                       f"account={'hedging' if account == 'hedging' else 'default'}")
     runner, ea, why = run_session(cfg, sample(40_000),
-                                  EAOptions(speed=0, mode="demo", account=account))
+                                  EAOptions(speed=0, mode="demo", account=account,
+                                            linger_s=5.0))  # a loaded runner may lag
     assert why == "bye"
     rows = read_journal(tmp_path / "s.sqlite", runner.session)
     kinds = Counter(r["kind"] for r in rows)
