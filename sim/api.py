@@ -75,7 +75,8 @@ class BacktestResult:
 
     Attributes:
         trades: closed trades (symbol, side +1/-1, lots, open/close ts and price, profit,
-            commission, swap, pnl in account currency, reason).
+            commission, swap, pnl in account currency, reason, and the price move, MFE and
+            MAE in points: ``sim.trade_analysis``).
         equity: equity curve (ts UTC, balance, equity, min_equity, margin).
         metrics: the same figures the CLI prints and stores.
         open_positions: positions still open at the end (marked to the last quote).
@@ -98,7 +99,10 @@ class BacktestResult:
 
     @cached_property
     def trades(self) -> pd.DataFrame:
-        return frames.trades_frame(self.outcome.result)
+        from sim.trade_analysis import excursions
+
+        t = frames.trades_frame(self.outcome.result)
+        return t.join(excursions(t, self.outcome.tables))
 
     @cached_property
     def equity(self) -> pd.DataFrame:

@@ -169,7 +169,7 @@ def store_outcome(out: BacktestOutcome, path, started=None) -> int:
                        ignore_index=True)
     return save_run(path, out.result, out.metrics, OmegaConf.to_yaml(out.cfg), out.fingerprint,
                     code_version(), float(out.cfg.account.balance), started, prices=prices,
-                    data_info=provenance.describe(out.tables))
+                    data_info=provenance.describe(out.tables), tables=out.tables)
 
 
 def run_backtest(cfg: DictConfig, tables: list[TickTable] | None = None,

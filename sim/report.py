@@ -2,8 +2,10 @@
 
 Sections: header (run id, strategy, symbols, data fingerprint, code version,
 execution preset, where the ticks came from: real or synthetic, server time zone,
-import clean-ups), the metrics table, equity + drawdown curves, trades drawn on
-the price (per-minute bid from the store's ``prices`` table), the resolved config.
+import clean-ups), the metrics table, equity + drawdown curves, returns by month, trades
+drawn on the price (per-minute bid from the store's ``prices`` table), the trade P&L
+distribution, results by hour and weekday, MFE/MAE, the trade list
+(``sim.report_trades``), the resolved config.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim import report_trades
 from sim.data import provenance
 from sim.metrics import format_value, metric_rows
 from sim.store import load_run
@@ -28,6 +31,10 @@ table{border-collapse:collapse;font-size:13px} td,th{padding:3px 10px;border-bot
 td.v{text-align:right;font-variant-numeric:tabular-nums} .hdr td:first-child{color:#666}
 .grid{display:flex;gap:40px;flex-wrap:wrap} pre{background:#f6f6f6;padding:10px;font-size:12px}
 code{font-size:12px} .syn{color:#a04000;font-weight:bold;margin:4px 0}
+.note{color:#666;font-size:12px} .neg{color:#c0392b} .pos{color:#1e8449}
+.scroll{max-height:480px;overflow:auto;border:1px solid #eee}
+table.trades td{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+table.trades th{position:sticky;top:0;background:#fafafa}
 """
 
 
@@ -185,9 +192,13 @@ def render_report(run: dict) -> str:
     summary = [(label, text) for label, _, text in metric_rows(m)]
     raw = [(k, _raw_value(v)) for k, v in m.items()]
     start = float(r.get("initial_balance") or 0.0)
-    figs = [_equity_figure(run["equity"], start)]
-    for sym in [s for s in (r.get("symbols") or "").split(",") if s]:
-        figs.append(_price_figure(run["prices"], run["trades"], sym))
+    tz = _server_tz(run.get("config"))
+    trades = run["trades"]
+    symbols = [s for s in (r.get("symbols") or "").split(",") if s]
+    figs = [_equity_figure(run["equity"], start),
+            report_trades.distribution_figure(trades),
+            report_trades.timing_figure(trades, tz), report_trades.excursion_figure(trades)]
+    figs += [_price_figure(run["prices"], trades, sym) for sym in symbols]
     plots = figures_html(figs)
     title = f"ticklab run {rid}: {r.get('strategy') or ''} {r.get('symbols') or ''}"
     return "\n".join([
@@ -198,10 +209,28 @@ def render_report(run: dict) -> str:
         "<details><summary>All metrics (raw keys, docs/metrics.md)</summary>",
         _table(raw), "</details></div>",
         "<h2>Equity and drawdown</h2>", plots[0],
-        "<h2>Trades on the price</h2>", *(plots[1:] or ["<p>No price series stored.</p>"]),
+        "<h2>Returns by month</h2>", report_trades.monthly_table(run["equity"], start, tz),
+        "<h2>Trades on the price</h2>", *(plots[4:] or ["<p>No price series stored.</p>"]),
+        "<h2>Trade P&amp;L distribution</h2>", plots[1],
+        "<h2>By hour and weekday</h2>", plots[2],
+        "<h2>Excursions (MFE / MAE)</h2>", plots[3],
+        "<p class='note'>In points, from the ticks each trade lived through "
+        "(docs/metrics.md, Trade analysis).</p>",
+        "<h2>Trades</h2>", report_trades.trade_list(trades, tz),
         "<h2>Config</h2><pre>", html.escape(run.get("config") or ""), "</pre>",
         "</body></html>",
     ])
+
+
+def _server_tz(config_yaml: str | None) -> str:
+    """The run's ``account.server_tz`` (its server days, hours and months), else UTC."""
+    import yaml
+
+    try:
+        cfg = yaml.safe_load(config_yaml or "") or {}
+        return str((cfg.get("account") or {}).get("server_tz") or "UTC")
+    except (yaml.YAMLError, AttributeError):
+        return "UTC"
 
 
 def write_report(path_db, run_id: int, out_path) -> Path:

@@ -53,7 +53,8 @@ SCHEMA: dict[str, dict[str, type]] = {
               "signal_price": _F, "slippage": _F, "spread_cost": _F, "balance": _F},
     "trades": {"run_id": _I, "symbol": _S, "side": _I, "lots": _F, "open_ts": _I,
                "open_price": _F, "close_ts": _I, "close_price": _F, "profit": _F,
-               "commission": _F, "swap": _F, "pnl": _F, "reason": _I, "position_id": _I},
+               "commission": _F, "swap": _F, "pnl": _F, "reason": _I, "position_id": _I,
+               "move_points": _F, "mfe_points": _F, "mae_points": _F},
     "equity": {"run_id": _I, "ts": _I, "balance": _F, "equity": _F, "min_equity": _F,
                "max_equity": _F, "margin": _F},
     "positions": {"run_id": _I, "ticket": _I, "position_id": _I, "symbol": _S, "side": _I,
@@ -286,7 +287,7 @@ def save_run(path, result, metrics: dict, config_yaml: str, data_fingerprint: st
              code_version: str, initial_balance: float, started: datetime | str | None = None,
              *, prices: pd.DataFrame | None = None, strategy: str | None = None,
              execution: str | None = None, data_info: dict | None = None,
-             mode: str = "backtest", session: str | None = None) -> int:
+             mode: str = "backtest", session: str | None = None, tables=()) -> int:
     """Append one run (all its tables) in a single transaction; return its run id.
 
     Args:
@@ -305,6 +306,8 @@ def save_run(path, result, metrics: dict, config_yaml: str, data_fingerprint: st
             synthetic, server time zone, import clean-ups.
         mode: ``backtest``, or the live mode (``shadow``, ``demo``, ``production``) of a
             live session stored as a run; ``session``: its journal's session id.
+        tables: the tick tables replayed, for the trades' excursions
+            (``sim.trade_analysis.excursions``; NaN without them).
     """
     if isinstance(started, datetime):
         started = started.astimezone(UTC).isoformat()
@@ -317,7 +320,7 @@ def save_run(path, result, metrics: dict, config_yaml: str, data_fingerprint: st
     run_row["n_trades"] = int(metrics.get("n_trades", len(result.trades)))
     db = open_store(path)
     try:
-        return _retry(lambda: _write(db, run_row, _children(result, prices)))
+        return _retry(lambda: _write(db, run_row, _children(result, prices, tables)))
     finally:
         db.close()
 
@@ -336,11 +339,16 @@ def _run_row(names, n_ticks: int, metrics: dict, started: str | None, **cols) ->
     return row
 
 
-def _children(result, prices: pd.DataFrame | None = None) -> dict:
-    """A run's child tables (``CHILD_TABLES``) as DataFrames."""
+def _children(result, prices: pd.DataFrame | None = None, tables=()) -> dict:
+    """A run's child tables (``CHILD_TABLES``) as DataFrames; the trades' excursions come
+    from the tick ``tables`` replayed (NaN without them: a live session)."""
+    from sim.trade_analysis import excursions
+
+    trades = frames.trades_frame(result)
     return {
         "orders": frames.orders_frame(result), "fills": frames.fills_frame(result),
-        "rejections": frames.rejections_frame(result), "trades": frames.trades_frame(result),
+        "rejections": frames.rejections_frame(result),
+        "trades": trades.join(excursions(trades, tables or ())),
         "equity": downsample_equity(frames.equity_frame(result)),
         "positions": frames.open_positions_frame(result),
         "prices": prices if prices is not None else None,
@@ -396,7 +404,7 @@ def save_sweep(path, plan, grid: dict, overrides: list[str], points, seconds: fl
                                params=points_json(p.values), saved=now)
                 ids[p.index] = run_id = int(db["runs"].insert(row).last_pk)
                 if p.result is not None:
-                    _insert_children(db, run_id, _children(p.result))
+                    _insert_children(db, run_id, _children(p.result, None, plan.tables))
             db.conn.execute("COMMIT")
             return sweep_id, ids
         except BaseException:
