@@ -40,9 +40,10 @@ def _span(result) -> tuple[int, int]:
 
 
 def _active_ns(eq_ts: np.ndarray, start: int, end: int) -> int:
-    """Elapsed time between start and end minus gaps longer than GAP_NS (weekends)."""
-    ts = np.unique(np.concatenate([[start], eq_ts, [end]]).astype(np.int64))
-    gaps = np.diff(ts)
+    """Elapsed time between start and end minus gaps longer than GAP_NS (weekends).
+    ``eq_ts`` is sorted and inside [start, end], so its gaps need no sort (a repeated
+    instant is a gap of 0)."""
+    gaps = np.diff(np.concatenate([[start], eq_ts, [end]]).astype(np.int64))
     return int(gaps[gaps <= GAP_NS].sum())
 
 
@@ -71,18 +72,18 @@ def _daily(result, initial_balance: float, server_tz: str):
     if len(e) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.array([initial_balance])
     day = utc_to_server(e["ts"].astype(np.int64), server_tz) // NS_PER_DAY
-    days, first = np.unique(day, return_index=True)
+    first = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])     # rows are in time order
     last = np.r_[first[1:], len(day)] - 1
     closes = np.concatenate([[initial_balance], e["equity"][last]])
     return day, first, closes
 
 
-def _delay_stats(deals: np.ndarray) -> dict[str, float]:
-    f = deals[(deals["retcode"] == Retcode.DONE) & (deals["cid"] > 0)]
-    if len(f) == 0:
+def _delay_stats(deals: np.ndarray, done: np.ndarray) -> dict[str, float]:
+    f = done & (deals["cid"] > 0)
+    if not f.any():
         return {k: math.nan for k in ("delay_p50_ms", "delay_p90_ms", "delay_p99_ms",
                                       "delay_max_ms", "delay_mean_ms")}
-    ms = (f["ts"].astype(np.int64) - f["signal_ts"].astype(np.int64)) / NS_PER_MS
+    ms = (deals["ts"][f].astype(np.int64) - deals["signal_ts"][f].astype(np.int64)) / NS_PER_MS
     p50, p90, p99 = np.percentile(ms, [50, 90, 99])
     return {"delay_p50_ms": float(p50), "delay_p90_ms": float(p90), "delay_p99_ms": float(p99),
             "delay_max_ms": float(ms.max()), "delay_mean_ms": float(ms.mean())}
@@ -132,7 +133,11 @@ def compute_metrics(result, initial_balance: float, server_tz: str = "NY+7") -> 
         values (no trades, fewer than two days) are ``nan``.
     """
     d, t = result.deals, result.trades
-    fills = d[d["retcode"] == Retcode.DONE]
+    done = d["retcode"] == Retcode.DONE          # fills (one field at a time: no row copies)
+
+    def filled(field: str) -> np.ndarray:
+        return d[field][done]
+
     pnl = (t["profit"] + t["commission"] + t["swap"]).astype(np.float64)
     wins, losses = pnl[pnl > 0], pnl[pnl < 0]
     n = len(pnl)
@@ -149,19 +154,19 @@ def compute_metrics(result, initial_balance: float, server_tz: str = "NY+7") -> 
     m["gross_pnl"] = float(t["profit"].sum())
     m["closed_pnl"] = float(pnl.sum())
     m["floating_pnl"] = floating
-    m["commission"] = float(fills["commission"].sum())
+    m["commission"] = float(filled("commission").sum())
     # swap booked on closing deals plus swap accrued on positions still open
-    m["swap"] = float(fills["swap"].sum()) + (
+    m["swap"] = float(filled("swap").sum()) + (
         float(result.positions["swap"].sum()) if len(result.positions) else 0.0)
-    m["spread_cost"] = float(fills["spread_cost"].sum())
-    m["slippage_cost"] = float(fills["slippage"].sum())
+    m["spread_cost"] = float(filled("spread_cost").sum())
+    m["slippage_cost"] = float(filled("slippage").sum())
     m["total_cost"] = m["spread_cost"] + m["slippage_cost"] - m["commission"] - m["swap"]
 
     # -- trades --
     m["n_trades"] = int(n)
-    m["n_fills"] = int(len(fills))
-    m["n_rejections"] = int(len(d) - len(fills))
-    codes, counts = np.unique(d["retcode"][d["retcode"] != Retcode.DONE], return_counts=True)
+    m["n_fills"] = n_fills = int(done.sum())
+    m["n_rejections"] = int(len(d) - n_fills)
+    codes, counts = np.unique(d["retcode"][~done], return_counts=True)
     for code, count in zip(codes.tolist(), counts.tolist(), strict=True):
         m[f"rejections[{RETCODE_DESC.get(code, f'retcode {code}')}]"] = int(count)
     r = result.risk_events
@@ -184,7 +189,7 @@ def compute_metrics(result, initial_balance: float, server_tz: str = "NY+7") -> 
     m["payoff_ratio"] = (m["avg_win"] / -m["avg_loss"]) if len(wins) and len(losses) else math.nan
     hold = (t["close_ts"].astype(np.int64) - t["open_ts"].astype(np.int64)) / NS_PER_S
     m["avg_holding_s"] = float(hold.mean()) if n else math.nan
-    m["lots_traded"] = float(fills["volume"].sum())
+    m["lots_traded"] = float(filled("volume").sum())
 
     # -- activity --
     active = _active_ns(result.equity["ts"].astype(np.int64), start, end)
@@ -225,7 +230,7 @@ def compute_metrics(result, initial_balance: float, server_tz: str = "NY+7") -> 
         m["sharpe"] = m["sortino"] = math.nan
 
     # -- execution --
-    m.update(_delay_stats(d))
+    m.update(_delay_stats(d, done))
     return m
 
 

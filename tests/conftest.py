@@ -26,3 +26,14 @@ def shared_ticks() -> Path:
     if not SHARED_TICKS.exists():
         pytest.skip("shared/data/ticks not beside the checkout")
     return SHARED_TICKS
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch) -> Path:
+    """A fresh working folder as a reader's: ``data`` linked to the checkout's, runs stored in
+    ./ticklab.sqlite, a 100-column terminal (the docs' console blocks)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TICKLAB_STORE", "ticklab.sqlite")
+    monkeypatch.setenv("COLUMNS", "100")
+    (tmp_path / "data").symlink_to(ROOT / "data")
+    return tmp_path

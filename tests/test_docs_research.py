@@ -5,47 +5,25 @@ notebook block runs."""
 import contextlib
 import io
 import re
-from pathlib import Path
 
 import pytest
 
 from sim.sweep_cli import main as sweep_main
+from tests.doc_blocks import block, normal
 
-ROOT = Path(__file__).resolve().parents[1]
-DOC = (ROOT / "docs" / "research.md").read_text()
-
-
-def block(kind: str, after: str) -> str:
-    part = DOC[DOC.index(after):]
-    return part.split(f"```{kind}\n", 1)[1].split("```", 1)[0]
-
-
-def normal(text: str) -> list[str]:
-    """Lines without trailing blanks or the wall time (the machine's, not the doc's)."""
-    lines = [re.sub(r"ran in [\d.]+ s on \d+ threads?", "ran in X s on N threads", ln.rstrip())
-             for ln in text.splitlines()]
-    return [ln for ln in lines if ln]
-
-
-@pytest.fixture
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("TICKLAB_STORE", "ticklab.sqlite")
-    monkeypatch.setenv("COLUMNS", "100")
-    (tmp_path / "data").symlink_to(ROOT / "data")
-    return tmp_path
+DOC = "docs/research.md"
 
 
 def session(heading: str, main, stamp: str = r"$^") -> list[str]:
     """Run the section's command through ``main``; (what it printed, what the doc shows),
     normalised, with run-dependent names (``stamp``) blanked."""
-    command = block("bash", heading).strip()
+    command = block(DOC, "bash", heading).strip()
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         assert main(command.split()[2:]) == 0
     blank = re.compile(stamp)
     return [[blank.sub("T", ln) for ln in normal(text)]
-            for text in (buf.getvalue(), block("text", heading))]
+            for text in (buf.getvalue(), block(DOC, "text", heading))]
 
 
 def test_terminal_session_is_what_ticklab_sweep_prints(in_tmp):
@@ -70,7 +48,7 @@ def test_optuna_session_is_what_ticklab_optimize_prints(in_tmp):
 
 
 def test_notebook_block_runs(in_tmp):
-    code = block("python", "## From a notebook")
+    code = block(DOC, "python", "## From a notebook")
     scope = {}
     exec(compile(code, "docs/research.md", "exec"), scope)
     df = scope["df"]
