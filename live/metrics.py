@@ -22,7 +22,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.tick_to_decision = Histogram(
             "ticklab_tick_to_decision_seconds", "A tick's frame read to the core's orders "
-            "handed to the venue", buckets=BUCKETS, registry=self.registry)
+            "handed to the venue (shadow: per batch of ticks read together, its last)", buckets=BUCKETS, registry=self.registry)
         self.decision_to_ack = Histogram(
             "ticklab_decision_to_ack_seconds", "A command sent to the EA's ack",
             buckets=BUCKETS, registry=self.registry)

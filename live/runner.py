@@ -3,9 +3,10 @@
 One thread, one loop (``turn``): wait for traffic (at most a heartbeat's share), decode
 every frame that arrived (``Link``), hand each to its handler, commit the journal, send a
 heartbeat when due, check the EA's.  A tick becomes the core's TICK at the server time the
-EA stamped, converted to UTC by ``account.server_tz``; in shadow mode the simulated venue
-(``SimVenue``) fills the core's orders exactly as ``ticklab backtest`` would, so the same
-ticks give the same orders, deals and trades (tests/live/test_shadow_parity.py).
+EA stamped, converted to UTC by ``account.server_tz``.  In shadow mode the ticks of each
+batch go through the backtest's own replay loop (``live.shadow.ShadowFeed``): the simulated
+venue fills the core's orders exactly as ``ticklab backtest`` would, so the same ticks give
+the same orders, deals and trades (tests/live/test_shadow_parity.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from live.ea_venue import EAVenue
 from live.journal import Journal
 from live.link import Link, Peer
 from live.modes import SessionError, check_account, check_arming
+from live.shadow import ShadowFeed
 from sim.config import ExecutionConfig, from_mapping
 from sim.core.enums import OrderState, Retcode, TradingState
 from sim.core_config import account_config, build_core
@@ -110,6 +112,7 @@ class Runner(BrokerSession, Operator):
         self.journal.commit()
         self.core = None
         self.venue: SimVenue | None = None
+        self.feed: ShadowFeed | None = None  # shadow: the ticks on their way to the loop
         self.peer: Peer | None = None
         self.stats = Stats()
         self.stopping: str | None = None
@@ -142,12 +145,13 @@ class Runner(BrokerSession, Operator):
         from sim.core.records import event_dt, order_dt
 
         ts = 1_549_238_400_000_000_000
+        if self.ea is None:
+            feed = self.shadow_feed(ts)
+            feed.add(ts, 0, 1.0, 1.0001)
+            feed.flush()
+            return
         core = build_core(self.cfg, self.specs, ts)
         ev = np.zeros(1, dtype=event_dt)
-        if self.ea is None:
-            venue = SimVenue.create(self.specs, self.execution, self.account, ts, ts)
-            venue.feed_tick(core, ts, 0, 1.0, 1.0001)
-            return
         core.tick(ts, 0, 1.0, 1.0001)
         account_event_nb(ev[0], ts, 1.0, 1.0, 0.0)
         core.on_event(ev)
@@ -176,6 +180,14 @@ class Runner(BrokerSession, Operator):
                 self.stopping = "max_seconds"
         return self.stopping
 
+    def shadow_feed(self, ts: int) -> ShadowFeed:
+        """Shadow's core, venue and feed, from the first tick's time: the strategy called
+        by address unless ``strategy_call=inline`` (the loop compiled once is reused)."""
+        inline = str(self.cfg.get("strategy_call", "auto")) == "inline"
+        core = build_core(self.cfg, self.specs, ts, by_address=not inline)
+        venue = SimVenue.create(self.specs, self.execution, self.account, ts, ts)
+        return ShadowFeed(venue, core, len(self.specs))
+
     def turn(self) -> None:
         batch = self.link.recv(timeout_ms=min(self.hb_ms, 50))
         # the WAL checkpoint: when idle, off the hot path; on a feed that never idles, at
@@ -183,6 +195,8 @@ class Runner(BrokerSession, Operator):
         self.journal.maintain(5.0 if not batch else 30.0)
         for peer, msg in in_time_order(batch):
             try:
+                if self.feed is not None and not isinstance(msg, P.Tick):
+                    self.replay_ticks()          # what came before it, in order
                 self.handle(peer, msg)
             except SessionError as exc:
                 self.fail(str(exc))
@@ -195,6 +209,8 @@ class Runner(BrokerSession, Operator):
                     self.reconciled = False
                     self.reduce("a message could not be handled")
                     self.request_snapshot()
+        if self.feed is not None:
+            self.replay_ticks()
         if self.control is not None:
             self.control.poll(self.on_control)
         now = time.monotonic()
@@ -376,22 +392,35 @@ class Runner(BrokerSession, Operator):
         if self.stats.ticks == 1:
             self.stats.first_tick_wall = self.stats.last_tick_wall
         self.journal.tick(s, ts, msg.bid, msg.ask)
-        if self.ea is None:
-            self.venue.feed_tick(self.core, ts, s, msg.bid, msg.ask, self.on_orders)
-        else:
-            while ts >= self.next_day:   # the server day rolled over: TIMER DAY, as the venue
-                self.server_day()
-            self.take(self.core.tick(ts, s, msg.bid, msg.ask), ts)
+        if self.feed is not None:
+            self.feed.add(ts, s, msg.bid, msg.ask)      # replayed with its batch
+            return
+        while ts >= self.next_day:       # the server day rolled over: TIMER DAY, as the venue
+            self.server_day()
+        self.take(self.core.tick(ts, s, msg.bid, msg.ask), ts)
         if self.metrics is not None:
             self.metrics.tick_to_decision.observe(time.perf_counter() - self.link.batch_t)
+
+    def replay_ticks(self) -> None:
+        """Shadow: the ticks queued since the last call through the replay loop; journal the
+        orders the core made meanwhile."""
+        queued = self.feed.n
+        made = self.feed.flush()
+        if queued:
+            self.stats.last_tick_wall = time.monotonic()
+            if self.metrics is not None:       # the batch's last tick, read to decided
+                self.metrics.tick_to_decision.observe(time.perf_counter() - self.link.batch_t)
+        if len(made):
+            self.on_orders(made)
 
     def start(self, ts: int) -> None:
         """The first tick: the core and the venue, on the server clock at that instant."""
         self.first_ts = ts
-        self.core = build_core(self.cfg, self.specs, ts)
         if self.ea is None:
-            self.venue = SimVenue.create(self.specs, self.execution, self.account, ts, ts)
+            self.feed = self.shadow_feed(ts)
+            self.core, self.venue = self.feed.core, self.feed.venue
         else:
+            self.core = build_core(self.cfg, self.specs, ts)
             self.next_day = next_midnight(ts, self.account.server_tz)
             self.last_ts = ts
         if self.held_state is not None:
@@ -418,19 +447,23 @@ class Runner(BrokerSession, Operator):
         if self.ea is not None:
             self.take(orders, ts)
         elif len(orders):
-            self.on_orders(orders, ts)
             self.venue.submit(orders, ts, int(orders[0]["symbol"]))
+            self.replay_ticks()
 
-    def on_orders(self, orders: np.ndarray, ts: int) -> None:
+    def on_orders(self, orders: np.ndarray, ts: int | None = None) -> None:
+        """Journal the core's orders: a step's outbox at ``ts`` (demo, production: a denial
+        is REJECTED), or shadow's order-journal rows (``ts`` None: each at its decision
+        time; a denial is one the venue never took, ``arrive_ts`` 0)."""
         for o in orders:
-            denied = o["state"] == OrderState.REJECTED
+            denied = o["state"] == OrderState.REJECTED if ts is not None else o["arrive_ts"] == 0
             self.stats.denials += denied
             self.stats.decisions += not denied
-            self.journal.add("denial" if denied else "decision", ts, str(int(o["cid"])),
-                             action=int(o["action"]), type=int(o["type"]),
+            self.journal.add("denial" if denied else "decision",
+                             ts if ts is not None else int(o["signal_ts"]),
+                             str(int(o["cid"])), action=int(o["action"]), type=int(o["type"]),
                              symbol=self.names[int(o["symbol"])], lots=float(o["volume"]),
                              price=float(o["price"]), sl=float(o["sl"]), tp=float(o["tp"]),
-                             retcode=int(o["retcode"]))
+                             retcode=int(o["retcode"]) if denied else 0)
 
     # -- the end ------------------------------------------------------------------------
     def wind_down(self) -> None:

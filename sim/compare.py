@@ -2,7 +2,9 @@
 
 A shadow session and a backtest of the same ticks (or two backtests) should agree on every
 order, fill, rejection, trade, risk event and still-open position; this says so, or shows
-the first rows where they part.  Columns that name the run (``run_id``) are ignored.
+the first rows where they part.  Columns that name the run (``run_id``) are ignored, and
+so are the trades' excursions (``sim.trade_analysis.EXCURSIONS``): they are read off the
+ticks, which a backtest keeps and a live session does not, not decided by the run.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.store import load_run
+from sim.trade_analysis import EXCURSIONS
 
 TABLES = ("orders", "fills", "rejections", "trades", "risk_events", "positions")
 
@@ -19,8 +22,9 @@ def compare_runs(db, a: int, b: int, tables=TABLES) -> list[tuple[str, bool, str
     ra, rb = load_run(db, a), load_run(db, b)
     out = []
     for t in tables:
-        x = ra[t].drop(columns=["run_id"], errors="ignore").reset_index(drop=True)
-        y = rb[t].drop(columns=["run_id"], errors="ignore").reset_index(drop=True)
+        skip = ["run_id", *EXCURSIONS]
+        x = ra[t].drop(columns=skip, errors="ignore").reset_index(drop=True)
+        y = rb[t].drop(columns=skip, errors="ignore").reset_index(drop=True)
         out.append((t, *_diff(x, y)))
     return out
 

@@ -27,6 +27,7 @@ from sim.core.decision import DecisionCore
 from sim.core.state import make_limits
 from sim.data.symbols import SymbolSpec
 from sim.strategy_loader import StrategyError, defaults_beside, load_strategy
+from sim.strategy_wrapper import strategy_address
 from sim.venue.sim_venue import utc_offset
 
 
@@ -199,15 +200,19 @@ def account_config(cfg: DictConfig) -> AccountConfig:
                         "account")
 
 
-def build_core(cfg: DictConfig, specs: list[SymbolSpec], first_ts: int | None = None) -> DecisionCore:
+def build_core(cfg: DictConfig, specs: list[SymbolSpec], first_ts: int | None = None,
+               by_address: bool = False) -> DecisionCore:
     """A ``DecisionCore`` for ``specs`` (in the order events will index them) from ``cfg``.
 
     ``first_ts``: the first event's time (ns UTC; default now), at which the server clock's
     UTC offset (``account.server_tz``) is taken; TIMER DAY events keep it up to date.
+    ``by_address``: the kernels call the strategy by address (``strategy_call=pointer``:
+    the replay loop compiled once for every strategy is reused).
     """
     mod, params, data, limits = core_parts(cfg, specs)
     account = account_config(cfg)
     at = time.time_ns() if first_ts is None else int(first_ts)
+    address = strategy_address(mod, mod.make_state(), params, data) if by_address else 0
     return DecisionCore(mod, params, symbol_records(specs, account), account_mode(account),
-                        account.balance, limits, data,
+                        account.balance, limits, data, fn_address=address,
                         utc_offset=utc_offset(at, account.server_tz))

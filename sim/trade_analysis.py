@@ -18,6 +18,7 @@ import pandas as pd
 
 from sim.data.timezones import utc_to_server
 
+EXCURSIONS = ("move_points", "mfe_points", "mae_points")     # the columns ``excursions`` adds
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -28,8 +29,7 @@ def excursions(trades: pd.DataFrame, tables) -> pd.DataFrame:
     ``trades``' index.  A trade whose symbol has no table gets NaN."""
     from sim.data.symbols import load_symbol
 
-    out = pd.DataFrame(np.nan, index=trades.index,
-                       columns=["move_points", "mfe_points", "mae_points"])
+    out = pd.DataFrame(np.nan, index=trades.index, columns=list(EXCURSIONS))
     for table in tables:
         rows = np.flatnonzero((trades["symbol"] == table.symbol).to_numpy())
         if not len(rows) or not len(table.ts):

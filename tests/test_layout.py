@@ -4,7 +4,8 @@
 - the venue (``sim.venue``) imports the core's records and contract, never its logic, and
   never the batch loop;
 - strategies import only the core;
-- live imports the core and the venue, never the batch loop;
+- live imports the core, the venue and, for shadow mode, the replay loop's kernel
+  (``sim.batch.replay``), never the batch engine, the pipeline or the notebook API;
 - every numba kernel's name ends in ``_nb``.
 """
 
@@ -30,7 +31,7 @@ RULES = {
     "sim/batch": (("sim.core", "sim.venue", "sim.batch", "sim.jit_cache", "sim.results")
                   + VENUE_CONFIG, ()),
     "strategies": (("sim", "sim.core", "sim.jit_cache"), ()),
-    "live": (None, ("sim.batch", "sim.pipeline", "sim.api")),
+    "live": (None, ("sim.batch.engine", "sim.pipeline", "sim.api")),
 }
 
 

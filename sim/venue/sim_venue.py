@@ -108,6 +108,12 @@ class SimVenue:
                            int(roll_ts[0]) if len(roll_ts) else NO_TS)
         return cls(state, roll_ts, roll_wd, account.server_tz, t_last)
 
+    def cover(self, ts: int) -> None:
+        """Make the server midnights reach ``ts`` (ns UTC) when the venue was created
+        open-ended (``create``: shadow mode), a week at a time."""
+        if self.horizon is not None and ts > self.horizon:
+            self._extend_days(ts)
+
     def _extend_days(self, ts: int) -> None:
         # fed past its horizon (shadow mode runs open-ended): the next week's midnights
         start, self.horizon = self.horizon + 1, ts + 7 * NS_PER_DAY
@@ -131,8 +137,7 @@ class SimVenue:
 
     def quote(self, ts: int, symbol: int, bid: float, ask: float) -> None:
         """A tick: run what is due before it, apply its quote (arrivals, triggers, SL/TP...)."""
-        if self.horizon is not None and ts > self.horizon:
-            self._extend_days(ts)
+        self.cover(ts)
         V = self.state.V
         while True:
             status = quote_entry_nb(ts, symbol, bid, ask, self.roll_ts, self.roll_wd, *V)

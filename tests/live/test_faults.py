@@ -12,6 +12,7 @@ from live.fake_ea import EAOptions
 from live.journal import read_journal
 from live.reconcile import differences
 from sim import frames
+from sim.trade_analysis import EXCURSIONS
 
 N = 60_000
 COMMON = ["strategy=ema_cross", "risk=default", "execution=realistic", "account=default"]
@@ -19,7 +20,7 @@ COMMON = ["strategy=ema_cross", "risk=default", "execution=realistic", "account=
 
 def backtest_frames():
     r = sim.backtest(sample(N), overrides=COMMON)
-    return r.orders, r.fills, r.trades
+    return r.orders, r.fills, r.trades.drop(columns=list(EXCURSIONS))   # read off the ticks
 
 
 def shadow(tmp_path, faults):
