@@ -7,6 +7,8 @@ volume.  Driven through the public ``DecisionCore`` and ``SimVenue``, as live dr
 
 from __future__ import annotations
 
+import numpy as np
+
 import strategies.scripted as sc
 from sim.config import AccountConfig, Dist, ExecutionConfig
 from sim.core.decision import DecisionCore
@@ -26,9 +28,10 @@ BUY, SELL = int(OrderType.BUY), int(OrderType.SELL)
 A, B = 1001, 1002                 # the venue's first two tickets
 
 
-def run(rows, hedging=True, execution=IDEAL, ticks=6, step=S):
+def run(rows, hedging=True, execution=IDEAL, ticks=6, step=S, raw=None):
     """Feed one tick per ``step`` from T0; the orders routing made (action, type, lots,
-    position ticket, by ticket) and the core's open book (ticket, side, lots)."""
+    position ticket, by ticket) and the core's open book (ticket, side, lots).  ``raw``: a
+    list to receive a copy of each order's whole record, as the core handed it out."""
     mode = AccountMode.HEDGING if hedging else AccountMode.NETTING
     venue = SimVenue.create([load_symbol("EURUSD")], execution,
                             AccountConfig(mode="hedging" if hedging else "netting"),
@@ -39,6 +42,8 @@ def run(rows, hedging=True, execution=IDEAL, ticks=6, step=S):
     seen = []
 
     def keep(orders, ts):
+        if raw is not None:
+            raw.extend(o.copy() for o in orders)
         seen.extend((int(o["action"]), int(o["type"]), round(float(o["volume"]), 8),
                      int(o["pos_ticket"]), int(o["by_ticket"])) for o in orders)
 
@@ -136,3 +141,100 @@ def test_hedging_target_skips_a_ticket_already_being_closed():
                        ticks=40, step=100 * MS)
     assert orders[2:] == [(CLOSE, SELL, 0.3, A, 0), (CLOSE, SELL, 0.2, B, 0)]
     assert book == []
+
+
+def test_hedging_target_closes_only_what_is_not_already_closing():
+    # A 0.3 with 0.1 of it being closed, B 0.2: TARGET 0 closes the other 0.2 of A (not its
+    # 0.3, nor 0.3 + 0.1), then all of B
+    orders, book = run([sc.row(T0, volume=0.3), sc.row(T0 + S, volume=0.2),
+                        sc.row(T0 + 2 * S, Action.CLOSE, volume=0.1, ticket=A),
+                        sc.target(T0 + 2 * S + 100 * MS, 0.0)], execution=SLOW,
+                       ticks=40, step=100 * MS)
+    assert orders[2:] == [(CLOSE, SELL, 0.1, A, 0), (CLOSE, SELL, 0.2, A, 0),
+                          (CLOSE, SELL, 0.2, B, 0)]
+    assert book == []
+
+
+def test_hedging_target_closes_the_oldest_ticket_wherever_the_book_holds_it():
+    # A is closed, so C (newer than B) takes A's slot in the book, ahead of B: the oldest
+    # ticket, B, is still closed first (the close order took ticket 1003)
+    C = 1004
+    orders, book = run([sc.row(T0, volume=0.1), sc.row(T0 + S, volume=0.2),
+                        sc.row(T0 + 2 * S, Action.CLOSE, volume=0.1, ticket=A),
+                        sc.row(T0 + 3 * S, volume=0.3), sc.target(T0 + 4 * S, -0.1)])
+    assert orders[4:] == [(CLOSE, SELL, 0.2, B, 0), (CLOSE, SELL, 0.3, C, 0),
+                          (NEW, SELL, 0.1, 0, 0)]
+    assert book == [(1007, -1, 0.1)]
+
+
+def test_hedging_target_counts_its_own_closes_in_flight():
+    # long A 0.3; TARGET -0.1 closes A and sells 0.1 (0.4 in flight, on the sell side); the
+    # same TARGET 0.1 s later, everything still in flight, has nothing left to do
+    orders, book = run([sc.row(T0, volume=0.3), sc.target(T0 + S, -0.1),
+                        sc.target(T0 + S + 100 * MS, -0.1)], execution=SLOW, ticks=40,
+                       step=100 * MS)
+    assert orders == [(NEW, BUY, 0.3, 0, 0), (CLOSE, SELL, 0.3, A, 0), (NEW, SELL, 0.1, 0, 0)]
+    assert [(side, lots) for _, side, lots in book] == [(-1, 0.1)]
+
+
+def test_target_of_exactly_the_minimum_volume_is_sent():
+    orders, book = run([sc.target(T0, 0.01)])
+    assert orders == [(NEW, BUY, 0.01, 0, 0)]
+    assert book == [(A, 1, 0.01)]
+
+
+def test_every_field_of_the_orders_routing_makes():
+    # Arrange: bid 1.10000, ask 1.10002 on every tick
+    raw = []
+    run([sc.row(T0, volume=0.3), sc.row(T0 + S, type=OrderType.SELL, volume=0.1),
+         sc.close_by(T0 + 2 * S, A, B), sc.target(T0 + 3 * S, -0.1),
+         sc.target(T0 + 4 * S, 0.2)], raw=raw)
+    # Assert: client ids one apart from 1; no ticket or arrival yet (the venue's to set);
+    # a TARGET's and a Close By's orders carry no price, stops, expiry or stop-limit
+    assert [int(o["cid"]) for o in raw] == list(range(1, len(raw) + 1))
+    for o in raw:
+        assert (int(o["ticket"]), int(o["arrive_ts"])) == (0, 0)
+        assert (float(o["stoplimit"]), int(o["type_time"])) == (0.0, 0)
+    made = raw[2:]
+    # A 0.2 left after Close By: TARGET -0.1 closes it and sells 0.1; TARGET 0.2 closes
+    # that and buys 0.2
+    assert [(int(o["action"]), int(o["type"])) for o in made] == [
+        (CLOSE_BY, int(OrderType.CLOSE_BY)), (CLOSE, SELL), (NEW, SELL), (CLOSE, BUY),
+        (NEW, BUY)]
+    for o in made:
+        assert (float(o["price"]), float(o["sl"]), float(o["tp"]), int(o["expiry"])) == \
+            (0.0, 0.0, 0.0, 0)
+    # the price the decision saw: none for Close By, the bid for a sell, the ask for a buy
+    assert [float(o["signal_price"]) for o in made] == [0.0, 1.10000, 1.10000, 1.10002,
+                                                        1.10002]
+
+
+def test_side_and_volume_a_denied_intent_would_have_had():
+    # what the risk stage journals for a denial (order_side_volume_nb): a hedging book with
+    # ticket 7 long 0.3 (active) and ticket 11 long (closed: its slot no longer counts)
+    from sim.core.records import intent_dt
+    from sim.core.routing import order_side_volume_nb
+
+    venue = SimVenue.create([load_symbol("EURUSD")], IDEAL, AccountConfig(mode="hedging"), T0, T0)
+    core = DecisionCore(sc, sc.make_params(sc.Params()), venue.syms, AccountMode.HEDGING,
+                        10_000.0, make_limits(), data=sc.make_data(sc.Params()))
+    c = core.state[0]
+    c["book"][0]["active"], c["book"][0]["ticket"], c["book"][0]["side"] = True, 7, 1
+    c["book"][0]["volume"] = 0.3
+    c["book"][1]["active"], c["book"][1]["ticket"], c["book"][1]["side"] = False, 11, -1
+    c["quote"][0]["net"] = 0.3
+
+    def side_volume(action, volume, type=BUY, ticket=0):
+        it = np.zeros(1, dtype=intent_dt)[0]
+        it["action"], it["type"], it["volume"], it["ticket"] = action, type, volume, ticket
+        buy, lots = order_side_volume_nb(it, c)
+        return bool(buy), round(float(lots), 8)
+
+    target = int(Action.TARGET)
+    assert side_volume(target, 0.5) == (True, 0.2)        # net 0.3 -> 0.5: buy 0.2
+    assert side_volume(target, 0.2) == (False, 0.1)       # -> 0.2: sell 0.1
+    assert side_volume(target, 0.3) == (False, 0.0)       # already there: nothing, not a buy
+    assert side_volume(NEW, 0.4, SELL) == (False, 0.4)
+    assert side_volume(CLOSE, 0.3, BUY, ticket=7) == (False, 0.3)   # closing a long sells
+    assert side_volume(CLOSE, 0.1, BUY, ticket=11) == (True, 0.1)   # closed slot: as asked
+    assert side_volume(CLOSE, 0.1, SELL, ticket=99) == (False, 0.1)  # unknown: as asked
