@@ -1,6 +1,7 @@
 """``ticklab sweep``: ``sim.sweep`` from the terminal (docs/research.md).
 
     ticklab sweep strategy.fast=10:100:10 strategy.slow=100,200,400 execution=ideal
+    ticklab sweep strategy.fast=10:100:10 --backend ray --ray-address auto
 
 An argument ``KEY=START:STOP:STEP`` or ``KEY=a,b,c`` (KEY in the strategy, risk, execution or
 account group) is an axis; any other ``KEY=VALUE`` is a Hydra override for every run.
@@ -70,7 +71,15 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("items", nargs="*", metavar="KEY=VALUES",
                    help="axes (START:STOP:STEP, stop included; or a,b,c) and overrides")
-    p.add_argument("--jobs", type=int, default=-1, help="threads (default: every core)")
+    p.add_argument("--jobs", type=int, default=-1,
+                   help="threads, or Ray tasks at once with --backend ray (default: every "
+                        "core, or every CPU of the Ray cluster)")
+    p.add_argument("--backend", default="threads",
+                   help="threads (this process, the default) or ray (a Ray cluster: "
+                        "the ray extra); the results are stored here either way")
+    p.add_argument("--ray-address", default=None, metavar="ADDR",
+                   help="with --backend ray: the cluster (auto, host:6379, "
+                        "ray://host:10001); default: a local Ray instance")
     p.add_argument("--sort", default="net_pnl",
                    help="metric ranking the runs (default net_pnl; drawdowns and costs: "
                         "smaller is better)")
@@ -130,7 +139,7 @@ def main(argv: list[str]) -> int:
         check_metric(a.sort)               # an unknown metric: one line, before any run
         store = a.db if a.db is not None else True
         frame = sweep(grid=grid, overrides=overrides, n_jobs=a.jobs, store=store,
-                      trades=a.trades)
+                      trades=a.trades, backend=a.backend, ray_address=a.ray_address)
     except config_errors() as exc:
         console.print(f"[red]ticklab sweep: {escape(one_line(exc))}[/red]", soft_wrap=True)
         return 2
@@ -138,8 +147,9 @@ def main(argv: list[str]) -> int:
     grid = at["grid"]                   # the axes' values as the API read them
     skipped, failed = at["skipped"], at["failed"]
     n_ticks = int(frame.attrs.get("n_ticks", 0))
+    unit = "Ray worker" if at.get("backend") == "ray" else "thread"
     head = (f"sweep {at['sweep_id']}: {len(frame)} parameter sets ran in {at['seconds']:.1f} s "
-            f"on {at['n_jobs']} thread{'s' * (at['n_jobs'] > 1)}" +
+            f"on {at['n_jobs']} {unit}{'s' * (at['n_jobs'] > 1)}" +
             (f", {n_ticks:,} ticks each" if n_ticks else "") + f"; stored in {at['store']}")
     console.print(head, soft_wrap=True)
     for label, rows in (("skipped", skipped), ("failed", failed)):

@@ -4,7 +4,8 @@ The config is composed once; the ticks are loaded, validated and fingerprinted o
 replay kernel is compiled (or loaded) once.  Each parameter set then costs one replay over
 the shared, read-only tick arrays plus its metrics, on ``n_jobs`` threads: the replay loop
 releases the GIL (``@kernel(nogil=True)``), so threads run it in parallel with no copy of
-the ticks and nothing to pickle.
+the ticks and nothing to pickle.  ``backend="ray"`` runs the same parameter sets on a Ray
+cluster instead (``sim.sweep_ray``); the results come back and are stored here.
 
 Axes are config keys of the ``strategy``, ``risk``, ``execution`` and ``account`` groups
 (``strategy.fast``, ``risk.max_orders``, ``execution.latency.mean_ms``...).  A parameter set
@@ -20,6 +21,7 @@ import os
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +34,7 @@ AXES = ("strategy", "risk", "execution", "account")
 _NUM = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 RANGE = re.compile(rf"^({_NUM}):({_NUM})(?::({_NUM}))?$")
 MAX_POINTS = 1_000_000
+BACKENDS = ("threads", "ray")
 
 
 class SweepError(ValueError):
@@ -232,7 +235,8 @@ def jobs(n_jobs: int) -> int:
 
 def sweep(ticks=None, grid: dict | None = None, overrides=(), *, n_jobs: int = -1,
           store=True, trades: bool = False, progress: bool = True,
-          symbol: str | None = None) -> pd.DataFrame:
+          symbol: str | None = None, backend: str = "threads",
+          ray_address: str | None = None) -> pd.DataFrame:
     """Run every parameter set of ``grid`` over the same ticks.
 
     Args:
@@ -242,7 +246,8 @@ def sweep(ticks=None, grid: dict | None = None, overrides=(), *, n_jobs: int = -
             config keys of the strategy, risk, execution or account groups and their values
             (``parse_values`` reads ``10:200:10`` and ``a,b,c`` texts).
         overrides: Hydra override strings for everything else, as ``sim.backtest``.
-        n_jobs: worker threads; -1 one per core.
+        n_jobs: worker threads; -1 one per core.  With ``backend="ray"``: Ray tasks at
+            once; -1 one per CPU of the cluster.
         store: True (the default store, ``$TICKLAB_STORE`` or ``ticklab.sqlite``), a path,
             or False.  The sweep is a ``sweeps`` row; each parameter set a ``runs`` row with
             its ``params`` and metrics (``sweep_id``); trade lists only with ``trades``.
@@ -250,27 +255,48 @@ def sweep(ticks=None, grid: dict | None = None, overrides=(), *, n_jobs: int = -
             lot: off by default).
         progress: a progress bar (terminal or notebook).
         symbol: the symbol of a DataFrame.
+        backend: ``"threads"`` (this process) or ``"ray"`` (a Ray cluster: the ``ray``
+            extra; ``sim.sweep_ray``).  Either way the results are stored by the caller.
+        ray_address: with ``backend="ray"`` and Ray not yet initialised in this process:
+            None starts a local instance; ``"auto"``, ``"host:6379"`` or
+            ``"ray://host:10001"`` connects to a running cluster.
 
     Returns:
         One row per parameter set that ran, in grid order: the axes, ``run_id`` (when
         stored), ``seconds`` and every metric of ``sim.backtest``.  ``attrs``:
         ``sweep_id``, ``skipped`` and ``failed`` (parameter sets with the reason),
-        ``seconds`` (wall time), ``n_jobs``, ``grid`` (each axis's values as read).
+        ``seconds`` (wall time), ``n_jobs``, ``backend``, ``grid`` (each axis's values as
+        read).
     """
     from sim.api import compose, tick_tables
     from sim.pipeline import load_data
 
+    if backend not in BACKENDS:
+        raise SweepError(f"backend={backend!r}: expected one of {', '.join(BACKENDS)}")
+    if ray_address is not None and backend != "ray":
+        raise SweepError(f"ray_address={ray_address!r}: only with backend='ray'")
+    if backend == "ray":
+        from sim import sweep_ray
+
+        sweep_ray.need_ray()               # a missing extra: one line, before any work
     cfg = compose(overrides)
     grid = check_axes(cfg, grid or {})
-    n_jobs = jobs(n_jobs)
+    values = grid_points(grid)
+    execute = _execute
+    if backend == "ray":
+        execute = sweep_ray.Runner(ray_address, n_jobs)
+        n_jobs = execute.workers
+    else:
+        n_jobs = jobs(n_jobs)
     tables = tick_tables(ticks, cfg, symbol)
     plan = Plan(cfg, tables if tables is not None else load_data(cfg))
-    points, wall = evaluate(plan, grid_points(grid), n_jobs, trades and store is not False,
-                            progress)
+    points, wall = evaluate(plan, values, n_jobs, trades and store is not False, progress,
+                            execute)
     frame = _frame(grid, points)
     frame.attrs.update(skipped=[{**p.values, "reason": p.skipped} for p in points if p.skipped],
                        failed=[{**p.values, "reason": p.failed} for p in points if p.failed],
-                       seconds=wall, n_jobs=n_jobs, sweep_id=None, n_ticks=plan.n_ticks,
+                       seconds=wall, n_jobs=n_jobs, backend=backend, sweep_id=None,
+                       n_ticks=plan.n_ticks,
                        grid=grid,
                        config_yaml=OmegaConf.to_yaml(cfg))
     if store is not False:
@@ -285,10 +311,12 @@ def sweep(ticks=None, grid: dict | None = None, overrides=(), *, n_jobs: int = -
 
 
 def evaluate(plan: Plan, values: list[dict], n_jobs: int, keep: bool = False,
-             progress: bool = False) -> tuple[list[Point], float]:
+             progress: bool = False, execute=None) -> tuple[list[Point], float]:
     """Run each parameter set of ``values`` on ``plan``; a set the config refuses is
     marked skipped.  Returns the points (grid order) and the wall time, compiling aside.
-    ``keep``: keep each run's records (``Point.result``)."""
+    ``keep``: keep each run's records (``Point.result``).  ``execute(plan, todo, n_jobs,
+    keep, progress)`` runs the sets that were not refused (default: on threads here;
+    ``sim.sweep_ray.Runner``: on Ray)."""
     points = [Point(i, v) for i, v in enumerate(values)]
     for p in points:
         try:
@@ -300,7 +328,7 @@ def evaluate(plan: Plan, values: list[dict], n_jobs: int, keep: bool = False,
         _warm(plan, todo[0])
     t0 = time.perf_counter()
     if todo:
-        _execute(plan, todo, n_jobs, keep, progress)
+        (execute or _execute)(plan, todo, n_jobs, keep, progress)
     return points, time.perf_counter() - t0
 
 
@@ -319,7 +347,10 @@ def _warm(plan: Plan, first: Point) -> None:
 _SAID = False          # the compile notice was printed (once per process)
 
 
-def _execute(plan: Plan, todo: list[Point], n_jobs: int, keep: bool, progress: bool) -> None:
+@contextmanager
+def progress_bar(progress: bool, total: int, label: str):
+    """Yield ``advance(n=1)``: a progress bar on a terminal or in a notebook (not into
+    logs), or nothing."""
     bar = None
     if progress:
         from rich.console import Console
@@ -330,27 +361,31 @@ def _execute(plan: Plan, todo: list[Point], n_jobs: int, keep: bool, progress: b
         bar = Progress("[progress.description]{task.description}", BarColumn(),
                        MofNCompleteColumn(), TimeRemainingColumn(), console=console,
                        transient=False)
-        task = bar.add_task(f"sweep ({n_jobs} thread{'s' * (n_jobs > 1)})", total=len(todo))
+        task = bar.add_task(label, total=total)
         bar.start()
     try:
+        yield (lambda n=1: bar.advance(task, n)) if bar is not None else (lambda n=1: None)
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def _execute(plan: Plan, todo: list[Point], n_jobs: int, keep: bool, progress: bool) -> None:
+    with progress_bar(progress, len(todo),
+                      f"sweep ({n_jobs} thread{'s' * (n_jobs > 1)})") as advance:
         if n_jobs == 1:
             for p in todo:
                 run_point(plan, p, keep)
-                if bar is not None:
-                    bar.advance(task)
+                advance()
             return
         pool = ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="sweep")
         try:
             for _ in as_completed([pool.submit(run_point, plan, p, keep) for p in todo]):
-                if bar is not None:
-                    bar.advance(task)
+                advance()
         except BaseException:          # Ctrl-C: the sets not started are dropped at once
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()
-    finally:
-        if bar is not None:
-            bar.stop()
 
 
 def _frame(grid: dict, points: list[Point]) -> pd.DataFrame:
