@@ -92,12 +92,16 @@ def test_results_by_hour_and_weekday_of_the_server_close():
     assert days.loc["Fri", ["trades", "pnl"]].tolist() == [1, 0.0]
 
 
+SLOW = pytest.mark.slow        # replays: not for the plain-Python pass (.ci/run)
+
+
 @pytest.fixture(scope="module")
 def ticks():
     t = sim.load_ticks(CONF_DIR.parent / "data" / "sample" / "EURUSD", symbol="EURUSD")
     return t.between(None, int(t.ts[40_000]))
 
 
+@SLOW
 def test_real_ticks_excursions_bound_the_realised_move_and_are_stored(ticks, tmp_path):
     # Arrange: no slippage, so every fill is at a quote the trade lived through
     res = sim.backtest(ticks, overrides=["execution=ideal"], store=tmp_path / "s.sqlite")
@@ -112,6 +116,7 @@ def test_real_ticks_excursions_bound_the_realised_move_and_are_stored(ticks, tmp
     assert stored[cols].to_numpy().tolist() == t[cols].to_numpy().tolist()
 
 
+@SLOW
 def test_run_report_has_the_trade_analysis(ticks, tmp_path):
     from sim.report import write_report
 
