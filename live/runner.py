@@ -182,7 +182,8 @@ class Runner(BrokerSession, Operator):
 
     def shadow_feed(self, ts: int) -> ShadowFeed:
         """Shadow's core, venue and feed, from the first tick's time: the strategy called
-        by address unless ``strategy_call=inline`` (the loop compiled once is reused)."""
+        by address unless ``strategy_call=inline`` (the loop compiled once for every
+        strategy is reused; conf/live.yaml)."""
         inline = str(self.cfg.get("strategy_call", "auto")) == "inline"
         core = build_core(self.cfg, self.specs, ts, by_address=not inline)
         venue = SimVenue.create(self.specs, self.execution, self.account, ts, ts)
@@ -194,9 +195,10 @@ class Runner(BrokerSession, Operator):
         # least every 30 s (a few ms once), so the WAL cannot grow without bound
         self.journal.maintain(5.0 if not batch else 30.0)
         for peer, msg in in_time_order(batch):
+            if self.feed is not None and not isinstance(msg, P.Tick) \
+                    and not self.replay_ticks():      # what came before it, in order
+                break
             try:
-                if self.feed is not None and not isinstance(msg, P.Tick):
-                    self.replay_ticks()          # what came before it, in order
                 self.handle(peer, msg)
             except SessionError as exc:
                 self.fail(str(exc))
@@ -401,17 +403,25 @@ class Runner(BrokerSession, Operator):
         if self.metrics is not None:
             self.metrics.tick_to_decision.observe(time.perf_counter() - self.link.batch_t)
 
-    def replay_ticks(self) -> None:
+    def replay_ticks(self) -> bool:
         """Shadow: the ticks queued since the last call through the replay loop; journal the
-        orders the core made meanwhile."""
+        orders the core made meanwhile.  A replay that raised (the strategy, a journal
+        overflow) cannot resume mid-block: the session stops with the reason (False)."""
         queued = self.feed.n
-        made = self.feed.flush()
+        try:
+            made = self.feed.flush()
+        except Exception as exc:
+            self.feed.n = 0
+            log.exception("shadow replay")
+            self.fail(f"shadow replay of {queued:,} ticks: {exc}")
+            return False
         if queued:
             self.stats.last_tick_wall = time.monotonic()
             if self.metrics is not None:       # the batch's last tick, read to decided
                 self.metrics.tick_to_decision.observe(time.perf_counter() - self.link.batch_t)
         if len(made):
             self.on_orders(made)
+        return True
 
     def start(self, ts: int) -> None:
         """The first tick: the core and the venue, on the server clock at that instant."""
@@ -451,11 +461,11 @@ class Runner(BrokerSession, Operator):
             self.replay_ticks()
 
     def on_orders(self, orders: np.ndarray, ts: int | None = None) -> None:
-        """Journal the core's orders: a step's outbox at ``ts`` (demo, production: a denial
-        is REJECTED), or shadow's order-journal rows (``ts`` None: each at its decision
-        time; a denial is one the venue never took, ``arrive_ts`` 0)."""
+        """Journal the core's orders (a denial is REJECTED): a step's outbox at ``ts`` (demo,
+        production), or shadow's order-journal rows (``ts`` None: each at its decision
+        time)."""
         for o in orders:
-            denied = o["state"] == OrderState.REJECTED if ts is not None else o["arrive_ts"] == 0
+            denied = o["state"] == OrderState.REJECTED
             self.stats.denials += denied
             self.stats.decisions += not denied
             self.journal.add("denial" if denied else "decision",

@@ -18,6 +18,7 @@ from sim.batch.replay import replay_nb
 from sim.core.decision import DecisionCore, raise_strategy_error
 from sim.core.enums import Status
 from sim.core.records import event_dt
+from sim.data.timezones import NS_PER_DAY
 from sim.venue.band import NO_RETRY
 from sim.venue.sim_venue import SimVenue
 from sim.venue.state import OLOG
@@ -59,10 +60,12 @@ class ShadowFeed:
 
     def flush(self) -> np.ndarray:
         """Replay the queued ticks; return the orders the core made meanwhile (rows of the
-        order journal, in order: a denial is a row the venue never took, ``arrive_ts`` 0)."""
+        order journal, in order; a denial's state is REJECTED)."""
         n, v, c = self.n, self.venue, self.core
         if n:
-            v.cover(int(self.ts[n - 1]))
+            # the server midnights known two days past the block: a quiet stretch of ticks
+            # ends at the next midnight, so that midnight must be known when it starts
+            v.cover(int(self.ts[n - 1]) + 2 * NS_PER_DAY)
             T = tuple(_read_only(a, n if len(a) else 0) for a in (self.ts, self.sym, self.bid,
                                                                    self.ask))
             while True:

@@ -72,7 +72,10 @@ def _daily(result, initial_balance: float, server_tz: str):
     if len(e) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.array([initial_balance])
     day = utc_to_server(e["ts"].astype(np.int64), server_tz) // NS_PER_DAY
-    first = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])     # rows are in time order
+    if len(day) > 1 and (day[1:] < day[:-1]).any():    # a clock set back across midnight
+        first = np.unique(day, return_index=True)[1]
+    else:                                               # rows in time order: runs of a day
+        first = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
     last = np.r_[first[1:], len(day)] - 1
     closes = np.concatenate([[initial_balance], e["equity"][last]])
     return day, first, closes

@@ -223,13 +223,18 @@ def render_report(run: dict) -> str:
 
 
 def _server_tz(config_yaml: str | None) -> str:
-    """The run's ``account.server_tz`` (its server days, hours and months), else UTC."""
+    """The run's ``account.server_tz`` (its server days, hours and months), else UTC (a
+    config without one, or one this ticklab cannot read)."""
     import yaml
+
+    from sim.data.timezones import normalise_tz
 
     try:
         cfg = yaml.safe_load(config_yaml or "") or {}
-        return str((cfg.get("account") or {}).get("server_tz") or "UTC")
-    except (yaml.YAMLError, AttributeError):
+        tz = str((cfg.get("account") or {}).get("server_tz") or "UTC")
+        normalise_tz(tz)
+        return tz
+    except (yaml.YAMLError, AttributeError, ValueError):
         return "UTC"
 
 

@@ -121,8 +121,8 @@ def trade_list(trades: pd.DataFrame, server_tz: str) -> str:
                                                                      str(r.reason)),
                  f"{r.commission:,.2f}", f"{r.swap:,.2f}", f"{r.pnl:,.2f}"]
         if has_mfe:
-            cells += [f"{getattr(r, k):g}" for k in ("move_points", "mfe_points",
-                                                      "mae_points")]
+            cells += ["" if np.isnan(v) else f"{v:g}"
+                      for v in (r.move_points, r.mfe_points, r.mae_points)]
         cls = "pos" if r.pnl > 0 else "neg" if r.pnl < 0 else ""
         body.append(f"<tr class='{cls}'>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     more = (f"<p class='note'>The first {MAX_TRADE_ROWS:,} of {len(trades):,} trades; all "

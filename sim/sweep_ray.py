@@ -85,9 +85,13 @@ class Runner:
     ``workers``: chunks in flight at once (``n_jobs``; -1: every CPU of the cluster)."""
 
     def __init__(self, address: str | None = None, n_jobs: int = -1):
+        wanted = None if n_jobs in (-1, None) else jobs(n_jobs)    # refused before connecting
         self.ray = connect(address)
         cpus = int(self.ray.cluster_resources().get("CPU", 0))
-        self.workers = max(1, cpus) if n_jobs in (-1, None) else jobs(n_jobs)
+        if cpus < 1:                   # its tasks would wait for a CPU forever
+            raise SweepError(f"the Ray cluster at {address or 'this process'} has no CPU "
+                             f"(ray start --num-cpus N on its nodes)")
+        self.workers = wanted or cpus
 
     def __call__(self, plan: Plan, todo: list[Point], n_jobs: int, keep: bool,
                  progress: bool) -> None:
@@ -155,8 +159,8 @@ def _plan(ref) -> list:
         shared = ray.get(ref)          # the arrays: read-only views of the object store
         tables = [TickTable({"ts": ts, "bid": bid, "ask": ask}, symbol=symbol)
                   for symbol, ts, bid, ask in shared["streams"]]
-        plan = Plan(OmegaConf.create(shared["config"]), tables)
-        plan.specs = shared["specs"]   # the caller's symbol specs, not this node's files
+        # the caller's symbol specs, not this node's conf/ (which may lack them)
+        plan = Plan(OmegaConf.create(shared["config"]), tables, shared["specs"])
         entry = _PLANS[key] = [plan, False]
     return entry
 

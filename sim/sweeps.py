@@ -156,14 +156,14 @@ class Point:
 class Plan:
     """The shared half of a sweep: config sections, symbols, tick streams, strategy call."""
 
-    def __init__(self, cfg: DictConfig, tables):
+    def __init__(self, cfg: DictConfig, tables, specs=None):
         from sim.data.symbols import load_symbol
         from sim.pipeline import strategy_call
         from sim.strategy_loader import load_strategy
 
         self.cfg = cfg
         self.tables = tables
-        self.specs = [load_symbol(t.symbol) for t in tables]
+        self.specs = specs if specs is not None else [load_symbol(t.symbol) for t in tables]
         self.streams = [(t.ts, t.bid, t.ask) for t in tables]
         self.sections = {k: OmegaConf.to_container(cfg.get(k) or OmegaConf.create({}),
                                                    resolve=True) for k in AXES}

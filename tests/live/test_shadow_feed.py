@@ -2,6 +2,8 @@
 one tick up, through the replay loop give exactly the backtest's orders, deals, trades and
 equity, and hand out every order once, in order."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,7 @@ from live.shadow import ShadowFeed
 from sim import frames
 from sim.api import compose
 from sim.config import ExecutionConfig, from_mapping
-from sim.core_config import account_config, build_core
+from sim.core_config import account_config, build_core, resolve_strategy
 from sim.data.symbols import load_symbol
 from sim.results import run_result
 from sim.trade_analysis import EXCURSIONS
@@ -23,7 +25,10 @@ from sim.venue.sim_venue import SimVenue
 @pytest.mark.parametrize("overrides", [
     ["execution=realistic", "account=default"],
     ["execution=pessimistic", "account=hedging", "risk=prop_firm"],
-], ids=["netting-realistic", "hedging-pessimistic-prop"])
+    # flat all day, one equity row a day: a quiet stretch runs to the next server midnight,
+    # which must be known from the session's first tick on (TIMER DAY on time)
+    ["strategy=mean_reversion", "strategy.k=50", "account.equity_bucket_s=86400"],
+], ids=["netting-realistic", "hedging-pessimistic-prop", "flat-daily-buckets"])
 def test_blocks_of_any_size_replay_as_the_backtest(overrides):
     # Arrange
     ticks = sample(40_000)
@@ -36,6 +41,7 @@ def test_blocks_of_any_size_replay_as_the_backtest(overrides):
     venue = SimVenue.create(specs, execution, account_config(cfg), t0, t0)
     feed = ShadowFeed(venue, core, 1, capacity=8)        # small: the buffer grows too
     sizes = np.random.default_rng(7).choice([1, 1, 1, 2, 3, 17, 64, 900], size=len(ticks))
+    sizes[0] = 1                                           # a session's first batch: 1 tick
     handed = []
     # Act
     i = 0
@@ -55,7 +61,7 @@ def test_blocks_of_any_size_replay_as_the_backtest(overrides):
     pd.testing.assert_frame_equal(frames.trades_frame(ours),
                                   theirs.trades.drop(columns=list(EXCURSIONS)))
     pd.testing.assert_frame_equal(frames.equity_frame(ours), theirs.equity)
-    assert len(theirs.orders) > 100
+    assert np.array_equal(ours.decision, theirs.outcome.result.decision)   # the core's state
     handed = np.concatenate(handed)
     assert handed["cid"].tolist() == theirs.orders["cid"].tolist()      # each once, in order
 
@@ -77,3 +83,23 @@ def test_rewind_moves_the_venues_tick_indices_back():
         # Assert: the same distance ahead of the next tick (never before the buffer's start);
         # "never" stays never
         assert (a["tick_i"], a["band_retry"], feed.n) == (0, expected, 0)
+
+
+def test_a_strategy_error_stops_the_shadow_session_with_its_reason(tmp_path):
+    # Arrange: a strategy that raises on its 500th tick, in a shadow session
+    from live_session import live_config, run_session
+
+    from live.fake_ea import EAOptions
+    from live.journal import read_journal
+
+    module = Path(__file__).parents[1] / "fixtures" / "strategies" / "raising.py"
+    chosen = f"strategy.module={module}"
+    cfg = live_config(tmp_path / "s.sqlite", "mode=shadow", chosen)
+    resolve_strategy(cfg, [chosen])                 # as ticklab live does (live/app.py)
+    # Act
+    runner, ea, why = run_session(cfg, sample(5_000), EAOptions(speed=0))
+    # Assert: stopped, saying why (not a crash, not a session going on with a broken state)
+    assert why.startswith("error: shadow replay of") and "raising" in why
+    errors = [r for r in read_journal(tmp_path / "s.sqlite", runner.session)
+              if r["kind"] == "error"]
+    assert len(errors) == 1 and errors[0]["text"] == why.removeprefix("error: ")
