@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sim.store import default_store_path
@@ -24,27 +25,63 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def compare(console, db, words: list[str]) -> int:
-    """``ticklab runs compare A B``: two runs side by side, table by table."""
-    from sim.compare import compare_runs
+    """``ticklab runs compare A B [C ...]``: what differs in the runs' configs and headline
+    metrics, then each run's records against the first's, table by table; exit 0 when the
+    records are identical."""
+    from sim.compare import compare_runs, config_diff, metric_diff
+    from sim.store import load_run
 
-    if len(words) != 3 or words[0] != "compare" or not all(w.isdigit() for w in words[1:]):
-        console.print("usage: ticklab runs compare RUN_A RUN_B")
+    ids = words[1:]
+    if words[:1] != ["compare"] or len(ids) < 2 or not all(w.isdigit() for w in ids):
+        console.print("usage: ticklab runs compare RUN_A RUN_B [RUN_C ...]")
         return 2
-    a, b = int(words[1]), int(words[2])
+    ids = [int(w) for w in ids]
     try:
-        rows = compare_runs(db, a, b)
+        runs = [load_run(db, i) for i in ids]
     except KeyError as exc:
         console.print(f"[red]{exc.args[0]}[/red]")
         return 1
-    table = Table(title=f"run {a} vs run {b} ({db})")
-    for name in ("table", "same", "detail"):
-        table.add_column(name)
-    for name, same, detail in rows:
-        table.add_row(name, "[green]yes[/green]" if same else "[red]no[/red]", detail)
-    console.print(table)
-    ok = all(same for _, same, _ in rows)
-    console.print(f"runs {a} and {b} are identical" if ok else f"runs {a} and {b} differ")
+    heads = [f"run {i}" for i in ids]
+    diff = config_diff(runs)
+    if diff:
+        t = Table(title=f"config: {len(diff)} key(s) differ", title_justify="left")
+        for name in ("key", *heads):
+            t.add_column(name, overflow="fold")
+        for key, values in diff[:MAX_KEYS]:
+            t.add_row(key, *(escape(str(v)) for v in values))
+        console.print(t)
+        if len(diff) > MAX_KEYS:
+            console.print(f"(+{len(diff) - MAX_KEYS} more keys differ)")
+    else:
+        console.print("config: identical")
+    rows, same = metric_diff(runs)
+    if rows:
+        t = Table(title=f"metrics: {len(rows)} differ, {same} the same", title_justify="left")
+        t.add_column("metric")
+        for name in heads:
+            t.add_column(name, justify="right")
+        for label, texts in rows:
+            t.add_row(label, *texts)
+        console.print(t)
+    else:
+        console.print(f"metrics: all {same} the same")
+    ok = True
+    for other in ids[1:]:
+        records = compare_runs(db, ids[0], other)
+        t = Table(title=f"records: run {ids[0]} vs run {other}", title_justify="left")
+        for name in ("table", "same", "detail"):
+            t.add_column(name)
+        for name, same_rows, detail in records:
+            t.add_row(name, "[green]yes[/green]" if same_rows else "[red]no[/red]", detail)
+        console.print(t)
+        ok = ok and all(same_rows for _, same_rows, _ in records)
+    names = f"runs {', '.join(map(str, ids[:-1]))} and {ids[-1]}"
+    console.print(f"{names} are identical (orders, fills, rejections, trades, risk events, "
+                  f"open positions)" if ok else f"{names} differ")
     return 0 if ok else 1
+
+
+MAX_KEYS = 40        # config keys shown (a live session's and a backtest's differ in many)
 
 
 def existing_store(console, db) -> Path | None:

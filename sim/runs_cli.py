@@ -2,7 +2,8 @@
 
     ticklab runs [list] [--sweep ID] [--mode M] [--sort METRIC] [--limit N] [--json]
     ticklab runs show ID
-    ticklab runs compare A B
+    ticklab runs compare A B [C ...]
+    ticklab runs report ID
     ticklab runs merge OTHER.sqlite
 
 ``merge`` copies the runs and sweeps of a store made elsewhere (another machine, a
@@ -30,7 +31,8 @@ from sim.store import runs_frame
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ticklab runs", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("words", nargs="*", metavar="list | show ID | compare A B | merge FILE")
+    p.add_argument("words", nargs="*",
+                   metavar="list | show ID | compare A B [C ...] | report ID | merge FILE")
     p.add_argument("--db", type=Path, default=None,
                    help="results database (default: $TICKLAB_STORE or ./ticklab.sqlite)")
     p.add_argument("--sweep", type=int, default=None, help="the parameter sets of this sweep")
@@ -138,11 +140,15 @@ def main(argv: list[str]) -> int:
         from sim.report_cli import compare
 
         return compare(console, db, words)
+    if words[0] == "report" and len(words) == 2 and words[1].isdigit():
+        from sim.report_cli import main as report_main
+
+        return report_main(["report", words[1], "--db", str(db)])
     if words[0] == "show" and len(words) == 2 and words[1].isdigit():
         return show(console, db, int(words[1]))
     if words != ["list"]:
         console.print("usage: ticklab runs [list] [--sweep ID] [--sort METRIC] [--json] | "
-                      "show ID | compare A B | merge OTHER.sqlite")
+                      "show ID | compare A B [C ...] | report ID | merge OTHER.sqlite")
         return 2
     try:
         df = runs_list(db, a.sweep, a.mode, a.sort, a.limit)

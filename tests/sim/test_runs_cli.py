@@ -78,3 +78,34 @@ def test_merge_copies_runs_sweeps_and_children_once(store, tmp_path, capsys):
     assert con.execute("select count(*) from trades where run_id = ?", [last]).fetchone() == \
         src.execute("select count(*) from trades where run_id = 1").fetchone()
     assert runs_main(["merge", str(tmp_path / "none.sqlite"), "--db", str(target)]) == 1
+
+
+@pytest.mark.slow
+def test_compare_three_runs_config_metrics_records_and_report(tmp_path, capsys, monkeypatch):
+    # Arrange: the same backtest twice, then with another fast EMA
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.chdir(tmp_path)
+    t = load_ticks(CONF_DIR.parent / "data" / "sample" / "EURUSD", symbol="EURUSD")
+    t = t.between(None, int(t.ts[20_000]))
+    db = tmp_path / "c.sqlite"
+    ids = [sim.backtest(t, overrides=ov, store=db).run_id
+           for ov in ([], [], ["strategy.fast=30"])]
+    # Act
+    code = runs_main(["compare", *map(str, ids), "--db", str(db)])
+    out = capsys.readouterr().out
+    # Assert: the one config key that differs, with each run's value; metrics that differ
+    # (not those the same everywhere); the records of the twins identical, the third not
+    assert code == 1
+    assert "config: 1 key(s) differ" in out
+    assert [ln.split() for ln in out.splitlines() if "strategy.fast" in ln] == \
+        [["│", "strategy.fast", "│", "50", "│", "50", "│", "30", "│"]]
+    assert "Trades" in out and "Rejections" not in out
+    assert f"records: run {ids[0]} vs run {ids[1]}" in out and "runs 1, 2 and 3 differ" in out
+    twins = out.split(f"records: run {ids[0]} vs run {ids[1]}")[1].split("records:")[0]
+    assert twins.count(" yes ") == 6 and " no " not in twins
+    assert runs_main(["compare", str(ids[0]), str(ids[1]), "--db", str(db)]) == 0
+    assert "runs 1 and 2 are identical" in capsys.readouterr().out
+    assert runs_main(["compare", "1", "--db", str(db)]) == 2        # one run: usage
+    # ticklab runs report ID writes the run's page
+    assert runs_main(["report", str(ids[2]), "--db", str(db)]) == 0
+    assert (tmp_path / "reports" / f"run-{ids[2]}.html").exists()
