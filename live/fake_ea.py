@@ -82,6 +82,7 @@ class FakeEA:
         self.drops = 0
         self.cmd_recv = 0
         self.last_seq_in = 0
+        self.peer_read = 0             # our last seq that ticklab has read (its heartbeats)
         self.t0 = time.monotonic()
         self.heard = time.monotonic()            # ticklab's last message
 
@@ -99,7 +100,7 @@ class FakeEA:
             s.curve_publickey = self.opts.curve["client_public"].encode()
             s.curve_secretkey = self.opts.curve["client_secret"].encode()
         s.connect(self.endpoint)
-        self.sock, self.seq = s, 0
+        self.sock, self.seq, self.peer_read = s, 0, 0
 
     def send(self, msg: P.Msg) -> None:
         self.seq += 1
@@ -141,7 +142,7 @@ class FakeEA:
                     return True
             elif time.monotonic() > again:
                 again = time.monotonic() + 1.0
-                self.seq = 0
+                self.seq = self.peer_read = 0
                 self.hello(i)
         return False
 
@@ -169,6 +170,8 @@ class FakeEA:
                 else:
                     self.armed_mode = msg.mode
                 self.killed = False
+            elif isinstance(msg, P.Heartbeat):
+                self.peer_read = msg.last_seq_in
             elif isinstance(msg, P.SnapshotReq):
                 for deal in self.broker.deals_since(msg.deals_from_msc) if self.broker else []:
                     self.send(deal)
@@ -244,6 +247,7 @@ class FakeEA:
                                    f"{self.opts.hello_timeout_s:.0f} s")
             n = self.pump()
             last = max(len(self.ts) - 1, 0)
+            self.catch_up(last)
             end = time.monotonic() + self.opts.linger_s     # answer what is in flight
             while self.sock.poll(int(max(self.opts.quiet_s, end - time.monotonic()) * 1000)):
                 self.drain(last)
@@ -252,6 +256,16 @@ class FakeEA:
         finally:
             time.sleep(0.2)                  # let the last frames leave (linger is 0)
             self.sock.close(0)
+
+    def catch_up(self, i: int) -> None:
+        """Before the bye: answer until ticklab has read every message sent so far (the
+        ``last_seq_in`` of its heartbeats), however far behind the ticks it is; a ticklab
+        silent for 5 heartbeats is gone."""
+        target = self.seq
+        while self.peer_read < target and \
+                time.monotonic() - self.heard < 5 * self.opts.heartbeat_s:
+            if self.sock.poll(100):
+                self.drain(i)
 
     def pump(self) -> int:
         o, n = self.opts, len(self.ts)
@@ -278,7 +292,7 @@ class FakeEA:
             if time.monotonic() - self.heard > 5 * o.heartbeat_s:    # ticklab gone: as the
                 self.heard = time.monotonic()                          # EA, say hello again
                 self.armed_mode, self.sym_seq = None, [0] * len(self.sym_seq)
-                self.seq = 0
+                self.seq = self.peer_read = 0
                 self.hello(i)
                 self.wait_hello_ack(i)
             if time.monotonic() >= next_hb:
