@@ -81,10 +81,15 @@ def test_ticklab_kill_halts_a_running_session(tmp_path):
     assert not answers["bad"]["ok"] and "XAUUSD" in answers["bad"]["error"]
     rows = read_journal(tmp_path / "s.sqlite", runner.session)
     k = next(r["n"] for r in rows if r["kind"] == "kill")
-    # after the kill: no new order went out, the EA was told (it closed the position)
+    # after the kill the EA was told (it closed the position) and refuses every command: a
+    # place sent after it (on this netting account, a reduction the core still believed it
+    # needed before the EA's closing deal came back) was refused, nothing opened
     sent_after = [json.loads(r["frame"]) for r in rows
                   if r["kind"] == "command" and r["n"] > k and "frame" in r]
-    assert not [c for c in sent_after if c["type"] == "place" and not c.get("position")]
+    acks = {r["cid"]: r for r in rows if r["kind"] == "ack"}
+    for c in sent_after:
+        if c["type"] == "place" and not c.get("position"):
+            assert acks[c["cid"]]["ok"] is False and acks[c["cid"]]["reason"] == "KILLED", c
     assert not ea.broker.positions["active"].any()       # flattened (the EA's kill)
     assert any(r["kind"] == "command" and r.get("kill") == "all" for r in rows)
     assert runner.trading_state() == 2
