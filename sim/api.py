@@ -99,10 +99,9 @@ class BacktestResult:
 
     @cached_property
     def trades(self) -> pd.DataFrame:
-        from sim.trade_analysis import excursions
+        from sim.trade_analysis import analysed_trades
 
-        t = frames.trades_frame(self.outcome.result)
-        return t.join(excursions(t, self.outcome.tables))
+        return analysed_trades(self.outcome.result, self.outcome.tables)
 
     @cached_property
     def equity(self) -> pd.DataFrame:

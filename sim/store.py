@@ -342,13 +342,12 @@ def _run_row(names, n_ticks: int, metrics: dict, started: str | None, **cols) ->
 def _children(result, prices: pd.DataFrame | None = None, tables=()) -> dict:
     """A run's child tables (``CHILD_TABLES``) as DataFrames; the trades' excursions come
     from the tick ``tables`` replayed (NaN without them: a live session)."""
-    from sim.trade_analysis import excursions
+    from sim.trade_analysis import analysed_trades
 
-    trades = frames.trades_frame(result)
     return {
         "orders": frames.orders_frame(result), "fills": frames.fills_frame(result),
         "rejections": frames.rejections_frame(result),
-        "trades": trades.join(excursions(trades, tables or ())),
+        "trades": analysed_trades(result, tables),
         "equity": downsample_equity(frames.equity_frame(result)),
         "positions": frames.open_positions_frame(result),
         "prices": prices if prices is not None else None,

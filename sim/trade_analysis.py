@@ -54,6 +54,15 @@ def excursions(trades: pd.DataFrame, tables) -> pd.DataFrame:
     return out
 
 
+def analysed_trades(result, tables) -> pd.DataFrame:
+    """``sim.frames.trades_frame`` of ``result`` with each trade's ``excursions`` from the
+    tick ``tables`` replayed (NaN without them: a live session)."""
+    from sim.frames import trades_frame
+
+    trades = trades_frame(result)
+    return trades.join(excursions(trades, tables or ()))
+
+
 def _ns(s: pd.Series) -> np.ndarray:
     return pd.DatetimeIndex(s).as_unit("ns").asi8
 
