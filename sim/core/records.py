@@ -117,6 +117,10 @@ quote_dt = _dt([
     ("bid", np.float64), ("ask", np.float64), ("ts", np.int64),
     ("net", np.float64),                        # signed lots filled (from reports)
     ("working", np.float64),                    # signed lots sent, not yet reported
+    # hedging: lots of opening market orders in flight, by side (tickets-to-be)
+    ("buy_opening", np.float64), ("sell_opening", np.float64),
+    # hedging: a TARGET routing could not finish, waiting for opposite opens in flight
+    ("standing", np.bool_), ("target", np.float64),
 ])
 
 WINDOWS = 8          # session / blackout windows the risk limits hold

@@ -3,7 +3,9 @@
 Normalises volumes to the symbol's lot step, turns a TARGET net position into
 market orders (one net order on netting accounts; closes of opposite tickets,
 oldest first, then an opening order on hedging accounts), passes Close By requests
-through (``ticket`` by ``by_ticket``) and stamps each order with a client id.
+through (``ticket`` by ``by_ticket``) and stamps each order with a client id.  On a hedging
+account a TARGET that meets opposite opens still in flight does not open against them: it
+stands, and closes their tickets when they are reported.
 A-book/B-book routing plugs in here later.
 """
 
@@ -80,11 +82,24 @@ def order_side_volume_nb(intent, c):
 
 @kernel
 def route_target_nb(intent, ts, c):
-    s = intent["symbol"]
+    """A TARGET: every one re-plans the symbol from what is filled and in flight."""
+    return target_orders_nb(c, intent["symbol"], intent["volume"], ts, True)
+
+
+@kernel
+def target_orders_nb(c, s, target, ts, may_open):
+    """Orders toward the signed net ``target`` lots of symbol ``s``.
+
+    Netting: one net order.  Hedging: close opposite tickets (oldest first, what is not
+    already closing); the rest, up to the opposite opens still in flight, waits for them
+    to become tickets (the symbol's standing target, re-planned on each report:
+    ``standing_target_nb``); only what they cannot cover is opened (``may_open``).
+    """
     sym = c["spec"][s]
     book = c["book"]
     d = c["quote"][s]
-    delta = intent["volume"] - (d["net"] + d["working"])
+    d["standing"] = False
+    delta = target - (d["net"] + d["working"])
     vol = norm_volume_nb(sym, abs(delta))
     if vol < sym["vol_min"] - VOL_EPS:
         return 0
@@ -93,7 +108,6 @@ def route_target_nb(intent, ts, c):
     sig = d["ask"] if side == Side.BUY else d["bid"]
     n = 0
     if c["mode"] == AccountMode.HEDGING:
-        # close opposite tickets first (oldest first), then open the rest
         while vol > VOL_EPS:
             best = -1
             for i in range(book.shape[0]):
@@ -113,12 +127,36 @@ def route_target_nb(intent, ts, c):
             d["working"] += side * part
             vol = round(vol - part, 8)
             n += 1
-        if vol <= VOL_EPS:
+        waiting = min(vol, d["sell_opening"] if side == Side.BUY else d["buy_opening"])
+        if waiting > VOL_EPS:
+            d["standing"] = True
+            d["target"] = target
+            vol = round(vol - waiting, 8)
+        if vol <= VOL_EPS or not may_open:
             return n
     if emit_nb(c, ts, sig, Action.NEW, otype, s, vol, 0.0, 0.0, 0.0, 0, 0) == 1:
         d["working"] += side * vol
+        opening_nb(c, d, side, vol)
         n += 1
     return n
+
+
+@kernel(inline=True)
+def opening_nb(c, d, side, vol):
+    """Hedging: ``vol`` lots of a market order opening a ticket on ``side`` go in flight."""
+    if c["mode"] == AccountMode.HEDGING:
+        if side == Side.BUY:
+            d["buy_opening"] += vol
+        else:
+            d["sell_opening"] += vol
+
+
+@kernel
+def standing_target_nb(c, s, ts):
+    """A report on symbol ``s`` while its hedging TARGET stands: close the tickets the
+    awaited opens became.  The risk stage passed that TARGET; these closes only carry it
+    out (they reduce exposure and never open), so they are not checked again."""
+    return target_orders_nb(c, s, c["quote"][s]["target"], ts, False)
 
 
 @kernel
@@ -157,6 +195,8 @@ def route_nb(intent, ts, c):
     if act == Action.CLOSE_BY:
         return route_close_by_nb(intent, ts, c)
     d = c["quote"][s]
+    if act == Action.NEW or act == Action.CLOSE:
+        d["standing"] = False           # the strategy routes this symbol by hand now
     vol = norm_volume_nb(sym, intent["volume"]) if act == Action.NEW or act == Action.CLOSE else 0.0
     t = intent["type"]
     buy = is_buy_type_nb(t)
@@ -181,6 +221,8 @@ def route_nb(intent, ts, c):
     if n == 1 and (act == Action.CLOSE or (act == Action.NEW and (t == OrderType.BUY
                                                                   or t == OrderType.SELL))):
         d["working"] += (1.0 if buy else -1.0) * vol
+        if act == Action.NEW:
+            opening_nb(c, d, Side.BUY if buy else Side.SELL, vol)
     if n == 1 and j >= 0:
         book[j]["closing"] += vol
     return n

@@ -42,7 +42,7 @@ from sim.core.risk import (
     monitor_nb,
     record_sent_nb,
 )
-from sim.core.routing import emit_nb, order_side_volume_nb, route_nb
+from sim.core.routing import emit_nb, order_side_volume_nb, route_nb, standing_target_nb
 from sim.core.strategy_api import on_event
 from sim.jit_cache import kernel
 
@@ -148,15 +148,24 @@ def drop_pending_nb(c, cid):
 def book_report_nb(c, e):
     """FILL / REJECT: exposure no longer in flight, the book, counters, the account view."""
     book = c["book"]
-    if c["n_pending"] > 0 and e["cid"] > 0:     # a pending order filled, expired, refused
+    if c["n_pending"] > 0 and e["cid"] != 0:    # a pending order filled, expired, refused
+                                                # (cid < 0: adopted after a restart, live)
         drop_pending_nb(c, e["cid"])
     market = e["type"] == OrderType.BUY or e["type"] == OrderType.SELL
     if e["cid"] > 0 and market and not is_risk_retcode_nb(e["retcode"]):
         # this order's volume is no longer in flight (a risk denial never was)
         # undo by the order's own side (what routing added), not the deal's: a close
         # routed before its position was known can fill on the other side
-        c["quote"][e["symbol"]]["working"] -= (1.0 if e["type"] == OrderType.BUY else -1.0) \
-            * e["volume"]
+        q = c["quote"][e["symbol"]]
+        q["working"] -= (1.0 if e["type"] == OrderType.BUY else -1.0) * e["volume"]
+        if c["mode"] == AccountMode.HEDGING and (e["entry"] == DealEntry.IN
+                                                 if e["kind"] == EventKind.FILL
+                                                 else e["position_id"] == 0):
+            # an opening order's report: no longer a ticket-to-be
+            if e["type"] == OrderType.BUY:
+                q["buy_opening"] = max(q["buy_opening"] - e["volume"], 0.0)
+            else:
+                q["sell_opening"] = max(q["sell_opening"] - e["volume"], 0.0)
     if e["kind"] == EventKind.FILL:
         c["n_fills"] += 1
         c["realized"] += e["profit"] + e["commission"] + e["swap"]
@@ -215,6 +224,8 @@ def begin_step_nb(e, c):
         return
     if kind == EventKind.FILL or kind == EventKind.REJECT:
         book_report_nb(c, e)
+        if c["quote"][s]["standing"]:
+            record_sent_nb(c, e["ts"], Action.CLOSE, standing_target_nb(c, s, e["ts"]))
     elif kind == EventKind.ACCOUNT:
         account_view_nb(c, e)
     elif kind == EventKind.ORDER:

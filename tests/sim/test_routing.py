@@ -8,6 +8,8 @@ volume.  Driven through the public ``DecisionCore`` and ``SimVenue``, as live dr
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import strategies.scripted as sc
 from sim.config import AccountConfig, Dist, ExecutionConfig
@@ -175,6 +177,63 @@ def test_hedging_target_counts_its_own_closes_in_flight():
                        step=100 * MS)
     assert orders == [(NEW, BUY, 0.3, 0, 0), (CLOSE, SELL, 0.3, A, 0), (NEW, SELL, 0.1, 0, 0)]
     assert [(side, lots) for _, side, lots in book] == [(-1, 0.1)]
+
+
+def test_hedging_target_waits_for_an_opposite_open_in_flight_then_closes_it():
+    # buy 0.3 in flight (0.5 s) when TARGET -0.2 comes: 0.5 to sell, no ticket to close
+    # yet.  0.3 of it waits for the buy to become a ticket; only 0.2 is sold now.  When the
+    # buy's fill is reported the standing TARGET closes it: short 0.2, nothing hedged
+    # (it used to sell 0.5, leaving long 0.3 and short 0.5 open)
+    orders, book = run([sc.target(T0, 0.3), sc.target(T0 + 100 * MS, -0.2)], execution=SLOW,
+                       ticks=20, step=100 * MS)
+    assert orders == [(NEW, BUY, 0.3, 0, 0), (NEW, SELL, 0.2, 0, 0), (CLOSE, SELL, 0.3, A, 0)]
+    assert [(side, lots) for _, side, lots in book] == [(-1, 0.2)]
+
+
+def test_a_standing_target_is_re_planned_not_doubled_by_the_same_target_again():
+    # the strategy repeats TARGET -0.2 while the buy is still in flight: nothing more
+    orders, book = run([sc.target(T0, 0.3), sc.target(T0 + 100 * MS, -0.2),
+                        sc.target(T0 + 200 * MS, -0.2)], execution=SLOW, ticks=20,
+                       step=100 * MS)
+    assert orders == [(NEW, BUY, 0.3, 0, 0), (NEW, SELL, 0.2, 0, 0), (CLOSE, SELL, 0.3, A, 0)]
+    assert [(side, lots) for _, side, lots in book] == [(-1, 0.2)]
+
+
+def test_a_standing_target_whose_awaited_open_is_refused_closes_nothing():
+    # buy 100 lots: refused for margin on 10,000 USD.  TARGET -0.2 meanwhile sells 0.2 only
+    # (100 wait for the buy); the buy's REJECT leaves nothing to close, nothing to open
+    orders, book = run([sc.row(T0, volume=100.0), sc.target(T0 + 100 * MS, -0.2)],
+                       execution=SLOW, ticks=20, step=100 * MS)
+    assert orders == [(NEW, BUY, 100.0, 0, 0), (NEW, SELL, 0.2, 0, 0)]
+    assert [(side, lots) for _, side, lots in book] == [(-1, 0.2)]
+
+
+def test_an_order_by_hand_drops_the_standing_target():
+    # after TARGET -0.2 stands, the strategy sells 0.1 itself: it routes the symbol by hand
+    # now, so the buy's fill closes nothing (long 0.3, short 0.2 and 0.1 stay open)
+    orders, book = run([sc.target(T0, 0.3), sc.target(T0 + 100 * MS, -0.2),
+                        sc.row(T0 + 200 * MS, type=OrderType.SELL, volume=0.1)],
+                       execution=SLOW, ticks=20, step=100 * MS)
+    assert orders == [(NEW, BUY, 0.3, 0, 0), (NEW, SELL, 0.2, 0, 0), (NEW, SELL, 0.1, 0, 0)]
+    assert sorted((side, lots) for _, side, lots in book) == [(-1, 0.1), (-1, 0.2), (1, 0.3)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(1, 6), st.integers(-4, 4)), min_size=1, max_size=8),
+       st.integers(0, 6))
+def test_hedging_targets_end_at_the_last_target_with_nothing_hedged(steps, latency):
+    # any TARGETs (lots in 0.1s) at any times, orders in flight 0 to 0.6 s: once every
+    # report is in, the book is the last TARGET, in tickets on its side only
+    ts, rows = T0, []
+    for gap, lots in steps:
+        ts += gap * 100 * MS
+        rows.append(sc.target(ts, lots / 10))
+    execution = ExecutionConfig(commission=False, swaps=False, stop_out=False,
+                                submit_latency=Dist("constant", 100.0 * latency))
+    _, book = run(rows, execution=execution, ticks=70, step=100 * MS)
+    want = steps[-1][1] / 10
+    assert round(sum(side * lots for _, side, lots in book), 8) == want
+    assert round(sum(lots for _, _, lots in book), 8) == abs(want)
 
 
 def test_target_of_exactly_the_minimum_volume_is_sent():
