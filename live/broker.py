@@ -90,6 +90,11 @@ class FakeBroker:
                     expiry_ms=(expiry + self.offset_ns) // NS_PER_MS if 0 < expiry < 2**62 else 0))
         return out
 
+    def comment(self, cid: int) -> str:
+        """An order's comment as the EA writes it: ``tl:<the command's cid>``."""
+        wire = self.wire.get(cid, "")
+        return f"tl:{wire}" if wire else ""
+
     # -- commands ---------------------------------------------------------------------
     @property
     def positions(self) -> np.ndarray:
@@ -196,7 +201,7 @@ class FakeBroker:
         pend = [P.OrderRow(ticket=int(o["ticket"]), symbol=self.names[int(o["symbol"])],
                            order_type=int(o["type"]), volume=float(o["volume"]),
                            price=float(o["price"]), sl=float(o["sl"]), tp=float(o["tp"]),
-                           magic=self.magic)
+                           magic=self.magic, comment=self.comment(int(o["cid"])))
                 for o in o_all[o_all["state"] == OrderState.PLACED]]
         return P.Snapshot(account=P.AccountRow(balance=float(a["balance"]),
                                                equity=float(a["equity"]),

@@ -129,6 +129,7 @@ class BrokerSession:
         resumes; different -> HALTED, with what differs.  A difference seen while messages
         from the EA went missing since the request is first doubted: the snapshot (and the
         deals before it) is asked again, up to ``SNAPSHOT_DOUBTS`` times."""
+        self.adopt(snap)
         diffs = differences(self.core, self.names, snap)
         lost = self.peer is not None and self.peer.missing > self.snap_missing
         if diffs and lost and self.snap_doubts < SNAPSHOT_DOUBTS:
@@ -166,6 +167,27 @@ class BrokerSession:
         if self.link_reducing and self.trading_state() == TradingState.REDUCING:
             self.link_reducing = False   # lifts only its own REDUCING, never risk's or a HALT
             self.set_state(TradingState.ACTIVE, self.last_ts, "reconciled")
+
+    def adopt(self, snap: P.Snapshot) -> None:
+        """Pending orders at the broker that the core does not know but ticklab placed
+        (the ``tl:<cid>`` of their comment names a ``place`` of that symbol journaled in
+        this store: an order update lost on the link, or an earlier session's order after
+        a restart) are booked into the core before the comparison, so their fills,
+        cancels and expiries reach it.  Anything else at the broker stays a difference."""
+        if self.core is None:
+            return
+        rec = self.core.record
+        known = {int(o["ticket"]) for o in rec["pending"][: int(rec["n_pending"])]}
+        for row in snap.orders:
+            wire = row.comment[3:] if row.comment.startswith("tl:") else ""
+            if row.ticket in known or row.symbol not in self.index or not wire:
+                continue
+            sent = self.journal.command(wire)
+            if sent is None or sent.get("type") != "place" or sent.get("symbol") != row.symbol:
+                continue
+            self.journal.add("adopt", self.last_ts, wire, order=row.ticket, symbol=row.symbol,
+                             order_type=row.order_type, volume=row.volume, price=row.price)
+            self.take(self.core.on_event(self.ea.adopt(row, wire, self.last_ts)), self.last_ts)
 
     def reduce(self, why: str) -> None:
         if self.trading_state() == TradingState.ACTIVE:

@@ -54,14 +54,19 @@ class EAVenue:
         self.deals: set[int] = set()        # deal tickets booked (a resent deal is ignored)
         self.last_deal_msc = 0              # server time of the newest deal booked
         self.safe_msc = 0                   # ... as of the last clean reconciliation
+        self.adopted: dict[str, int] = {}   # an earlier session's pending order: its wire cid
+                                            # -> the core cid given to it (negative)
 
     # -- out --------------------------------------------------------------------------
     def wire_cid(self, cid: int) -> str:
         return f"{self.r.session}-{cid}"
 
     def core_cid(self, wire: str) -> int:
+        """The core's cid of a wire cid: this session's, an adopted order's, else 0."""
         head, _, n = wire.rpartition("-")
-        return int(n) if head == self.r.session and n.isdigit() else 0
+        if head == self.r.session and n.isdigit():
+            return int(n)
+        return self.adopted.get(wire, 0)
 
     def command(self, o, deadline: int) -> P.Msg:
         cid = self.wire_cid(int(o["cid"]))
@@ -185,12 +190,28 @@ class EAVenue:
         if msg.state in ("filled",) or msg.symbol not in self.r.index:
             return None                              # its deal carries the fill
         self.inflight.pop(cid, None)
+        return self.order_event(cid, msg, UPDATE_STATE[msg.state], ts)
+
+    def adopt(self, row: P.OrderRow, wire: str, ts: int) -> np.ndarray:
+        """A pending order of ours at the broker the core does not know (its order update
+        lost, or placed by an earlier session): the core's ORDER event placing it.  An
+        earlier session's order gets a negative core cid, and its wire cid keeps leading
+        its fill, cancel or expiry to it."""
+        cid = self.core_cid(wire)
+        if cid == 0:
+            cid = -(len(self.adopted) + 1)
+            self.adopted[wire] = cid
+        return self.order_event(cid, row, OrderState.PLACED, ts)
+
+    def order_event(self, cid: int, msg, state: int, ts: int) -> np.ndarray:
+        """The core's ORDER event for pending order ``msg`` (an ``order_update`` or a
+        snapshot's order row) now in ``state``."""
         o = self.scratch[0]
-        o["cid"], o["ticket"], o["type"] = cid, msg.order, msg.order_type
+        o["cid"], o["type"] = cid, msg.order_type
+        o["ticket"] = msg.order if isinstance(msg, P.OrderUpdate) else msg.ticket
         o["symbol"], o["volume"], o["price"] = self.r.index[msg.symbol], msg.volume, msg.price
         o["sl"], o["tp"] = msg.sl, msg.tp
         o["expiry"] = self.r.clock.to_utc_ns(msg.expiry_ms) if msg.expiry_ms else 0
-        state = UPDATE_STATE[msg.state]
         order_event_nb(self.ev[0], ts, o, OrderState.PLACED if state == OrderState.PLACED
                        else OrderState.CANCELED)
         return self.ev.copy()

@@ -13,6 +13,7 @@ and the market time (``ts``, UTC ns) where there is one:
 | command    | a command put on the wire (its JSON), written BEFORE it is sent           |
 | ack, order_result, deal, order_update | the EA's answers, as received                   |
 | state      | a trading-state change; error, bad_frame, gap: faults seen on the link     |
+| adopt      | a pending order of ours at the broker booked into the core at reconciliation |
 | stop       | why the session ended and its counters                                   |
 
 Rows are grouped into one transaction per loop turn and always committed before a
@@ -84,6 +85,15 @@ class Journal:
                                      self.rows)
             self.db.conn.commit()
             self.rows.clear()
+
+    def command(self, cid: str) -> dict | None:
+        """The command with wire cid ``cid`` that a session in this store put on the wire
+        (its decoded JSON), or None."""
+        self.commit()
+        row = self.db.execute("SELECT body FROM live_journal WHERE kind = 'command' AND cid = ? "
+                              "LIMIT 1", [cid]).fetchone()
+        frame = json.loads(row[0]).get("frame") if row else None
+        return json.loads(frame) if frame else None
 
     def maintain(self, every_s: float = 5.0) -> None:
         """Checkpoint the WAL if ``every_s`` passed (call it when the loop is idle)."""

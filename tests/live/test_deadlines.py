@@ -40,8 +40,7 @@ class Scripted:
     def last(self, kind):
         return [m for m in self.heard if isinstance(m, kind)][-1]
 
-    def start(self):
-        """hello, the first reconciliation, then ticks until the strategy's first order."""
+    def hello(self):
         self.send(P.Hello(platform="MT5", build=1, ea_version="t", login=1, server="s",
                           company="c", currency="USD", leverage=100, margin_mode="netting",
                           trade_mode="demo", ea_mode="demo",
@@ -49,6 +48,10 @@ class Scripted:
                           server_time_ms=1549245600000, gmt_offset_s=7200, dlls_allowed=True,
                           trade_allowed=True))
         self.pump(0.3)
+
+    def start(self):
+        """hello, the first reconciliation, then ticks until the strategy's first order."""
+        self.hello()
         self.send(P.Snapshot(account=EMPTY, cid=self.last(P.SnapshotReq).cid))
         t = sample(40_000)
         ms = (t.ts // 1_000_000 + 7200 * 1000).tolist()
@@ -66,11 +69,16 @@ class Scripted:
         self.link.close()
 
 
+def scripted(store) -> Scripted:
+    e = Scripted(live_config(store, "mode=demo", "live.command_ttl_ms=200",
+                             "live.heartbeat_ms=100", "live.ea_timeout_beats=1000"))
+    e.store = store
+    return e
+
+
 @pytest.fixture
 def ea(tmp_path):
-    e = Scripted(live_config(tmp_path / "s.sqlite", "mode=demo", "live.command_ttl_ms=200",
-                             "live.heartbeat_ms=100", "live.ea_timeout_beats=1000"))
-    e.store = tmp_path / "s.sqlite"
+    e = scripted(tmp_path / "s.sqlite")
     yield e
     e.close()
 
@@ -158,3 +166,72 @@ def test_a_doubted_difference_gone_on_the_next_snapshot_reconciles(ea):
     ea.send(P.Snapshot(account=EMPTY, cid=ea.last(P.SnapshotReq).cid))
     ea.pump(0.3)
     assert runner.trading_state() == 0
+
+
+def restarted(store, orders):
+    """A second session on ``store`` whose first snapshot shows ``orders`` at the broker."""
+    e = scripted(store)
+    e.hello()
+    e.send(P.Snapshot(account=EMPTY, orders=orders, cid=e.last(P.SnapshotReq).cid))
+    e.pump(0.3)
+    return e
+
+
+def pending(ticket, comment):
+    return P.OrderRow(ticket=ticket, symbol="EURUSD", order_type=2, volume=0.1, price=1.05,
+                      comment=comment)                       # 2: BUY_LIMIT
+
+
+def test_a_restart_adopts_the_pending_order_its_predecessor_placed(tmp_path):
+    # Arrange: a first session puts a place on the wire (journaled first), then stops; the
+    # broker shows an order commented with that cid (tl:<cid>, as the EA writes it)
+    first = scripted(tmp_path / "s.sqlite")
+    place = first.start()
+    first.close()
+    # Act: a restart whose first snapshot shows it
+    second = restarted(tmp_path / "s.sqlite", [pending(77, f"tl:{place.cid}")])
+    try:
+        runner, rec = second.runner, second.runner.core.record
+        # Assert: booked into the core (a negative cid: not this session's), reconciled
+        assert runner.trading_state() == 0                       # ACTIVE, not HALTED
+        assert int(rec["n_pending"]) == 1
+        adopted = rec["pending"][0]
+        assert (int(adopted["ticket"]), int(adopted["cid"]), float(adopted["volume"]),
+                float(adopted["price"])) == (77, -1, 0.1, 1.05)
+        rows = read_journal(second.store, runner.session)
+        assert [(r["cid"], r["order"]) for r in rows if r["kind"] == "adopt"] == \
+            [(place.cid, 77)]
+        assert [r["ok"] for r in rows if r["kind"] == "reconcile"] == [True]
+        # its fill, under the old cid, reaches the core: a position, no pending order
+        second.send(P.Deal(symbol="EURUSD", deal=5, order=77, position=77, deal_type=0,
+                           entry=0, reason=0, volume=0.1, price=1.05, time_msc=1,
+                           order_type=2, cid=place.cid, balance=10_000, equity=10_000,
+                           margin=20))
+        second.pump(0.3)
+        assert int(rec["n_pending"]) == 0
+        book = rec["book"][rec["book"]["active"]]
+        assert [(int(p["ticket"]), int(p["side"]), float(p["volume"])) for p in book] == \
+            [(77, 1, 0.1)]
+    finally:
+        second.close()
+
+
+def test_a_pending_order_ticklab_never_placed_still_halts(tmp_path):
+    first = scripted(tmp_path / "s.sqlite")
+    place = first.start()
+    first.close()
+    # no comment, a cid never journaled, our cid on a symbol this session does not trade
+    stranger = P.OrderRow(ticket=79, symbol="GBPUSD", order_type=2, volume=0.1, price=1.2,
+                          comment=f"tl:{place.cid}")
+    second = restarted(tmp_path / "s.sqlite", [pending(77, ""), pending(78, "tl:nobody-1"),
+                                               stranger])
+    try:
+        assert second.runner.trading_state() == 2                   # HALTED
+        assert int(second.runner.core.record["n_pending"]) == 0
+        rows = read_journal(second.store, second.runner.session)
+        assert not [r for r in rows if r["kind"] == "adopt"]
+        diffs = [r for r in rows if r["kind"] == "reconcile"][0]["diffs"]
+        assert [d.split(":")[0] for d in diffs] == ["pending order 77", "pending order 78",
+                                                    "pending order 79"]
+    finally:
+        second.close()
