@@ -105,9 +105,6 @@ class BrokerSession:
         self.take(self.core.on_event(ev), self.next_day)
         self.next_day = next_midnight(self.next_day + 1, self.account.server_tz)
 
-    def server_ms(self, utc_ns: int) -> int:
-        return (utc_ns + self.clock.offset_ms * 1_000_000) // 1_000_000
-
     def snap_cid(self) -> str:
         return f"{self.session}-s{self.snap_n}"
 
@@ -120,7 +117,7 @@ class BrokerSession:
         if self.peer is not None:
             # from the newest deal booked at the last clean reconciliation: every deal
             # since could have been lost with the link (the runner books each ticket once)
-            since = self.ea.safe_msc or (self.server_ms(self.first_ts) if self.first_ts
+            since = self.ea.safe_msc or (self.clock.to_server_ms(self.first_ts) if self.first_ts
                                          else 0)     # 0: before any tick, none
             self.link.send(self.peer, P.SnapshotReq(cid=self.snap_cid(), deals_from_msc=since))
 

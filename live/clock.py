@@ -13,6 +13,7 @@ from sim.data.timezones import server_to_utc, utc_to_server
 
 MS_PER_HOUR = 3_600_000
 NS_PER_MS = 1_000_000
+CALENDAR_END_NS = 7_258_118_400 * 1_000_000_000     # 2200-01-01 UTC: zone rules end here
 
 
 class ServerClock:
@@ -31,6 +32,13 @@ class ServerClock:
             except ValueError:      # the repeated or skipped hour of a DST switch
                 pass
         return (server_ms - self.offset_ms) * NS_PER_MS
+
+    def to_server_ms(self, utc_ns: int) -> int:
+        """Server time of ``utc_ns`` by the zone's rules at that instant, not the offset in
+        force now: an order's expiry on the far side of a DST switch keeps its meaning."""
+        if not 0 < utc_ns < CALENDAR_END_NS:   # "never" (NO_TS): the offset now
+            return utc_ns // NS_PER_MS + self.offset_ms
+        return int(utc_to_server(np.array([utc_ns], np.int64), self.tz)[0]) // NS_PER_MS
 
     def offset_s_at_utc(self, utc_ns: int) -> int:
         """The zone's server-minus-UTC offset at ``utc_ns``, seconds (to check an EA's)."""

@@ -71,13 +71,14 @@ class EAVenue:
     def command(self, o, deadline: int) -> P.Msg:
         cid = self.wire_cid(int(o["cid"]))
         act = int(o["action"])
+        expiry_ms = self.r.clock.to_server_ms(int(o["expiry"])) if o["expiry"] else 0
         if act == Action.NEW:
             return P.Place(cid=cid, symbol=self.r.names[int(o["symbol"])],
                            order_type=int(o["type"]), volume=float(o["volume"]),
                            deadline_ms=deadline, price=float(o["price"]),
                            stoplimit=float(o["stoplimit"]), sl=float(o["sl"]), tp=float(o["tp"]),
                            type_time=int(o["type_time"]),
-                           expiry_ms=self.r.server_ms(int(o["expiry"])) if o["expiry"] else 0)
+                           expiry_ms=expiry_ms)
         if act == Action.CLOSE:
             return P.Close(cid=cid, position=int(o["pos_ticket"]), volume=float(o["volume"]),
                            deadline_ms=deadline)
@@ -87,7 +88,7 @@ class EAVenue:
         if act == Action.MODIFY:
             return P.Modify(cid=cid, ticket=int(o["pos_ticket"]), deadline_ms=deadline,
                             price=float(o["price"]), sl=float(o["sl"]), tp=float(o["tp"]),
-                            expiry_ms=self.r.server_ms(int(o["expiry"])) if o["expiry"] else 0)
+                            expiry_ms=expiry_ms)
         return P.Cancel(cid=cid, order=int(o["pos_ticket"]), deadline_ms=deadline)
 
     def submit(self, orders: np.ndarray, ts: int) -> list[np.ndarray]:
