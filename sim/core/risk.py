@@ -305,7 +305,9 @@ def check_exposure_nb(it, c, buy, vol, ts):
             gross += abs(c["quote"][k]["working"])
         if lim["max_gross_lots"] > 0.0 and gross + vol > lim["max_gross_lots"] + VOL_EPS:
             return deny_with_nb(c, Retcode.RISK_MAX_GROSS, gross + vol, lim["max_gross_lots"])
-        opens = c["mode"] == AccountMode.HEDGING or abs(net) < VOL_EPS or abs(after) > abs(net)
+        # hedging: every market order opens a ticket; netting: only one from flat (adding
+        # to the symbol's position, or reversing it, opens none)
+        opens = c["mode"] == AccountMode.HEDGING or abs(net) < VOL_EPS
         if lim["max_open_positions"] > 0 and opens and not pending \
                 and count >= lim["max_open_positions"]:
             return deny_with_nb(c, Retcode.RISK_MAX_POSITIONS, float(count),
