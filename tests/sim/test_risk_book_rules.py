@@ -239,3 +239,66 @@ def test_a_state_change_row_names_no_symbol_and_no_order():
     row = core.risk_events[-1]
     assert (int(row["state_to"]), int(row["symbol"]), int(row["cid"])) == \
         (TradingState.HALTED, -1, 0)
+
+
+def closing(ts, profit, commission=0.0, swap=0.0):
+    ev = a_fill(ts)
+    e = ev[0]
+    e["type"], e["side"], e["entry"] = OrderType.SELL, -1, DealEntry.OUT
+    e["profit"], e["commission"], e["swap"] = profit, commission, swap
+    return ev
+
+
+def test_losing_streak_counts_commission_and_swap_and_starts_over_after_the_cooldown():
+    # a trade's result is profit + commission + swap: +1.00 of profit with -2.00 of swap
+    # (or -1.50 of commission) is a loss
+    core = core_for([], max_consecutive_losses=3, cooldown_s=60.0)
+    core.on_event(closing(T0, 1.0, swap=-2.0))
+    core.on_event(closing(T0 + S, 1.0, commission=-1.5))
+    assert core.record["trading_state"] == TradingState.ACTIVE
+    core.on_event(closing(T0 + 2 * S, -0.5))
+    assert core.record["trading_state"] == TradingState.REDUCING
+    # 60 s later it re-arms with the count at zero: three new losses, not two, reduce again
+    core.on_event(account(T0 + 63 * S, 10_000.0, 0.0))
+    assert core.record["trading_state"] == TradingState.ACTIVE
+    core.on_event(closing(T0 + 64 * S, -1.0))
+    core.on_event(closing(T0 + 65 * S, -1.0))
+    assert core.record["trading_state"] == TradingState.ACTIVE
+    core.on_event(closing(T0 + 66 * S, -1.0))
+    assert core.record["trading_state"] == TradingState.REDUCING
+
+
+def test_quote_age_is_not_checked_when_the_rule_is_off():
+    rows = [sc.row(T0 + 600 * MS, volume=0.1, symbol=0)]
+    core = core_for(rows, symbols=("EURUSD", "GBPUSD"))
+    core.tick(T0, 0, 1.10000, 1.10002)
+    assert fates(core, T0 + 600 * MS, 1.27000, 1.27002, s=1) == [(0, OK)]
+
+
+def test_a_market_order_is_valued_at_the_quote_whatever_price_it_carries():
+    # 1 lot bought at the ask 1.10002 is 110,002 USD (< 110,100); the 1.2 it carries as a
+    # price would make it 120,000 USD
+    core = core_for([sc.row(T0, volume=1.0, price=1.2)], max_notional=110_100.0)
+    assert fates(core, T0) == [(0, OK)]
+
+
+def test_margin_level_of_a_small_margin():
+    # 0.60 of equity on 0.50 of margin is 120 %
+    core = core_for([sc.row(T0 + S, volume=0.01)], min_margin_level_pct=150.0)
+    core.on_event(account(T0, 0.6, 0.5))
+    assert fates(core, T0 + S) == [(DENIED, Retcode.RISK_MARGIN_LEVEL)]
+
+
+def test_risk_rows_beyond_the_journals_room_wait_in_the_core():
+    from sim.core.records import risk_event_dt
+    from sim.core.risk import drain_risk_nb
+
+    core = core_for([], daily_loss_pct=5.0)
+    c = core.state[0]
+    for k in range(5):
+        c["risk_log"][k]["ts"] = k + 1
+    c["n_risk_log"] = 5
+    rlog, used = np.zeros(3, risk_event_dt), np.array([2], np.int64)
+    drain_risk_nb(c, rlog, used)        # room for one: row 1 moves, rows 2-5 stay, in order
+    assert (int(used[0]), int(c["n_risk_log"]), int(rlog[2]["ts"])) == (3, 4, 1)
+    assert [int(c["risk_log"][k]["ts"]) for k in range(4)] == [2, 3, 4, 5]
