@@ -39,13 +39,15 @@ def live_config(store, *overrides):
 
 
 def run_session(cfg, table, opts: EAOptions | None = None, faults: str = "",
-                seconds: float = 300, during=None):
+                seconds: float = 300, during=None, make_ea=None):
     """Run a session to the fake EA's bye; ``during(runner, ea)`` runs in the EA's thread
-    before it starts.  Returns (runner, ea, why)."""
+    before it starts; ``make_ea(endpoint)``, if given, builds the EA (``table``, ``opts``
+    and ``faults`` unused).  Returns (runner, ea, why)."""
     link = Link(str(cfg.live.bind))
     control = Control(str(cfg.live.control))
     runner = Runner(cfg, link, control=control)
-    ea = FakeEA(link.endpoint, [table], opts or EAOptions(speed=0), Faults.parse(faults))
+    ea = make_ea(link.endpoint) if make_ea else \
+        FakeEA(link.endpoint, [table], opts or EAOptions(speed=0), Faults.parse(faults))
     errors = []
 
     def ea_thread():

@@ -1,0 +1,67 @@
+"""A demo session stopped with stop orders working at the broker, and the next session on
+the same store and account: it adopts them at its first reconciliation (no HALT), its
+strategy sees them and places no second pair, and their fill, cancel and expiry reach the
+core under the old session's cids (docs/operations.md, "After a crash")."""
+
+from collections import Counter
+
+from live_session import live_config, run_session, sample
+
+from live.fake_ea import EAOptions, FakeEA
+from live.journal import read_journal
+from live.reconcile import differences
+
+# the breakout strategy on M15 ranges, all day: at tick 1,657 of the sample it places a
+# buy stop and a sell stop; the sell stop fills at tick 2,545 (the buy stop would expire
+# at 2,776)
+BREAKOUT = ["strategy=breakout", "strategy.range=M15", "strategy.start=00:00",
+            "strategy.end=23:59"]
+CUT, END = 1_700, 3_300           # the first session's ticks; the second's run on to END
+
+
+def fake_ea(endpoint, lo, hi, broker=None):
+    """A fake EA replaying ticks [lo, hi) of the sample, on ``broker`` if given (the same
+    demo account across both sessions: its positions, orders and deal history)."""
+    ea = FakeEA(endpoint, [sample(END)], EAOptions(speed=0, mode="demo", linger_s=3.0))
+    for name in ("ts", "sym", "bid", "ask", "server_ms"):
+        setattr(ea, name, getattr(ea, name)[lo:hi])
+    if broker is not None:
+        ea.broker = broker
+    return ea
+
+
+def test_a_restarted_session_adopts_the_stop_orders_left_at_the_broker(tmp_path):
+    store = tmp_path / "s.sqlite"
+    cfg = live_config(store, "mode=demo", *BREAKOUT)
+    first, ea1, why = run_session(cfg, None, make_ea=lambda ep: fake_ea(ep, 0, CUT))
+    assert why == "bye"
+    left = ea1.broker.snapshot(0, 0, "").orders
+    assert sorted(o.order_type for o in left) == [4, 5]          # BUY_STOP, SELL_STOP
+    cfg = live_config(store, "mode=demo", *BREAKOUT)
+    second, ea2, why = run_session(cfg, None,
+                                   make_ea=lambda ep: fake_ea(ep, CUT, END, ea1.broker))
+    assert why == "bye"
+    rows = read_journal(store, second.session)
+    kinds = Counter(r["kind"] for r in rows)
+    # adopted at the first reconciliation, which passed: no HALT
+    assert sorted(r["order"] for r in rows if r["kind"] == "adopt") == \
+        sorted(o.ticket for o in left)
+    recon = [r for r in rows if r["kind"] == "reconcile"]
+    assert recon and all(r["ok"] for r in recon), recon
+    assert not [r for r in rows if r["kind"] == "state" and r["to"] == "HALTED"]
+    # the sell stop's fill, under the first session's cid, reached the core; the strategy
+    # (its state new, the adopted orders in core["pending"]) canceled the buy stop as its
+    # rules say, and placed no second pair for that range
+    first_cids = {r["cid"] for r in read_journal(store, first.session) if r["kind"] == "command"}
+    filled = [r for r in rows if r["kind"] == "deal" and r["cid"] in first_cids]
+    canceled = [r for r in rows if r["kind"] == "order_update" and r["cid"] in first_cids]
+    assert [r["order_type"] for r in filled] == [5]                       # SELL_STOP
+    assert [(r["order"], r["state"]) for r in canceled] == \
+        [(o.ticket, "canceled") for o in left if o.order_type == 4]
+    cancels = [r for r in rows if r["kind"] == "command" and '"type":"cancel"' in r["frame"]]
+    assert len(cancels) == 1 and filled[0]["n"] < cancels[0]["n"] < canceled[0]["n"]
+    places = [r for r in rows if r["kind"] == "command" and '"type":"place"' in r["frame"]]
+    assert all(p["n"] > canceled[0]["n"] for p in places)
+    assert kinds["adopt"] == 2
+    # and at the end the core's book and pending orders are the broker's
+    assert differences(second.core, second.names, ea2.broker.snapshot(0, 0, "")) == []
