@@ -66,6 +66,24 @@ def make_limits(kill: bool = False, max_order_lots: float = 0.0, bypass: bool = 
         raise ValueError("risk.max_orders needs risk.orders_window_s > 0 (the throttle's window)")
     if daily_basis not in ("balance", "equity"):
         raise ValueError(f"risk.daily_basis={daily_basis!r}: expected balance or equity")
+    for key, value in (("max_order_lots", max_order_lots), ("max_notional", max_notional),
+                       ("collar_points", collar_points),
+                       ("max_spread_points", max_spread_points),
+                       ("max_tick_age_ms", max_tick_age_ms),
+                       ("max_position_lots", max_position_lots),
+                       ("max_gross_lots", max_gross_lots),
+                       ("max_open_positions", max_open_positions),
+                       ("max_pending_orders", max_pending_orders),
+                       ("min_margin_level_pct", min_margin_level_pct),
+                       ("max_orders", max_orders), ("orders_window_s", orders_window_s),
+                       ("max_fills_per_day", max_fills_per_day),
+                       ("daily_loss_pct", daily_loss_pct),
+                       ("max_drawdown_pct", max_drawdown_pct),
+                       ("max_consecutive_losses", max_consecutive_losses),
+                       ("cooldown_s", cooldown_s), ("max_loss_per_trade", max_loss_per_trade)):
+        if not value >= 0:
+            raise ValueError(f"risk.{key}={value}: expected a number >= 0 (0 turns the rule "
+                             f"off)")
     rec = np.zeros(1, dtype=limits_dt)
     r = rec[0]
     r["bypass"] = bypass

@@ -258,14 +258,44 @@ def test_losing_streak_counts_commission_and_swap_and_starts_over_after_the_cool
     assert core.record["trading_state"] == TradingState.ACTIVE
     core.on_event(closing(T0 + 2 * S, -0.5))
     assert core.record["trading_state"] == TradingState.REDUCING
-    # 60 s later it re-arms with the count at zero: three new losses, not two, reduce again
-    core.on_event(account(T0 + 63 * S, 10_000.0, 0.0))
+    # exactly 60 s later it re-arms with the count at zero: the third new loss, not the
+    # second or the fourth, reduces again
+    core.on_event(account(T0 + 62 * S - 1, 10_000.0, 0.0))
+    assert core.record["trading_state"] == TradingState.REDUCING
+    core.on_event(account(T0 + 62 * S, 10_000.0, 0.0))
     assert core.record["trading_state"] == TradingState.ACTIVE
     core.on_event(closing(T0 + 64 * S, -1.0))
     core.on_event(closing(T0 + 65 * S, -1.0))
     assert core.record["trading_state"] == TradingState.ACTIVE
     core.on_event(closing(T0 + 66 * S, -1.0))
     assert core.record["trading_state"] == TradingState.REDUCING
+
+
+def test_a_small_win_breaks_a_losing_streak():
+    core = core_for([], max_consecutive_losses=3)
+    for k, profit in enumerate([-1.0, -1.0, 0.5, -1.0, -1.0]):
+        core.on_event(closing(T0 + k * S, profit))
+    assert core.record["trading_state"] == TradingState.ACTIVE
+    core.on_event(closing(T0 + 9 * S, -1.0))
+    assert core.record["trading_state"] == TradingState.REDUCING
+
+
+def test_a_streak_of_one_with_no_cooldown_reduces_until_the_server_day_turns():
+    core = core_for([], max_consecutive_losses=1)
+    core.on_event(closing(T0, -1.0))
+    assert core.record["trading_state"] == TradingState.REDUCING
+    core.on_event(account(T0 + 3600 * S, 10_000.0, 0.0))         # no cool-down: still
+    assert core.record["trading_state"] == TradingState.REDUCING
+    core.on_event(account(T0 + 16 * 3600 * S, 10_000.0, 0.0, kind=EventKind.TIMER,
+                          timer=TimerKind.DAY))
+    assert core.record["trading_state"] == TradingState.ACTIVE
+
+
+def test_quote_age_limit_of_one_nanosecond():
+    rows = [sc.row(T0 + 2, volume=0.1, symbol=0)]
+    core = core_for(rows, symbols=("EURUSD", "GBPUSD"), max_tick_age_ms=1e-6)
+    core.tick(T0, 0, 1.10000, 1.10002)
+    assert fates(core, T0 + 2, 1.27000, 1.27002, s=1) == [(DENIED, Retcode.RISK_STALE_QUOTE)]
 
 
 def test_quote_age_is_not_checked_when_the_rule_is_off():
@@ -302,3 +332,36 @@ def test_risk_rows_beyond_the_journals_room_wait_in_the_core():
     drain_risk_nb(c, rlog, used)        # room for one: row 1 moves, rows 2-5 stay, in order
     assert (int(used[0]), int(c["n_risk_log"]), int(rlog[2]["ts"])) == (3, 4, 1)
     assert [int(c["risk_log"][k]["ts"]) for k in range(4)] == [2, 3, 4, 5]
+
+
+def test_one_session_window_alone_is_enforced():
+    # server = UTC: T0 is 08:00; the only window is 09:00-17:00
+    rows = [sc.row(T0, volume=0.1), sc.row(T0 + 3600 * S, volume=0.1)]
+    core = core_for(rows, sessions=["09:00-17:00"])
+    assert fates(core, T0) == [(DENIED, Retcode.RISK_SESSION)]
+    assert fates(core, T0 + 3600 * S) == [(0, OK)]
+
+
+def test_one_open_position_cap_on_a_hedging_account():
+    rows = [sc.row(T0, volume=0.1), sc.row(T0 + S, volume=0.1)]
+    seen, _ = traded(rows, hedging=True, max_open_positions=1)
+    assert seen == [(0, OK), (DENIED, Retcode.RISK_MAX_POSITIONS)]
+
+
+def test_loss_per_trade_below_one_unit_still_requires_an_sl_and_its_limit_is_inclusive():
+    core = core_for([sc.row(T0, volume=0.1)], max_loss_per_trade=0.5)
+    assert fates(core, T0) == [(DENIED, Retcode.RISK_NO_SL)]
+    # 0.5 lot bought at 1.5 with its SL at 1.25: 0.25 x 0.5 x 100,000 = 12,500 USD exactly
+    core = core_for([sc.row(T0, volume=0.5, sl=1.25)], max_loss_per_trade=12_500.0)
+    assert fates(core, T0, 1.49998, 1.5) == [(0, OK)]
+
+
+def test_a_negative_limit_is_a_config_mistake_not_a_rule_turned_off():
+    import pytest
+
+    from sim.core.state import make_limits as limits
+
+    with pytest.raises(ValueError, match=r"risk.collar_points=-5.0: expected a number >= 0"):
+        limits(collar_points=-5.0)
+    with pytest.raises(ValueError, match=r"risk.max_open_positions=-1"):
+        limits(max_open_positions=-1)
