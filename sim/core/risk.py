@@ -378,19 +378,18 @@ def halt_intents_nb(c, it, k):
         return True
     if not c["limits"]["flatten_on_halt"]:
         return False
+    # the first position not yet closing: routing the previous CLOSE marked its position
+    # as closing, so this finds the next one
     book = c["book"]
-    j = k - n
     for i in range(book.shape[0]):
         b = book[i]
         if b["active"] and b["volume"] - b["closing"] > VOL_EPS:
-            if j == 0:
-                it["action"] = Action.CLOSE
-                it["symbol"] = b["symbol"]
-                it["type"] = OrderType.SELL if b["side"] == Side.BUY else OrderType.BUY
-                it["ticket"] = b["ticket"]
-                it["volume"] = b["volume"] - b["closing"]
-                return True
-            j -= 1
+            it["action"] = Action.CLOSE
+            it["symbol"] = b["symbol"]
+            it["type"] = OrderType.SELL if b["side"] == Side.BUY else OrderType.BUY
+            it["ticket"] = b["ticket"]
+            it["volume"] = b["volume"] - b["closing"]
+            return True
     return False
 
 

@@ -248,7 +248,10 @@ def halt_orders_nb(c, ts):
     it = c["intents"][0]                # scratch: the strategy writes its intents after
     k = 0
     while halt_intents_nb(c, it, k):
-        record_sent_nb(c, ts, it["action"], route_nb(it, ts, c))
+        n = route_nb(it, ts, c)
+        record_sent_nb(c, ts, it["action"], n)
+        if n == 0:                      # the outbox is full: the rest cannot be sent now
+            break
         k += 1
 
 
