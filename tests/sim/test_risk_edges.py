@@ -169,3 +169,32 @@ def test_a_halt_closes_each_open_position_once_and_no_closed_one():
     # halted again later: nothing left to close (both closes are in flight)
     assert len(core.set_trading_state(TS.HALTED, T0 + 5 * S + 1)) == 0
     assert denials(core) == []
+
+
+def test_the_conversion_pair_may_be_the_first_symbol():
+    # USDJPY first, GBPJPY second: JPY -> USD at USDJPY's mid 150.01, not a fixed rate
+    usd = AccountConfig(currency="USD", rates={"GBPUSD": 1.27, "USDJPY": 100.0})
+    rows = [sc.row(T0 + S, volume=1.0, symbol=1)]
+    core = core_for(rows, symbols=("USDJPY", "GBPJPY"), account=usd, max_notional=126_659.0)
+    core.tick(T0, 0, 150.00, 150.02)
+    assert fates(core, T0 + S, 190.000, 190.002, s=1) == [(DENIED, Retcode.RISK_MAX_NOTIONAL)]
+    assert denials(core)[0][1] == round(19_000_200 / 150.01, 6)
+
+
+def test_a_hedge_that_lowers_a_net_position_above_the_cap_is_allowed():
+    # hedging, long 0.3 with a 0.1 cap (the cap was lowered): a sell of 0.1 leaves 0.2 net,
+    # still above the cap but lower: allowed; a buy of 0.1 is refused
+    rows = [sc.row(T0, volume=0.3), sc.row(T0 + S, type=OrderType.SELL, volume=0.1),
+            sc.row(T0 + 2 * S, volume=0.1)]
+    venue = SimVenue.create([load_symbol("EURUSD")], IDEAL, AccountConfig(mode="hedging"), T0,
+                            T0 + 4 * S)
+    p = sc.Params(rows=tuple(rows))
+    core = DecisionCore(sc, sc.make_params(p), venue.syms, AccountMode.HEDGING, 10_000.0,
+                        make_limits(), data=sc.make_data(p))
+    seen = []
+    venue.feed_tick(core, T0, 0, 1.10000, 1.10002)
+    core.state[0]["limits"]["max_position_lots"] = 0.1
+    for k in (1, 2, 3):
+        venue.feed_tick(core, T0 + k * S, 0, 1.10000, 1.10002,
+                        on_orders=lambda o, ts: seen.extend(int(x["retcode"]) for x in o))
+    assert seen == [OK, Retcode.RISK_MAX_POSITION]
