@@ -191,7 +191,7 @@ class EAVenue:
         if msg.state in ("filled",) or msg.symbol not in self.r.index:
             return None                              # its deal carries the fill
         self.inflight.pop(cid, None)
-        return self.order_event(cid, msg, UPDATE_STATE[msg.state], ts)
+        return self.order_event(cid, msg, msg.order, UPDATE_STATE[msg.state], ts)
 
     def adopt(self, row: P.OrderRow, wire: str, ts: int) -> np.ndarray:
         """A pending order of ours at the broker the core does not know (its order update
@@ -202,14 +202,13 @@ class EAVenue:
         if cid == 0:
             cid = -(len(self.adopted) + 1)
             self.adopted[wire] = cid
-        return self.order_event(cid, row, OrderState.PLACED, ts)
+        return self.order_event(cid, row, row.ticket, OrderState.PLACED, ts)
 
-    def order_event(self, cid: int, msg, state: int, ts: int) -> np.ndarray:
+    def order_event(self, cid: int, msg, ticket: int, state: int, ts: int) -> np.ndarray:
         """The core's ORDER event for pending order ``msg`` (an ``order_update`` or a
-        snapshot's order row) now in ``state``."""
+        snapshot's order row), broker ticket ``ticket``, now in ``state``."""
         o = self.scratch[0]
-        o["cid"], o["type"] = cid, msg.order_type
-        o["ticket"] = msg.order if isinstance(msg, P.OrderUpdate) else msg.ticket
+        o["cid"], o["type"], o["ticket"] = cid, msg.order_type, ticket
         o["symbol"], o["volume"], o["price"] = self.r.index[msg.symbol], msg.volume, msg.price
         o["sl"], o["tp"] = msg.sl, msg.tp
         o["expiry"] = self.r.clock.to_utc_ns(msg.expiry_ms) if msg.expiry_ms else 0

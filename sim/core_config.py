@@ -24,7 +24,7 @@ from sim.config import (
     type_problem,
 )
 from sim.core.decision import DecisionCore
-from sim.core.state import make_limits
+from sim.core.state import RISK_NUMBERS, make_limits
 from sim.data.symbols import SymbolSpec
 from sim.strategy_loader import StrategyError, defaults_beside, load_strategy
 from sim.strategy_wrapper import strategy_address
@@ -122,14 +122,8 @@ def check_volumes(params, specs: list[SymbolSpec]) -> None:
 
 
 RISK_KEYS = {            # risk.* key -> its type (conf/risk/*.yaml define every one)
-    "kill": bool, "kill_scope": str, "max_order_lots": float, "max_notional": float,
-    "collar_points": float, "max_spread_points": float, "max_tick_age_ms": float,
-    "max_position_lots": float, "max_gross_lots": float, "max_open_positions": int,
-    "max_pending_orders": int, "min_margin_level_pct": float, "max_orders": int,
-    "orders_window_s": float, "max_fills_per_day": int, "daily_loss_pct": float,
-    "daily_basis": str, "max_drawdown_pct": float, "trailing": bool,
-    "max_consecutive_losses": int, "cooldown_s": float, "require_sl": bool,
-    "max_loss_per_trade": float, "flatten_on_halt": bool, "sessions": list, "blackouts": list,
+    "kill": bool, "kill_scope": str, **RISK_NUMBERS, "daily_basis": str, "trailing": bool,
+    "require_sl": bool, "flatten_on_halt": bool, "sessions": list, "blackouts": list,
 }
 RISK_WANT = {bool: "true or false (kill: also all or a symbol)", float: "a number >= 0",
              int: "a whole number >= 0",

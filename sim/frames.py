@@ -107,15 +107,18 @@ def rejections_frame(result) -> pd.DataFrame:
 def orders_frame(result) -> pd.DataFrame:
     """Every order the decision side sent (``result.orders``, send order) and its outcome.
 
-    Request columns: ``cid``, ``ticket`` (venue ticket), ``action`` (1 new, 2
+    Request columns: ``cid``, ``ticket`` (the venue's ticket, 0 if it never got one: the
+    deals' ``order``), ``action`` (1 new, 2
     close, 3 modify, 4 cancel, 10 close by), ``type`` (MT5 ORDER_TYPE), ``symbol``, ``lots``,
     ``price``/``sl``/``tp`` (0 = none), ``expiry`` (int ns UTC, 0 = none),
     ``pos_ticket``, ``signal_ts``/``arrive_ts`` (UTC: decided / reaches the venue),
     ``signal_price``.  Outcome from the deal journal: ``retcode`` (10009 if any
     deal filled, else the first rejection code, 0 = no deal yet, e.g. a pending
     order still working or canceled), ``reason`` (the retcode in words: a risk denial
-    names its rule), ``state`` (the order's last state: ``rejected`` for a risk
-    denial, which never left), ``lots_filled``, ``n_deals``, ``first_fill_ts`` (UTC,
+    names its rule), ``state`` (where the order ended: ``filled``, ``rejected`` (a risk
+    denial never left), ``canceled``, ``expired``, or at the end of the run still
+    ``placed`` (working) or ``in_flight``; a modify or cancel request that was carried
+    out is ``filled``), ``lots_filled``, ``n_deals``, ``first_fill_ts`` (UTC,
     NaT if none).
     """
     o = result.orders

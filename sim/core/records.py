@@ -91,6 +91,7 @@ order_dt = _dt([
     ("stoplimit", np.float64),                  # BUY/SELL_STOP_LIMIT: the limit price
     ("type_time", np.int32),                    # OrderTime; DAY sets ``expiry`` when placed
     ("by_ticket", np.int64),                    # Action.CLOSE_BY: the opposite position
+    ("olog", np.int64),                         # venue: the order's row in its order journal
 ])
 
 # -- POSITIONS (the venue's truth in the sim; the decision side keeps a mirror) --

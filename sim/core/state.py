@@ -18,6 +18,15 @@ from sim.core.records import MAX_SYMBOLS, THROTTLE, WINDOWS, core_dt, limits_dt
 
 NS = 1_000_000_000
 MAX_MINUTES = 24 * 60
+# the numeric risk.* keys (make_limits' keywords) and their types; each is >= 0, 0 = rule off
+RISK_NUMBERS = {
+    "max_order_lots": float, "max_notional": float, "collar_points": float,
+    "max_spread_points": float, "max_tick_age_ms": float, "max_position_lots": float,
+    "max_gross_lots": float, "max_open_positions": int, "max_pending_orders": int,
+    "min_margin_level_pct": float, "max_orders": int, "orders_window_s": float,
+    "max_fills_per_day": int, "daily_loss_pct": float, "max_drawdown_pct": float,
+    "max_consecutive_losses": int, "cooldown_s": float, "max_loss_per_trade": float,
+}
 
 
 def parse_windows(name: str, windows) -> np.ndarray:
@@ -60,30 +69,17 @@ def make_limits(kill: bool = False, max_order_lots: float = 0.0, bypass: bool = 
     The keyword names are the ``risk.*`` config keys (docs/risk.md); ``kill_symbol`` is
     the kill switch's scope as a symbol index (-1: every symbol).
     """
+    given = dict(locals())
     if max_orders > THROTTLE:
         raise ValueError(f"risk.max_orders={max_orders}: at most {THROTTLE}")
     if max_orders and not orders_window_s > 0:
         raise ValueError("risk.max_orders needs risk.orders_window_s > 0 (the throttle's window)")
     if daily_basis not in ("balance", "equity"):
         raise ValueError(f"risk.daily_basis={daily_basis!r}: expected balance or equity")
-    for key, value in (("max_order_lots", max_order_lots), ("max_notional", max_notional),
-                       ("collar_points", collar_points),
-                       ("max_spread_points", max_spread_points),
-                       ("max_tick_age_ms", max_tick_age_ms),
-                       ("max_position_lots", max_position_lots),
-                       ("max_gross_lots", max_gross_lots),
-                       ("max_open_positions", max_open_positions),
-                       ("max_pending_orders", max_pending_orders),
-                       ("min_margin_level_pct", min_margin_level_pct),
-                       ("max_orders", max_orders), ("orders_window_s", orders_window_s),
-                       ("max_fills_per_day", max_fills_per_day),
-                       ("daily_loss_pct", daily_loss_pct),
-                       ("max_drawdown_pct", max_drawdown_pct),
-                       ("max_consecutive_losses", max_consecutive_losses),
-                       ("cooldown_s", cooldown_s), ("max_loss_per_trade", max_loss_per_trade)):
-        if not value >= 0:
-            raise ValueError(f"risk.{key}={value}: expected a number >= 0 (0 turns the rule "
-                             f"off)")
+    for key in RISK_NUMBERS:
+        if not given[key] >= 0:
+            raise ValueError(f"risk.{key}={given[key]}: expected a number >= 0 (0 turns the "
+                             f"rule off)")
     rec = np.zeros(1, dtype=limits_dt)
     r = rec[0]
     r["bypass"] = bypass

@@ -158,9 +158,7 @@ def book_report_nb(c, e):
         # routed before its position was known can fill on the other side
         q = c["quote"][e["symbol"]]
         q["working"] -= (1.0 if e["type"] == OrderType.BUY else -1.0) * e["volume"]
-        if c["mode"] == AccountMode.HEDGING and (e["entry"] == DealEntry.IN
-                                                 if e["kind"] == EventKind.FILL
-                                                 else e["position_id"] == 0):
+        if c["mode"] == AccountMode.HEDGING and opens_ticket_nb(e):
             # an opening order's report: no longer a ticket-to-be
             if e["type"] == OrderType.BUY:
                 q["buy_opening"] = max(q["buy_opening"] - e["volume"], 0.0)
@@ -178,6 +176,15 @@ def book_report_nb(c, e):
         for i in range(book.shape[0]):
             if book[i]["active"] and book[i]["ticket"] == e["position_id"]:
                 book[i]["closing"] = max(book[i]["closing"] - e["volume"], 0.0)
+
+
+@kernel(inline=True)
+def opens_ticket_nb(e):
+    """Is this FILL / REJECT the report of an order that opens a ticket (a deal IN; a
+    refusal naming no position)?"""
+    if e["kind"] == EventKind.FILL:
+        return e["entry"] == DealEntry.IN
+    return e["position_id"] == 0
 
 
 @kernel(inline=True)

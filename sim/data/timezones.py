@@ -20,6 +20,7 @@ import pandas as pd
 
 NS_PER_HOUR = 3_600_000_000_000
 NS_PER_DAY = 24 * NS_PER_HOUR
+NO_TS = np.iinfo(np.int64).max          # "never" (sim.core.records.NO_TS)
 _FIXED = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$")
 _NY7 = {"NY+7", "NEWYORK+7", "NY_CLOSE"}
 
@@ -77,9 +78,17 @@ def server_to_utc(ns: np.ndarray, spec: str | None) -> np.ndarray:
 
 
 def utc_to_server(ns: np.ndarray, spec: str | None) -> np.ndarray:
-    """Convert UTC nanoseconds to server-clock nanoseconds (for server days and bars)."""
+    """Convert UTC nanoseconds to server-clock nanoseconds (for server days and bars).
+
+    "Never" (``NO_TS``, int64 max) stays "never" rather than wrapping round.
+    """
     canon = normalise_tz(spec)
     ns = np.asarray(ns, dtype=np.int64)
+    never = ns == NO_TS
+    if never.any():
+        out = utc_to_server(np.where(never, 0, ns), canon)
+        out[never] = NO_TS
+        return out
     fixed = _fixed_offset_ns(canon)
     if fixed is not None:
         return ns + fixed

@@ -195,9 +195,10 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
     if need > 0.0 and acct["equity"] - comm - acct["margin"] < need:
         reject_nb(deals, reports, acct, cfg, ts, order, s, side, fail_code)
         return fail_code
-    ticket = order["ticket"] if order["ticket"] > 0 else acct["next_ticket"]
-    if order["ticket"] <= 0:
+    if order["ticket"] <= 0:    # a deal the venue starts (SL, TP, stop-out): an order of its own
+        order["ticket"] = acct["next_ticket"]
         acct["next_ticket"] += 1
+    ticket = order["ticket"]
     n_tr = acct["n_trades"]
     entry, pos_id, profit, swap = apply_deal_nb(positions, acct, syms, trades, s, side, volume,
                                                 price, ts, pos_ticket, ticket, sl, tp, reason,

@@ -213,6 +213,7 @@ def accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, 
     q["arrive_ts"] = ts + draw_ns_nb(acct, cfg["lat_submit_kind"], cfg["lat_submit_a"],
                                      cfg["lat_submit_b"]) \
         + draw_ns_nb(acct, cfg["lat_venue_kind"], cfg["lat_venue_a"], cfg["lat_venue_b"])
+    q["olog"] = acct["n_olog"]
     acct["n_orders"] = k + 1
     acct["n_inflight"] += 1
     olog[acct["n_olog"]] = q          # the order journal (the store's ``orders`` table)
@@ -220,8 +221,20 @@ def accept_order_nb(positions, orders, deals, trades, reports, acct, cfg, syms, 
 
 
 @kernel
-def compact_orders_nb(orders, acct):
-    """Drop finished order slots so the order table does not grow with the run."""
+def journal_order_states_nb(orders, acct, olog):
+    """Bring each order's journal row to where the order is now: its state and ticket."""
+    for j in range(acct["n_orders"]):
+        o = orders[j]
+        row = olog[o["olog"]]
+        row["state"] = o["state"]
+        row["ticket"] = o["ticket"]
+
+
+@kernel
+def compact_orders_nb(orders, acct, olog):
+    """Drop finished order slots so the order table does not grow with the run (their
+    journal rows first take their last state)."""
+    journal_order_states_nb(orders, acct, olog)
     w = 0
     for j in range(acct["n_orders"]):
         st = orders[j]["state"]

@@ -23,6 +23,7 @@ from sim.core.records import BOOK, NO_TS, event_dt, order_dt, position_dt
 from sim.data.symbols import SymbolSpec
 from sim.venue.band import leave_band_nb
 from sim.venue.latency import rng_seed
+from sim.venue.orders import journal_order_states_nb
 from sim.venue.records import account_dt, deal_dt, equity_dt, trade_dt
 
 POSITIONS = BOOK      # the decision core mirrors every open position in its book
@@ -115,9 +116,13 @@ class VenueState:
             leave_band_nb(V[0], self.account, V[SYMS], V[8], V[9], V[EQUITY])
 
     def journals(self) -> dict:
-        """The used part of each journal (views) and the still-open positions (a copy)."""
+        """The used part of each journal (views) and the still-open positions (a copy).
+
+        The order journal's rows show each order as it stands (``state``, ``ticket``).
+        """
         self.settle()
         a = self.account
+        journal_order_states_nb(self.V[ORDERS], a, self.V[OLOG])
         pos = self.V[0]
         return dict(deals=self.V[DEALS][: a["n_deals"]], trades=self.V[TRADES][: a["n_trades"]],
                     equity=self.V[EQUITY][: a["n_eq"]], orders=self.V[OLOG][: a["n_olog"]],

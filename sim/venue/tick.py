@@ -42,7 +42,7 @@ def journals_have_room_nb(positions, orders, deals, trades, reports, equity, olo
         r += 1
     acct["need_room"] = room
     if acct["n_orders"] + room > orders.shape[0] or acct["n_orders"] > 2 * live + 32:
-        compact_orders_nb(orders, acct)
+        compact_orders_nb(orders, acct, olog)
     return (acct["n_deals"] + room <= deals.shape[0] and acct["n_trades"] + room <= trades.shape[0]
             and acct["n_eq"] + 2 <= equity.shape[0] and acct["n_orders"] + room <= orders.shape[0]
             and acct["n_reports"] + room <= reports.shape[0]

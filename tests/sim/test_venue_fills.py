@@ -17,7 +17,15 @@ import venue_cases  # tests/sim is on sys.path (pytest rootdir-less import)
 import strategies.scripted as sc
 from sim.batch.engine import Simulation
 from sim.config import AccountConfig, Dist, ExecutionConfig
-from sim.core.enums import Action, DealEntry, DealReason, EventKind, OrderType, Retcode
+from sim.core.enums import (
+    Action,
+    DealEntry,
+    DealReason,
+    EventKind,
+    OrderState,
+    OrderType,
+    Retcode,
+)
 from sim.data.symbols import load_symbol
 
 MS = 1_000_000
@@ -181,6 +189,9 @@ def test_long_sl_on_bid_not_ask():
     assert d[1]["reason"] == DealReason.SL
     assert d[1]["price"] == 1.09900
     assert d[1]["profit"] == -110.00
+    # as in MT5, the server closes it by an order of its own (ORDER_REASON_SL): the next
+    # ticket after the opening order's, and no client id
+    assert d["order"].tolist() == [1001, 1002] and d["cid"].tolist()[1] == 0
 
 
 # -- T05 gap through a long SL --
@@ -357,6 +368,7 @@ def test_t21_instant_execution_requote(exe_mode):
     rq = r.deals[0]
     assert rq["ts"] == T0 + 50 * MS and rq["price"] == 1.10012
     assert rq["signal_price"] == 1.10010 and rq["order"] == 0
+    assert (rq["profit"], rq["commission"], rq["swap"], rq["deal"]) == (0.0, 0.0, 0.0, 0)
     assert len(r.positions) == 0 and r.account[0]["balance"] == 10_000.00
     rep = sim.V[4][0]
     assert rep["kind"] == EventKind.REJECT and rep["retcode"] == Retcode.REQUOTE
@@ -369,7 +381,9 @@ def test_t21_requote_reaches_the_decision_side():
     assert r.deals["retcode"].tolist() == [Retcode.REQUOTE]
     assert sim.core.record["n_rejected"] == 1
     assert sim.core.record["quote"][0]["working"] == 0.0 and sim.core.record["quote"][0]["net"] == 0.0
-    assert r.orders[0]["state"] == 0 and len(r.orders) == 1     # the order journal keeps it
+    # the order journal keeps it, as it ended: refused, no ticket taken
+    assert len(r.orders) == 1
+    assert (r.orders[0]["state"], r.orders[0]["ticket"]) == (OrderState.REJECTED, 0)
 
 
 @pytest.mark.parametrize("deviation,retcodes,price", [

@@ -52,6 +52,27 @@ def test_t10c_just_enough_money():
     assert r.account[0]["margin"] == pytest.approx(990.09, abs=1e-9)
 
 
+@pytest.mark.parametrize("sell,retcode,side,lots,margin,balance", [
+    # long 0.80 at ask 1.10010: margin 0.8 x 100 000 x 1.10010 / 100 = 880.08; at bid
+    # 1.10000 equity 1 000 - 8.00 = 992.00, free margin 111.92.  Selling 0.90 reverses it:
+    # only the 0.10 it opens needs margin, 0.1 x 100 000 x 1.10000 / 100 = 110.00 <= 111.92;
+    # closing 0.80 books -8.00
+    (0.9, Retcode.DONE, -1, 0.1, 110.00, 992.00),
+    # selling 1.00 would open 0.20: 220.00 > 111.92 -> NO_MONEY, the long stays
+    (1.0, Retcode.NO_MONEY, 1, 0.8, 880.08, 1_000.00),
+])
+def test_t10c_netting_reversal_checks_margin_of_the_opened_part_only(sell, retcode, side, lots,
+                                                                     margin, balance):
+    q = {0: [(T0, 1.10000, 1.10010), (T0 + S, 1.10000, 1.10010)]}
+    r = run([EURUSD], q, [new(T0, OrderType.BUY, 0.8), new(T0 + S, OrderType.SELL, sell)],
+            mode="netting", balance=1_000.0)
+    assert r.deals["retcode"].tolist() == [Retcode.DONE, retcode]
+    p = r.positions
+    assert len(p) == 1 and p[0]["side"] == side and p[0]["volume"] == pytest.approx(lots)
+    assert r.account[0]["margin"] == pytest.approx(margin, abs=1e-9)
+    assert r.account[0]["balance"] == pytest.approx(balance, abs=1e-9)
+
+
 # -- T10b / T11b / T12a margin rates (SymbolInfoMarginRate: initial and maintenance, per side) --
 
 def test_t10b_margin_rate():

@@ -249,12 +249,22 @@ def test_t19_close_by_the_smaller_named_position():
 ])
 def test_t19_close_by_commission(entry, comms, balance):
     eu = plain("EURUSD", commission_per_lot=3.5, commission_entry=entry)
-    r = run([eu], T19_Q, T19_OPEN + [close_by(T0 + 2 * S, 1001, 1002)], commission=True)
+    sim = make([eu], T19_Q, T19_OPEN + [close_by(T0 + 2 * S, 1001, 1002)], commission=True)
+    r = sim.run()
     d = done(r)
     assert d["commission"].tolist() == comms
     assert d["balance"].tolist()[-2:] == [pytest.approx(balance, abs=1e-9)] * 2
     assert r.account[0]["balance"] == pytest.approx(balance, abs=1e-9)
     assert r.account[0]["commission_total"] == pytest.approx(-sum(comms), abs=1e-9)
+    # the trades carry it too: the net P&L of the closed trades plus what the open 0.40
+    # already paid is the balance's change
+    t = r.trades
+    open_paid = r.positions["commission"].sum()
+    assert (t["profit"] + t["commission"] + t["swap"]).sum() + open_paid == \
+        pytest.approx(balance - 10_000.0, abs=1e-9)
+    # ... and the decision side books the same money as the journal (the FILL reports)
+    assert sim.core.record["realized"] == pytest.approx(
+        (d["profit"] + d["commission"] + d["swap"]).sum(), abs=1e-9)
 
 
 @pytest.mark.parametrize("case,retcode", [

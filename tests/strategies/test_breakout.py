@@ -105,6 +105,15 @@ def test_breakout_m1_range_stops_cancel_the_other_side_and_one_trade_per_range()
     assert f["reason"].tolist() == [DealReason.EXPERT, DealReason.TP]
     assert (r.deals["retcode"] == Retcode.EXPIRED).sum() == 2
     assert len(r.positions) == 0 and r.decision[0]["n_pending"] == 0
+    # the order journal shows each order as it ended, with the venue's ticket: the buy stop
+    # filled (its deal names it), the sell stop canceled, the cancel request done, the
+    # second pair expired
+    st = OrderState
+    assert r.orders["state"].tolist() == [st.FILLED, st.CANCELED, st.FILLED, st.EXPIRED,
+                                          st.EXPIRED]
+    assert r.orders["ticket"][:2].tolist() == [1001, 1002]
+    assert f["order"][0] == 1001
+    assert (r.orders["ticket"][3:] > 1002).all()
 
 
 def test_breakout_session_range_trades_once_a_day():
