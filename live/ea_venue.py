@@ -56,17 +56,21 @@ class EAVenue:
         self.safe_msc = 0                   # ... as of the last clean reconciliation
         self.adopted: dict[str, int] = {}   # an earlier session's pending order: its wire cid
                                             # -> the core cid given to it (negative)
+        self.by_order: dict[int, int] = {}  # broker order ticket -> core cid, from the order
+                                            # results: its deals and updates are ours even
+                                            # when the broker rewrote the comment
 
     # -- out --------------------------------------------------------------------------
     def wire_cid(self, cid: int) -> str:
         return f"{self.r.session}-{cid}"
 
-    def core_cid(self, wire: str) -> int:
-        """The core's cid of a wire cid: this session's, an adopted order's, else 0."""
+    def core_cid(self, wire: str, order: int = 0) -> int:
+        """The core's cid of a wire cid (this session's, an adopted order's), else of the
+        broker's ``order`` ticket a result of ours named, else 0."""
         head, _, n = wire.rpartition("-")
         if head == self.r.session and n.isdigit():
             return int(n)
-        return self.adopted.get(wire, 0)
+        return self.adopted.get(wire, 0) or self.by_order.get(order, 0)
 
     def command(self, o, deadline: int) -> P.Msg:
         cid = self.wire_cid(int(o["cid"]))
@@ -146,6 +150,8 @@ class EAVenue:
         code = to_retcode(self.r.platform, msg.retcode)
         if code in SUCCESS:
             o = f.order[0]
+            if msg.order and o["action"] == Action.NEW:
+                self.by_order[msg.order] = cid
             if o["action"] in (Action.MODIFY, Action.CANCEL) or code == Retcode.PLACED:
                 del self.inflight[cid]            # its ORDER event (order_update) tells the rest
             return None                            # market deals: their ``deal`` messages
@@ -159,7 +165,7 @@ class EAVenue:
             return None                 # booked already, or a symbol this session ignores
         self.deals.add(msg.deal)
         self.last_deal_msc = max(self.last_deal_msc, msg.time_msc)
-        cid = self.core_cid(msg.cid)           # 0: not ours (SL, TP, stop-out, manual)
+        cid = self.core_cid(msg.cid, msg.order)   # 0: not ours (SL, TP, stop-out, manual)
         f = self.inflight.get(cid)
         o = self.scratch[0]
         o["cid"] = cid
@@ -169,6 +175,7 @@ class EAVenue:
             if f.filled >= float(f.order[0]["volume"]) - 1e-9:
                 del self.inflight[cid]
                 self.unknown.discard(cid)
+                self.by_order.pop(msg.order, None)
         as_of = self.r.clock.to_utc_ns(msg.time_msc)
         e = self.ev[0]
         report_event_nb(e, max(ts, as_of), EventKind.FILL, o, self.r.index[msg.symbol],
@@ -187,7 +194,9 @@ class EAVenue:
         return self.on_deal(msg, ts)
 
     def on_order_update(self, msg: P.OrderUpdate, ts: int) -> np.ndarray | None:
-        cid = self.core_cid(msg.cid)
+        cid = self.core_cid(msg.cid, msg.order)
+        if msg.state in ("canceled", "expired", "rejected"):
+            self.by_order.pop(msg.order, None)       # no deal can follow
         if msg.state in ("filled",) or msg.symbol not in self.r.index:
             return None                              # its deal carries the fill
         self.inflight.pop(cid, None)

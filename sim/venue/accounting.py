@@ -312,3 +312,11 @@ def update_equity_nb(positions, acct):
             fl += positions[i]["profit"]
     acct["floating"] = fl
     acct["equity"] = equity_of_nb(acct, fl)
+
+
+@kernel(inline=True)
+def set_margin_call_nb(acct):
+    """The margin-call flag: a margin level at or below the call level (MT5
+    ``ACCOUNT_MARGIN_SO_CALL``), off with no margin; set after every tick and every deal."""
+    acct["margin_call"] = acct["margin"] > 0.0 and \
+        acct["equity"] * 100.0 <= acct["so_call"] * acct["margin"]

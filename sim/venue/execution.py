@@ -31,6 +31,7 @@ from sim.venue.accounting import (
     net_slot_nb,
     recompute_margin_nb,
     record_deal_nb,
+    set_margin_call_nb,
     symbol_legs_nb,
     update_equity_nb,
 )
@@ -155,10 +156,9 @@ def positions_changed_nb(positions, syms, acct, s, qb, qa):
     """After deals on symbol ``s``: margin, margin-call flag, marks and equity anew."""
     recompute_margin_nb(positions, syms, acct)
     acct["band_retry"] = 0                  # a new position may qualify for the quiet band
-    if acct["margin"] <= 0.0:
-        acct["margin_call"] = False
     mark_symbol_nb(positions, syms, s, acct, qb, qa)
     update_equity_nb(positions, acct)
+    set_margin_call_nb(acct)
 
 
 @kernel

@@ -17,6 +17,7 @@ from sim.core.enums import (
 from sim.jit_cache import kernel
 from sim.venue.accounting import (
     mark_symbol_nb,
+    set_margin_call_nb,
     update_equity_nb,
 )
 from sim.venue.band import band_holds_nb, leave_band_nb
@@ -202,6 +203,6 @@ def apply_quote_nb(positions, orders, deals, trades, reports, acct, cfg, syms, q
         level = acct["equity"] * 100.0
         if cfg["stop_out"] and level <= acct["so_level"] * acct["margin"]:
             stop_out_nb(positions, orders, deals, trades, reports, acct, cfg, syms, qb, qa, tmp, equity, olog, ts)
-        acct["margin_call"] = acct["equity"] * 100.0 <= acct["so_call"] * acct["margin"]
+        set_margin_call_nb(acct)
 
 

@@ -235,3 +235,30 @@ def test_a_pending_order_ticklab_never_placed_still_halts(tmp_path):
                                                     "pending order 79"]
     finally:
         second.close()
+
+
+def test_a_deal_whose_comment_the_broker_rewrote_is_still_ours(ea):
+    # Arrange: the first market order, filled at the broker; the order result names the
+    # order ticket, the deal comes with no cid (the broker replaced "tl:<cid>")
+    place = ea.start()
+    runner = ea.runner
+    side = 0 if place.order_type == 0 else 1
+    ea.send(P.Ack(cid=place.cid, ok=True))
+    ea.send(P.OrderResult(cid=place.cid, retcode=10009, order=5001, deal=7001, position=5001,
+                          price=1.1, volume=place.volume))
+    ea.pump(0.2)
+    # Act
+    ea.send(P.Deal(symbol="EURUSD", deal=7001, order=5001, position=5001, deal_type=side,
+                   entry=0, reason=3, volume=place.volume, price=1.1, time_msc=1549245600000,
+                   order_type=place.order_type, balance=10_000, equity=10_000, margin=100))
+    ea.pump(0.2)
+    # Assert: the core books its own order's fill: nothing left in flight, the position held
+    # once (not once in flight and once more as a stranger's deal), no overdue command
+    q = runner.core.record["quote"][0]
+    assert not runner.ea.inflight and not runner.ea.by_order
+    assert q["working"] == 0.0
+    assert q["net"] == (1 if side == 0 else -1) * place.volume
+    assert runner.core.record["n_fills"] == 1
+    ea.pump(1.4)
+    assert runner.trading_state() == 0
+    assert "overdue" not in [r["kind"] for r in read_journal(ea.store, runner.session)]

@@ -52,6 +52,16 @@ def test_t10c_just_enough_money():
     assert r.account[0]["margin"] == pytest.approx(990.09, abs=1e-9)
 
 
+def test_t10c_netting_add_needs_margin_for_all_it_adds():
+    # long 0.80 (margin 880.08, free margin 111.92 as below): buying 0.20 more needs
+    # 0.2 x 100 000 x 1.10010 / 100 = 220.02 > 111.92 -> NO_MONEY
+    q = {0: [(T0, 1.10000, 1.10010), (T0 + S, 1.10000, 1.10010)]}
+    r = run([EURUSD], q, [new(T0, OrderType.BUY, 0.8), new(T0 + S, OrderType.BUY, 0.2)],
+            mode="netting", balance=1_000.0)
+    assert r.deals["retcode"].tolist() == [Retcode.DONE, Retcode.NO_MONEY]
+    assert r.account[0]["margin"] == pytest.approx(880.08, abs=1e-9)
+
+
 @pytest.mark.parametrize("sell,retcode,side,lots,margin,balance", [
     # long 0.80 at ask 1.10010: margin 0.8 x 100 000 x 1.10010 / 100 = 880.08; at bid
     # 1.10000 equity 1 000 - 8.00 = 992.00, free margin 111.92.  Selling 0.90 reverses it:
@@ -313,6 +323,27 @@ def test_t12b_larger_leg_free_margin_check():
     assert r.account[0]["margin"] == pytest.approx(1_100.20, abs=1e-9)
 
 
+@pytest.mark.parametrize("rate_sell,retcodes,margin", [
+    # US500 CFD (contract 1), covered volume charged in full (margin_hedged 1), balance
+    # 2 500.  Buy 0.5 at ask 5 000.0: margin 0.5 x 5 000.0 = 2 500.00.  At bid 5 060.0 the
+    # long floats +30.00: free margin 30.00.  Selling 0.5 at 5 060.0 covers it: the covered
+    # 0.5 at the legs' average price (0.5 x 5 000.0 + 0.5 x 5 060.0) / 1.0 = 5 030.0 and the
+    # average maintenance rate 1: 2 515.00, so it needs 2 515.00 - 2 500.00 = 15.00 <= 30.00
+    (1.0, [Retcode.DONE, Retcode.DONE], 2_515.00),
+    # sell maintenance rate 2: the covered rate is (1 + 2) / 2 = 1.5, 0.5 x 5 030.0 x 1.5 =
+    # 3 772.50, needing 1 272.50 > 30.00 -> NO_MONEY
+    (2.0, [Retcode.DONE, Retcode.NO_MONEY], 2_500.00),
+])
+def test_t12b_hedging_deal_needs_the_margin_the_hedged_legs_add(rate_sell, retcodes, margin):
+    us500 = SymbolSpec("US500", 1, 0.1, 1.0, "cfd", "USD", "USD", "USD", 0.1, 0.1, 100.0,
+                       margin_hedged=1.0, margin_rate_maintenance_sell=rate_sell)
+    q = {0: [(T0, 4_999.5, 5_000.0), (T0 + S, 5_060.0, 5_060.5)]}
+    rows = [new(T0, OrderType.BUY, 0.5), new(T0 + S, OrderType.SELL, 0.5)]
+    r = run([us500], q, rows, balance=2_500.0)
+    assert r.deals["retcode"].tolist() == retcodes
+    assert r.account[0]["margin"] == pytest.approx(margin, abs=1e-9)
+
+
 # -- T13 / T14 stop-out --
 
 def test_t13_stop_out_one_position():
@@ -343,6 +374,36 @@ def test_t13_margin_call_flag():
     q = {0: [(T0, 1.09990, 1.10000), (T0 + S, 1.09101, 1.09113)]}
     r = run([EURUSD], q, [new(T0, OrderType.BUY, 0.5)], balance=1_000.0)
     assert not r.account[0]["margin_call"]
+
+
+@pytest.mark.parametrize("closed,margin", [
+    # as above: at bid 1.09100 equity 550.00 = margin 550.00, a margin call; on that tick the
+    # strategy closes 0.10 (-90.00 booked): equity still 550.00, margin 0.4 x 1 100.00 =
+    # 440.00, level 125 % > 100 %: the call is over at once, not at the next tick
+    (0.1, 440.00),
+    # closing all of it leaves no margin: no call
+    (0.5, 0.0),
+])
+def test_t13_margin_call_flag_follows_each_deal(closed, margin):
+    q = {0: [(T0, 1.09990, 1.10000), (T0 + S, 1.09100, 1.09112)]}
+    r = run([EURUSD], q, [new(T0, OrderType.BUY, 0.5), close(T0 + S, 1001, closed)],
+            balance=1_000.0)
+    assert r.deals["retcode"].tolist() == [Retcode.DONE, Retcode.DONE]
+    assert r.account[0]["equity"] == pytest.approx(550.00, abs=1e-9)
+    assert r.account[0]["margin"] == pytest.approx(margin, abs=1e-9)
+    assert not r.account[0]["margin_call"]
+
+
+def test_t13_margin_call_flag_set_by_a_deal():
+    # one quote, bid 1.09990 / ask 1.10010: buy 0.90 at 1.10010 needs 990.09 <= 1 000 free
+    # margin (accepted); after it equity is 1 000 - 0.9 x 100 000 x 0.00020 = 982.00 against
+    # margin 990.09, level 99.2 % <= 100 %: a margin call from the deal itself (no later tick)
+    r = run([EURUSD], {0: [(T0, 1.09990, 1.10010)]}, [new(T0, OrderType.BUY, 0.9)],
+            balance=1_000.0)
+    assert r.deals["retcode"].tolist() == [Retcode.DONE]
+    assert r.account[0]["equity"] == pytest.approx(982.00, abs=1e-9)
+    assert r.account[0]["margin"] == pytest.approx(990.09, abs=1e-9)
+    assert r.account[0]["margin_call"]
 
 
 @pytest.mark.parametrize("mode", ["hedging", "netting"])

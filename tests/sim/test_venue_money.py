@@ -27,7 +27,7 @@ from venue_cases import (  # tests/sim is on sys.path (pytest rootdir-less impor
     run,
 )
 
-from sim.core.enums import DealEntry, OrderState, OrderType, Retcode
+from sim.core.enums import DealEntry, DealType, OrderState, OrderType, Retcode
 from sim.data.symbols import SymbolSpec
 
 # -- T09 GBPJPY: profit converted by deal, margin through GBPUSD --
@@ -206,6 +206,7 @@ def test_t19_close_by():
     assert by["price"].tolist() == [1.10020, 1.10020]
     assert by["profit"].tolist() == [12.00, 0.00]
     assert by["spread_cost"].tolist() == [0.0, 0.0]
+    assert by["slippage"].tolist() == [0.0, 0.0]
     assert by["ts"].tolist() == [T0 + 2 * S] * 2
     # remaining buy 0.40 at 1.10000 under its own ticket; margin 0.4 x 1 100.00 = 440.00
     p = r.positions
@@ -217,6 +218,7 @@ def test_t19_close_by():
     # floating of 0.40 at bid 1.10050: 44 020.00 - 44 000.00 = 20.00
     assert a["equity"] == pytest.approx(10_032.00, abs=1e-9)
     assert [t["profit"] for t in r.trades] == [12.00, 0.00]
+    assert r.account[0]["next_ticket"] == 1004         # the Close By order took 1003
     # the decision side mirrors it: one position of 0.40, net +0.40, nothing in flight
     book = sim.core.record["book"][sim.core.record["book"]["active"]]
     assert len(book) == 1 and book[0]["ident"] == 1001
@@ -301,6 +303,13 @@ def test_t19_close_by_rejections(case, retcode):
     assert r.deals[-1]["ts"] == T0 + 2 * S
     assert len(done(r)) == 2
     assert sim.core.record["n_rejected"] == 1
+    # the rejection row: no deal, no ticket, no money; typed as the close of the named
+    # position (a sell for the buy 1001)
+    rej = r.deals[-1]
+    assert (rej["deal"], rej["order"], rej["reason"]) == (0, 0, 0)
+    assert (rej["profit"], rej["commission"], rej["swap"]) == (0.0, 0.0, 0.0)
+    assert (rej["spread_cost"], rej["slippage"]) == (0.0, 0.0)
+    assert rej["type"] == DealType.SELL
     assert all(sim.core.record["quote"]["working"] == 0.0)
 
 
@@ -367,6 +376,23 @@ def test_t17_commission_entry_on_reversal(entry, comms, trade_comm, pos_comm):
     assert r.trades[0]["commission"] == pytest.approx(trade_comm, abs=1e-9)
     assert r.positions[0]["commission"] == pytest.approx(pos_comm, abs=1e-9)
     assert r.account[0]["balance"] == pytest.approx(10_000.00 + 200.00 + sum(comms), abs=1e-9)
+
+
+def test_t17_commission_out_on_a_netting_close_of_a_second_symbol():
+    # netting, EURUSD and GBPUSD at 3.50 per lot charged on the way out: EURUSD opens
+    # first (the first position slot), GBPUSD second; selling GBPUSD's 0.50 closes it and
+    # pays 0.5 x 3.50 = 1.75, whichever slot its position sits in
+    eu = plain("EURUSD", commission_per_lot=3.5, commission_entry="out")
+    gu = plain("GBPUSD", commission_per_lot=3.5, commission_entry="out")
+    q = {0: [(T0, 1.09990, 1.10000), (T0 + 2 * S, 1.09990, 1.10000)],
+         1: [(T0 + S, 1.26990, 1.27000), (T0 + 2 * S, 1.26990, 1.27000)]}
+    rows = [new(T0, OrderType.BUY, 1.0), new(T0 + S, OrderType.BUY, 0.5, symbol=1),
+            new(T0 + 2 * S, OrderType.SELL, 0.5, symbol=1)]
+    r = run([eu, gu], q, rows, mode="netting", commission=True)
+    d = done(r)
+    assert d["symbol"].tolist() == [0, 1, 1]
+    assert d["commission"].tolist() == [0.00, 0.00, -1.75]
+    assert r.trades[0]["commission"] == pytest.approx(-1.75, abs=1e-9)
 
 
 # -- T25 pending activation without margin --
