@@ -86,3 +86,20 @@ def test_netting_close_by_identifier_after_reversal():
     # Assert: the close finds position 1001 (now ticket 1002) and flattens it
     assert list(r.deals["retcode"]) == [Retcode.DONE] * 3
     assert len(r.positions) == 0
+
+
+def test_a_conversion_pair_quoted_below_one_is_a_quote_like_any_other():
+    # Arrange: an AUD account trading EURUSD: profit converts through AUDUSD at 0.65 (its
+    # price, not a missing quote); the margin through the fixed EURAUD rate
+    t = T0 + np.arange(3, dtype=np.int64) * 1_000_000_000
+    streams = [(t, np.full(3, 1.1), np.full(3, 1.1001)),
+               (t, np.full(3, 0.65), np.full(3, 0.6501))]
+    rows = [sc.row(int(t[1]), Action.NEW, OrderType.BUY, 1.0)]
+    acct = AccountConfig(currency="AUD", balance=1e5, rates={"EURAUD": 1.69})
+    # Act
+    audusd = SymbolSpec("AUDUSD", 5, 0.00001, 100000, "forex", "AUD", "USD", "AUD", 0.01, 0.01,
+                        100.0)
+    r = _run([load_symbol("EURUSD"), audusd], streams, rows, account=acct)
+    # Assert: filled; margin 100 000 EUR / 100 x 1.69 = 1 690.00 AUD
+    assert list(r.deals["retcode"]) == [Retcode.DONE]
+    assert r.positions[0]["margin"] == pytest.approx(1_690.00)

@@ -369,12 +369,12 @@ def test_t21_instant_execution_requote(exe_mode):
     assert rq["ts"] == T0 + 50 * MS and rq["price"] == 1.10012
     assert rq["signal_price"] == 1.10010 and rq["order"] == 0
     assert (rq["profit"], rq["commission"], rq["swap"], rq["deal"]) == (0.0, 0.0, 0.0, 0)
-    assert (rq["spread_cost"], rq["slippage"], rq["reason"]) == (0.0, 0.0, 0)
+    assert (rq["spread_cost"], rq["slippage"], rq["reason"], rq["position_id"]) == (0.0, 0.0, 0, 0)
     assert len(r.positions) == 0 and r.account[0]["balance"] == 10_000.00
     rep = sim.V[4][0]
     assert rep["kind"] == EventKind.REJECT and rep["retcode"] == Retcode.REQUOTE
     assert (rep["bid"], rep["ask"]) == (1.10002, 1.10012)
-    assert (rep["profit"], rep["commission"], rep["swap"]) == (0.0, 0.0, 0.0)
+    assert (rep["profit"], rep["commission"], rep["swap"], rep["deal_reason"]) == (0.0, 0.0, 0.0, 0)
 
 
 def test_t21_requote_reaches_the_decision_side():

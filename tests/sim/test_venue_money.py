@@ -318,13 +318,40 @@ def test_t19_close_by_rejections(case, retcode):
 def test_t20_commission_per_lot_per_side():
     eu = plain("EURUSD", commission_per_lot=3.5)
     q = {0: [(T0, 1.09990, 1.10000), (T0 + S, 1.10100, 1.10110)]}
-    r = run([eu], q, [new(T0, OrderType.BUY, 1.0), close(T0 + S, 1001, 1.0)], commission=True)
+    sim = make([eu], q, [new(T0, OrderType.BUY, 1.0), close(T0 + S, 1001, 1.0)],
+               commission=True)
+    r = sim.run()
     d = done(r)
     assert d["commission"].tolist() == [-3.50, -3.50]
     assert d[1]["profit"] == 100.00
     assert eq_at(r, T0)["equity"] == pytest.approx(10_000.00 - 3.50 - 10.00, abs=1e-9)
     assert r.trades[0]["commission"] == -7.00
     assert r.account[0]["balance"] == pytest.approx(10_000.00 + 100.00 - 7.00, abs=1e-9)
+    # the decision side's realized money is the journal's: 100.00 - 7.00
+    assert sim.core.record["realized"] == pytest.approx(93.00, abs=1e-9)
+
+
+def test_t20_entry_commission_sits_on_each_open_position():
+    # hedging, 3.50 per lot per side: two buys of 0.10 pay 0.35 each, and each position
+    # (the second in the next slot of the table) carries its own -0.35 until it closes
+    eu = plain("EURUSD", commission_per_lot=3.5)
+    q = {0: [(T0, 1.09990, 1.10000), (T0 + S, 1.09990, 1.10000)]}
+    r = run([eu], q, [new(T0, OrderType.BUY, 0.1), new(T0 + S, OrderType.BUY, 0.1)],
+            commission=True)
+    assert done(r)["commission"].tolist() == [-0.35, -0.35]
+    assert r.positions["ticket"].tolist() == [1001, 1002]
+    assert r.positions["commission"].tolist() == [-0.35, -0.35]
+    assert r.account[0]["balance"] == pytest.approx(10_000.00 - 0.70, abs=1e-9)
+
+
+def test_t19_close_by_rejection_of_a_short_is_typed_a_buy():
+    # the named position is a sell in the first slot: its refused Close By (same side) is
+    # journaled as the buy that would have closed it
+    rows = [new(T0, OrderType.SELL, 1.0), new(T0 + S, OrderType.SELL, 0.6),
+            close_by(T0 + 2 * S, 1001, 1002)]
+    r = run([EURUSD], T19_Q, rows)
+    assert r.deals["retcode"].tolist() == [Retcode.DONE, Retcode.DONE, Retcode.INVALID]
+    assert r.deals[-1]["type"] == DealType.BUY
 
 
 @pytest.mark.parametrize("kw,comms", [
