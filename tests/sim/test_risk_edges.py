@@ -6,6 +6,7 @@ that survived the rest of the suite (docs/execution.md, "Mutation testing")."""
 
 from __future__ import annotations
 
+import pytest
 from test_risk_book_rules import (
     DENIED,
     MS,
@@ -141,12 +142,21 @@ def test_the_throttles_ring_wraps_around():
     core = core_for(rows, max_orders=2, orders_window_s=0.005)
     got = [fates(core, T0 + k * 10 * MS)[0][1] for k in range(300)]
     assert got == [OK] * 300
-    # and it still counts: two more in the same instant, the second refused
-    core = core_for(rows[:258] + [sc.row(T0 + 2570 * MS, volume=0.01)] * 2, max_orders=2,
-                    orders_window_s=0.005)
-    for k in range(257):
-        fates(core, T0 + k * 10 * MS)
-    assert [o[1] for o in fates(core, T0 + 2570 * MS)] == [OK, OK, Retcode.RISK_THROTTLE]
+
+
+
+@pytest.mark.parametrize("before", [257, 510])
+def test_the_throttle_still_counts_across_the_rings_end(before):
+    # ``before`` orders 10 ms apart, then three in one instant with at most 2 per 5 ms: the
+    # third is refused.  After 257 the newest send times sit just past the ring's end; after
+    # 510 (two laps of 256, less one) the instant's orders straddle slot 0, which a ring
+    # wrapping to slot 1 would never write again (counting a stale time, it lets one more by)
+    rows = [sc.row(T0 + k * 10 * MS, volume=0.01) for k in range(before)]
+    t = T0 + before * 10 * MS
+    core = core_for(rows + [sc.row(t, volume=0.01)] * 3, max_orders=2, orders_window_s=0.005)
+    for k in range(before):
+        assert fates(core, T0 + k * 10 * MS)[0][1] == OK
+    assert [o[1] for o in fates(core, t)] == [OK, OK, Retcode.RISK_THROTTLE]
 
 
 def test_a_halt_closes_each_open_position_once_and_no_closed_one():
