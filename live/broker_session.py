@@ -36,16 +36,22 @@ class BrokerSession:
         from live.journal import previous_deals
 
         prev, rows = previous_deals(self.cfg.store, self.mode, self.session, self.login)
-        rows = [r for r in rows if all(k in r for k in DEAL_FIELDS)]
         for r in rows:
-            if r["deal"] in self.ea.deals or r["symbol"] not in self.index:
+            if r["kind"] == "renumber":         # MT4: the rest of a partial close's ticket
+                self.journal.add("renumber", r["ts"], r["cid"], resumed_from=prev,
+                                 old=r["old"], new=r["new"])
+                self.ea.renumber(r["old"], r["new"])
+                continue
+            if not all(k in r for k in DEAL_FIELDS) or r["deal"] in self.ea.deals \
+                    or r["symbol"] not in self.index:
                 continue
             self.journal.add("deal", r["ts"], r["cid"], resumed_from=prev,
                              **{k: r[k] for k in DEAL_FIELDS})
             self.absorb(self.core.on_event(self.ea.replay_deal(r, ts)), ts)
         if rows:
             self.ea.safe_msc = self.ea.last_deal_msc
-            self.journal.add("resume", ts, "", session=prev, deals=len(rows),
+            self.journal.add("resume", ts, "", session=prev,
+                             deals=sum(r["kind"] == "deal" for r in rows),
                              positions=int(self.core.record["book"]["active"].sum()))
 
     def absorb(self, orders: np.ndarray, ts: int) -> None:
@@ -72,7 +78,8 @@ class BrokerSession:
         elif isinstance(msg, P.OrderResult):
             self.journal.add("order_result", ts, msg.cid, retcode=msg.retcode, order=msg.order,
                              deal=msg.deal, position=msg.position, price=msg.price,
-                             volume=msg.volume)
+                             volume=msg.volume, old_ticket=msg.old_ticket,
+                             new_ticket=msg.new_ticket)
             ev = self.ea.on_result(msg, ts)
         elif isinstance(msg, P.Deal):
             booked = msg.deal in self.ea.deals         # resent after a reconnect: once only

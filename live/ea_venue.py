@@ -59,6 +59,8 @@ class EAVenue:
         self.by_order: dict[int, int] = {}  # broker order ticket -> core cid, from the order
                                             # results: its deals and updates are ours even
                                             # when the broker rewrote the comment
+        self.renumbered: dict[int, int] = {}    # MT4: a partly closed position's ticket ->
+                                                # the ticket its rest carries now
 
     # -- out --------------------------------------------------------------------------
     def wire_cid(self, cid: int) -> str:
@@ -144,10 +146,15 @@ class EAVenue:
 
     def on_result(self, msg: P.OrderResult, ts: int) -> np.ndarray | None:
         cid = self.core_cid(msg.cid)
+        code = to_retcode(self.r.platform, msg.retcode)
+        if cid and code in SUCCESS and msg.old_ticket and msg.new_ticket:
+            # (its closing deal may have come first and ended the command already)
+            self.r.journal.add("renumber", ts, msg.cid, old=msg.old_ticket,
+                               new=msg.new_ticket)
+            self.renumber(msg.old_ticket, msg.new_ticket)
         f = self.inflight.get(cid)
         if f is None:
             return None
-        code = to_retcode(self.r.platform, msg.retcode)
         if code in SUCCESS:
             o = f.order[0]
             if msg.order and o["action"] == Action.NEW:
@@ -160,12 +167,24 @@ class EAVenue:
         self.rejected += 1
         return self.reject(f.order[0], ts, code)
 
+    def renumber(self, old: int, new: int) -> None:
+        """MT4: a partial close leaves the rest of position ``old`` under a new ticket
+        (commented "from #old"): the core's book follows, and a deal still naming ``old``
+        (the closing deal of the part) is booked to ``new``."""
+        book = self.r.core.record["book"]
+        for p in book:
+            if p["active"] and p["ident"] == old:
+                p["ticket"] = p["ident"] = new
+        self.renumbered[old] = new
+
     def on_deal(self, msg: P.Deal, ts: int) -> np.ndarray | None:
         if msg.deal in self.deals or msg.symbol not in self.r.index:
             return None                 # booked already, or a symbol this session ignores
         self.deals.add(msg.deal)
         self.last_deal_msc = max(self.last_deal_msc, msg.time_msc)
-        cid = self.core_cid(msg.cid, msg.order)   # 0: not ours (SL, TP, stop-out, manual)
+        # 0: not ours (SL, TP, stop-out, manual); an opening deal may be ours by its order
+        # ticket (a closing one never: on MT4 it carries the opening order's ticket)
+        cid = self.core_cid(msg.cid, msg.order if msg.entry == DealEntry.IN else 0)
         f = self.inflight.get(cid)
         o = self.scratch[0]
         o["cid"] = cid
@@ -180,7 +199,8 @@ class EAVenue:
         e = self.ev[0]
         report_event_nb(e, max(ts, as_of), EventKind.FILL, o, self.r.index[msg.symbol],
                         Side.BUY if msg.deal_type == 0 else Side.SELL, msg.entry, msg.reason,
-                        msg.volume, msg.price, Retcode.DONE, msg.position, msg.profit,
+                        msg.volume, msg.price, Retcode.DONE,
+                        self.renumbered.get(msg.position, msg.position), msg.profit,
                         msg.commission, msg.swap)
         e["balance"], e["equity"], e["margin"], e["as_of"] = (msg.balance, msg.equity,
                                                               msg.margin, as_of)
@@ -196,7 +216,8 @@ class EAVenue:
     def on_order_update(self, msg: P.OrderUpdate, ts: int) -> np.ndarray | None:
         cid = self.core_cid(msg.cid, msg.order)
         if msg.state in ("canceled", "expired", "rejected"):
-            self.by_order.pop(msg.order, None)       # no deal can follow
+            self.by_order.pop(msg.order, None)       # no deal can follow (after "filled" its
+                                                     # deal may still be on the way: kept)
         if msg.state in ("filled",) or msg.symbol not in self.r.index:
             return None                              # its deal carries the fill
         self.inflight.pop(cid, None)

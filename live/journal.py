@@ -14,6 +14,7 @@ and the market time (``ts``, UTC ns) where there is one:
 | ack, order_result, deal, order_update | the EA's answers, as received                   |
 | state      | a trading-state change; error, bad_frame, gap: faults seen on the link     |
 | adopt      | a pending order of ours at the broker booked into the core at reconciliation |
+| renumber   | MT4: a partial close left the rest of a position under a new ticket        |
 | stop       | why the session ended and its counters                                   |
 
 Rows are grouped into one transaction per loop turn and always committed before a
@@ -128,8 +129,8 @@ def read_journal(path, session: str | None = None) -> list[dict]:
 
 def previous_deals(path, mode: str, session: str, login: int) -> tuple[str | None, list[dict]]:
     """The newest other session of ``mode`` on the account ``login`` in the store and its
-    deals (``deal`` rows, resumed ones included), in order: what a resumed session rebuilds
-    its book from."""
+    deals and MT4 renumberings (``deal`` and ``renumber`` rows, resumed ones included, each
+    with its ``kind``), in order: what a resumed session rebuilds its book from."""
     db = open_store(path)
     try:
         rows = db.execute("SELECT session, body FROM live_journal WHERE kind = 'config' "
@@ -140,8 +141,9 @@ def previous_deals(path, mode: str, session: str, login: int) -> tuple[str | Non
                      and logins.get(s) == login), None)
         if prev is None:
             return None, []
-        cur = db.execute("SELECT ts, cid, body FROM live_journal WHERE session = ? AND "
-                         "kind = 'deal' ORDER BY n", [prev])
-        return prev, [{"ts": ts, "cid": c, **json.loads(b)} for ts, c, b in cur.fetchall()]
+        cur = db.execute("SELECT ts, cid, kind, body FROM live_journal WHERE session = ? AND "
+                         "kind IN ('deal', 'renumber') ORDER BY n", [prev])
+        return prev, [{"ts": ts, "cid": c, "kind": k, **json.loads(b)}
+                      for ts, c, k, b in cur.fetchall()]
     finally:
         db.close()

@@ -32,6 +32,7 @@ from live.modes import SessionError, check_account, check_arming
 from live.shadow import ShadowFeed
 from sim.config import ExecutionConfig, from_mapping
 from sim.core.enums import OrderState, Retcode, TradingState
+from sim.core.risk import is_risk_retcode_nb
 from sim.core_config import account_config, build_core
 from sim.data.symbols import load_symbol
 from sim.venue.sim_venue import SimVenue
@@ -461,11 +462,11 @@ class Runner(BrokerSession, Operator):
             self.replay_ticks()
 
     def on_orders(self, orders: np.ndarray, ts: int | None = None) -> None:
-        """Journal the core's orders (a denial is REJECTED): a step's outbox at ``ts`` (demo,
-        production), or shadow's order-journal rows (``ts`` None: each at its decision
-        time)."""
+        """Journal the core's orders (a denial: REJECTED with its risk retcode): a step's
+        outbox at ``ts`` (demo, production), or shadow's order-journal rows (``ts`` None:
+        each at its decision time; a row the venue refused since is a decision too)."""
         for o in orders:
-            denied = o["state"] == OrderState.REJECTED
+            denied = o["state"] == OrderState.REJECTED and is_risk_retcode_nb(int(o["retcode"]))
             self.stats.denials += denied
             self.stats.decisions += not denied
             self.journal.add("denial" if denied else "decision",

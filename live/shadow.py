@@ -60,7 +60,8 @@ class ShadowFeed:
 
     def flush(self) -> np.ndarray:
         """Replay the queued ticks; return the orders the core made meanwhile (rows of the
-        order journal, in order; a denial's state is REJECTED)."""
+        order journal, in order, each as it stands now: a denial is REJECTED with its risk
+        retcode, an order the venue has refused since is REJECTED with retcode 0)."""
         n, v, c = self.n, self.venue, self.core
         if n:
             # the server midnights known two days past the block: a quiet stretch of ticks

@@ -195,7 +195,8 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
     if need > 0.0 and acct["equity"] - comm - acct["margin"] < need:
         reject_nb(deals, reports, acct, cfg, ts, order, s, side, fail_code)
         return fail_code
-    if order["ticket"] <= 0:    # a deal the venue starts (SL, TP, stop-out): an order of its own
+    if order["ticket"] <= 0:    # a market request, or a deal the venue starts (SL, TP,
+        # stop-out: MT5 closes by an order of its own) takes its order ticket once it executes
         order["ticket"] = acct["next_ticket"]
         acct["next_ticket"] += 1
     ticket = order["ticket"]

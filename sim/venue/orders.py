@@ -115,14 +115,13 @@ def fill_at_market_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa
     """Execute an arrived market request (a new order or a close) at the current quote.
 
     The price takes the slippage model; instant/request execution may requote it (a
-    rejection row, no ticket taken); otherwise the request gets its ticket and the deal.
+    rejection row, no ticket taken); otherwise ``execute_nb`` gives the request its ticket
+    and the deal, or refuses it (no money, ...) with no ticket, as MT5 does.
     """
     sym = syms[s]
     price, slip = market_price_nb(acct, cfg, sym, side, qb[s], qa[s])
     if requote_nb(deals, reports, acct, cfg, ts, o, s, sym, side, price, qb[s], qa[s]):
         return Retcode.REQUOTE
-    o["ticket"] = acct["next_ticket"]
-    acct["next_ticket"] += 1
     return execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o, s, side,
                       o["volume"], price, pos_ticket, sl, tp, DealReason.EXPERT, slip,
                       Retcode.NO_MONEY)

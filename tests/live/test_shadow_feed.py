@@ -103,3 +103,25 @@ def test_a_strategy_error_stops_the_shadow_session_with_its_reason(tmp_path):
     errors = [r for r in read_journal(tmp_path / "s.sqlite", runner.session)
               if r["kind"] == "error"]
     assert len(errors) == 1 and errors[0]["text"] == why.removeprefix("error: ")
+
+
+def test_only_the_cores_own_refusals_are_journaled_as_denials():
+    # shadow hands out order-journal rows as they stand when read: one the venue refused
+    # meanwhile (no money, ...) is REJECTED too, but the core decided to send it
+    from types import SimpleNamespace
+
+    from live.runner import Runner, Stats
+    from sim.core.enums import OrderState, Retcode
+    from sim.core.records import order_dt
+
+    rows = np.zeros(3, dtype=order_dt)
+    rows["cid"] = [1, 2, 3]
+    rows["state"] = [OrderState.REJECTED, OrderState.REJECTED, OrderState.FILLED]
+    rows["retcode"] = [Retcode.RISK_MAX_LOTS, 0, 0]
+    kinds = []
+    stub = SimpleNamespace(stats=Stats(), names=["EURUSD"], journal=SimpleNamespace(
+        add=lambda kind, ts, cid, **body: kinds.append((kind, cid, body["retcode"]))))
+    Runner.on_orders(stub, rows)
+    assert kinds == [("denial", "1", Retcode.RISK_MAX_LOTS), ("decision", "2", 0),
+                     ("decision", "3", 0)]
+    assert (stub.stats.denials, stub.stats.decisions) == (1, 2)

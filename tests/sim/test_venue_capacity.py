@@ -6,7 +6,7 @@ import pytest
 import strategies.scripted as sc
 from sim.batch.engine import Simulation
 from sim.config import AccountConfig, Dist, ExecutionConfig
-from sim.core.enums import Action, OrderType, Retcode
+from sim.core.enums import Action, OrderState, OrderType, Retcode
 from sim.data.symbols import SymbolSpec, load_symbol
 from sim.venue.state import POSITIONS
 
@@ -103,3 +103,27 @@ def test_a_conversion_pair_quoted_below_one_is_a_quote_like_any_other():
     # Assert: filled; margin 100 000 EUR / 100 x 1.69 = 1 690.00 AUD
     assert list(r.deals["retcode"]) == [Retcode.DONE]
     assert r.positions[0]["margin"] == pytest.approx(1_690.00)
+
+
+def test_the_order_journal_shows_each_order_as_it_ended_past_the_order_tables_compaction():
+    # Arrange: 150 market orders, one a tick, netting; every 10th asks 500 lots (no money).
+    # Finished slots are dropped from the order table every few dozen orders (their journal
+    # rows take their last state first)
+    n = 150
+    ts = T0 + np.arange(n + 1, dtype=np.int64) * 1_000_000
+    bid, ask = np.full(n + 1, 1.1), np.full(n + 1, 1.1001)
+    rows = [sc.row(int(ts[i]), Action.NEW, OrderType.BUY if i % 2 == 0 else OrderType.SELL,
+                   500.0 if i % 10 == 9 else 0.01) for i in range(n)]
+    # Act
+    r = _run([load_symbol("EURUSD")], [(ts, bid, ask)], rows,
+             account=AccountConfig(balance=10_000.0))
+    # Assert: the filled ones FILLED under the ticket their deal names; the refused ones
+    # REJECTED with no ticket taken (MT5 gives a refused request none)
+    o = r.orders
+    refused = np.arange(n) % 10 == 9
+    assert (o["state"][refused] == OrderState.REJECTED).all()
+    assert (o["ticket"][refused] == 0).all()
+    assert (o["state"][~refused] == OrderState.FILLED).all()
+    done = r.deals[r.deals["retcode"] == Retcode.DONE]
+    assert o["ticket"][~refused].tolist() == done["order"].tolist()
+    assert done["order"].tolist() == list(range(1001, 1001 + int((~refused).sum())))
