@@ -479,3 +479,17 @@ def test_fixed_slippage_on_market_and_stop_not_on_limit():
     d = done(r)
     assert d["price"].tolist() == pytest.approx([1.10012, 1.10114, 1.09800], abs=1e-12)
     assert d["slippage"].tolist() == [2.00, 2.00, 0.0]
+    # filled at the order's price (trigger_fill=order_price): no slippage at all
+    r = run(q, rows, slippage=Slippage("fixed", 2.0), trigger_fill="order_price")
+    d = done(r)
+    assert d["price"].tolist() == pytest.approx([1.10012, 1.10110, 1.09800], abs=1e-12)
+    assert d["slippage"].tolist() == [2.00, 0.0, 0.0]
+
+
+def test_spread_slippage_is_a_share_of_the_spread_in_points():
+    # slippage "spread" 0.5: half the spread, rounded to whole points.  Ask 1.10010 - bid
+    # 1.10000 = 10 points -> 5 points: buy 1.0 at 1.10015, 5 x 0.00001 x 100 000 = 5.00 USD
+    from sim.config import Slippage
+    d = done(run([(T0, 1.10000, 1.10010)], [buy(T0, 1.0)], slippage=Slippage("spread", 0.5)))
+    assert d["price"].tolist() == pytest.approx([1.10015], abs=1e-12)
+    assert d["slippage"].tolist() == [5.00]

@@ -40,8 +40,22 @@ def test_t10c_no_money():
     r = run([EURUSD], {0: [(T0, 1.10000, 1.10010), (T0 + S, 1.10000, 1.10010)]},
             [new(T0, OrderType.BUY, 1.0)], balance=1_000.0)
     assert r.deals["retcode"].tolist() == [Retcode.NO_MONEY]
+    assert r.deals[0]["order"] == 0 and r.orders[0]["ticket"] == 0    # no ticket taken
     assert len(r.positions) == 0
     assert r.account[0]["balance"] == 1_000.0 and r.account[0]["margin"] == 0.0
+
+
+def test_t10c_no_money_report_carries_no_money_figures():
+    # the REJECT the decision side gets (held in the queue by a long report latency)
+    from sim.config import Dist
+    from sim.core.enums import EventKind
+    sim = make([EURUSD], {0: [(T0, 1.10000, 1.10010)]}, [new(T0, OrderType.BUY, 1.0)],
+               balance=1_000.0, report_latency=Dist("constant", 10_000.0))
+    sim.run()
+    rep = sim.V[4][0]
+    assert (rep["kind"], rep["retcode"]) == (EventKind.REJECT, Retcode.NO_MONEY)
+    assert (rep["deal_reason"], rep["profit"], rep["commission"], rep["swap"]) == (0, 0.0, 0.0,
+                                                                                  0.0)
 
 
 def test_t10c_just_enough_money():

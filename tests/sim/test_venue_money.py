@@ -225,6 +225,8 @@ def test_t19_close_by():
     assert book[0]["volume"] == pytest.approx(0.4)
     assert sim.core.record["quote"][0]["net"] == pytest.approx(0.4) and sim.core.record["quote"][0]["working"] == 0.0
     assert sim.core.record["n_fills"] == 4
+    # every report reached it as what it is: nothing out of the event contract
+    assert sim.core.record["n_bad_events"] == 0
 
 
 def test_t19_close_by_the_smaller_named_position():
@@ -373,6 +375,19 @@ def test_t20_other_commission_models(kw, comms):
     assert d[1]["profit"] == 100.00
     assert r.trades[0]["commission"] == pytest.approx(sum(comms), abs=1e-9)
     assert r.account[0]["balance"] == pytest.approx(10_000.00 + 100.00 + sum(comms), abs=1e-9)
+
+
+def test_t20_per_million_commission_of_a_cross_in_account_money():
+    # GBPJPY on a USD account, 30 per million, buy 0.50 at ask 190.02: notional 0.5 x
+    # 100 000 x 190.02 = 9 501 000 JPY, x 30e-6 = 285.03 JPY, into USD as a profit
+    # converts, through USDJPY 149.00/151.00: 1 / ask (mirrored bid of JPY/USD) ->
+    # 285.03 / 151.00 = 1.8876 -> 1.89
+    gj = plain("GBPJPY", commission_mode="per_million", commission_per_million=30.0)
+    uj = plain("USDJPY")
+    q = {0: [(T0, 190.00, 190.02)], 1: [(T0 - S, 149.00, 151.00)]}
+    r = run([gj, uj], q, [new(T0, OrderType.BUY, 0.5)], commission=True,
+            rates={"GBPUSD": 1.27})
+    assert done(r)["commission"].tolist() == [-1.89]
 
 
 def test_commission_options_are_checked():
