@@ -278,6 +278,7 @@ def test_t19_close_by_commission(entry, comms, balance):
     ("same_ticket", Retcode.INVALID),
     ("other_symbol", Retcode.INVALID),
     ("unknown", Retcode.POSITION_CLOSED),
+    ("unknown_named", Retcode.POSITION_CLOSED),
 ])
 def test_t19_close_by_rejections(case, retcode):
     specs, quotes, mode = [EURUSD], T19_Q, "hedging"
@@ -296,6 +297,8 @@ def test_t19_close_by_rejections(case, retcode):
         quotes = {**T19_Q, 1: [(T0 - S, 1.27000, 1.27010)]}
         rows = [new(T0, OrderType.BUY, 1.0), new(T0 + S, OrderType.SELL, 0.6, symbol=1),
                 close_by(T0 + 2 * S, 1001, 1002)]
+    elif case == "unknown_named":
+        rows = T19_OPEN + [close_by(T0 + 2 * S, 1005, 1002)]
     else:
         rows = T19_OPEN + [close_by(T0 + 2 * S, 1001, 1005)]
     sim = make(specs, quotes, rows, mode=mode)
@@ -329,8 +332,11 @@ def test_t20_commission_per_lot_per_side():
     assert eq_at(r, T0)["equity"] == pytest.approx(10_000.00 - 3.50 - 10.00, abs=1e-9)
     assert r.trades[0]["commission"] == -7.00
     assert r.account[0]["balance"] == pytest.approx(10_000.00 + 100.00 - 7.00, abs=1e-9)
-    # the decision side's realized money is the journal's: 100.00 - 7.00
+    # the decision side's realized money is the journal's: 100.00 - 7.00; its account view
+    # is the venue's after the last deal (carried by the FILL)
     assert sim.core.record["realized"] == pytest.approx(93.00, abs=1e-9)
+    assert sim.core.record["balance"] == pytest.approx(10_093.00, abs=1e-9)
+    assert sim.core.record["equity"] == pytest.approx(10_093.00, abs=1e-9)
 
 
 def test_t20_entry_commission_sits_on_each_open_position():
