@@ -221,7 +221,7 @@ def execute_nb(positions, deals, trades, reports, acct, cfg, syms, qb, qa, ts, o
         comm_in = comm - part
     else:
         comm_in = comm
-    if comm_in > 0.0 and entry != DealEntry.OUT:
+    if comm_in != 0.0 and entry != DealEntry.OUT:     # (a negative one: a rebate)
         j = net_slot_nb(positions, s) if acct["mode"] == AccountMode.NETTING else \
             find_position_nb(positions, ticket)
         if j >= 0:

@@ -34,6 +34,20 @@ def test_hedging_positions_beyond_the_table_are_rejected_not_overwritten():
     assert r.account[0]["margin"] == pytest.approx(POSITIONS * 0.01 * 1000 * 1.1001, abs=0.01 * POSITIONS)
 
 
+def test_a_full_position_table_still_closes_a_position():
+    # Arrange: 64 buys fill the table; then a close of the first
+    n = POSITIONS
+    ts = T0 + np.arange(n + 2, dtype=np.int64) * 1_000_000
+    bid, ask = np.full(n + 2, 1.1), np.full(n + 2, 1.1001)
+    rows = [sc.row(int(ts[i]), Action.NEW, OrderType.BUY, 0.01) for i in range(n)]
+    rows.append(sc.row(int(ts[n]), Action.CLOSE, OrderType.SELL, 0.01, ticket=1001))
+    # Act
+    r = _run([load_symbol("EURUSD")], [(ts, bid, ask)], rows, account=AccountConfig(mode="hedging"))
+    # Assert: a close needs no free slot
+    assert (r.deals["retcode"] == Retcode.DONE).sum() == POSITIONS + 1
+    assert len(r.positions) == POSITIONS - 1 and 1001 not in r.positions["ticket"]
+
+
 def test_trade_before_the_conversion_pair_quotes_is_rejected_price_off():
     # Arrange: GBPJPY ticks from T0, USDJPY and GBPUSD only from T0 + 5 s
     t = T0 + np.arange(10, dtype=np.int64) * 1_000_000_000

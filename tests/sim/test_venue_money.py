@@ -352,6 +352,20 @@ def test_t20_entry_commission_sits_on_each_open_position():
     assert r.account[0]["balance"] == pytest.approx(10_000.00 - 0.70, abs=1e-9)
 
 
+def test_t20_a_negative_commission_is_a_rebate_booked_like_a_charge():
+    # -2.00 per lot (a rebate): buy 1.0 credits 2.00, carried by the open position; closing
+    # it credits 2.00 more, and the trade carries 4.00: balance 10 000 + 100.00 + 4.00
+    eu = plain("EURUSD", commission_per_lot=-2.0)
+    q = {0: [(T0, 1.09990, 1.10000), (T0 + S, 1.10100, 1.10110), (T0 + 2 * S, 1.10100, 1.10110)]}
+    r = run([eu], q, [new(T0, OrderType.BUY, 1.0)], commission=True)
+    assert done(r)["commission"].tolist() == [2.00]
+    assert r.positions["commission"].tolist() == [2.00]
+    r = run([eu], q, [new(T0, OrderType.BUY, 1.0), close(T0 + S, 1001, 1.0)], commission=True)
+    assert done(r)["commission"].tolist() == [2.00, 2.00]
+    assert r.trades[0]["commission"] == pytest.approx(4.00, abs=1e-9)
+    assert r.account[0]["balance"] == pytest.approx(10_104.00, abs=1e-9)
+
+
 def test_t19_close_by_rejection_of_a_short_is_typed_a_buy():
     # the named position is a sell in the first slot: its refused Close By (same side) is
     # journaled as the buy that would have closed it
