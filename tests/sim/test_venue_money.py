@@ -311,7 +311,7 @@ def test_t19_close_by_rejections(case, retcode):
     # the rejection row: no deal, no ticket, no money; typed as the close of the named
     # position (a sell for the buy 1001)
     rej = r.deals[-1]
-    assert (rej["deal"], rej["order"], rej["reason"]) == (0, 0, 0)
+    assert (rej["deal"], rej["order"], rej["reason"], rej["position_id"]) == (0, 0, 0, 0)
     assert (rej["profit"], rej["commission"], rej["swap"]) == (0.0, 0.0, 0.0)
     assert (rej["spread_cost"], rej["slippage"]) == (0.0, 0.0)
     assert rej["type"] == DealType.SELL
@@ -366,13 +366,15 @@ def test_t20_a_negative_commission_is_a_rebate_booked_like_a_charge():
     assert r.account[0]["balance"] == pytest.approx(10_104.00, abs=1e-9)
 
 
-def test_t19_close_by_rejection_of_a_short_is_typed_a_buy():
-    # the named position is a sell in the first slot: its refused Close By (same side) is
-    # journaled as the buy that would have closed it
-    rows = [new(T0, OrderType.SELL, 1.0), new(T0 + S, OrderType.SELL, 0.6),
-            close_by(T0 + 2 * S, 1001, 1002)]
+@pytest.mark.parametrize("first", [[], [new(T0, OrderType.BUY, 0.1)]], ids=["slot0", "slot1"])
+def test_t19_close_by_rejection_of_a_short_is_typed_a_buy(first):
+    # the named position is a sell (in the first slot, or the second): its refused Close By
+    # (same side) is journaled as the buy that would have closed it
+    k = 1001 + len(first)
+    rows = first + [new(T0, OrderType.SELL, 1.0), new(T0 + S, OrderType.SELL, 0.6),
+                    close_by(T0 + 2 * S, k, k + 1)]
     r = run([EURUSD], T19_Q, rows)
-    assert r.deals["retcode"].tolist() == [Retcode.DONE, Retcode.DONE, Retcode.INVALID]
+    assert r.deals["retcode"].tolist()[-1] == Retcode.INVALID
     assert r.deals[-1]["type"] == DealType.BUY
 
 
@@ -408,6 +410,8 @@ def test_t20_per_million_commission_of_a_cross_in_account_money():
     r = run([gj, uj], q, [new(T0, OrderType.BUY, 0.5)], commission=True,
             rates={"GBPUSD": 1.27})
     assert done(r)["commission"].tolist() == [-1.89]
+    # the half spread paid, at the same rate: 0.5 x 0.02 x 50 000 = 500 JPY / 151.00 = 3.31
+    assert done(r)["spread_cost"].tolist() == [3.31]
 
 
 def test_commission_options_are_checked():
