@@ -479,6 +479,10 @@ def test_fixed_slippage_on_market_and_stop_not_on_limit():
     d = done(r)
     assert d["price"].tolist() == pytest.approx([1.10012, 1.10114, 1.09800], abs=1e-12)
     assert d["slippage"].tolist() == [2.00, 2.00, 0.0]
+    # a sell slips down from the bid: 1.10000 - 2 points
+    d = done(run(q[:1], [sell(T0, 1.0)], slippage=Slippage("fixed", 2.0)))
+    assert d["price"].tolist() == pytest.approx([1.09998], abs=1e-12)
+    assert d["slippage"].tolist() == [2.00]
     # filled at the order's price (trigger_fill=order_price): no slippage at all
     r = run(q, rows, slippage=Slippage("fixed", 2.0), trigger_fill="order_price")
     d = done(r)
