@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
+from sim.core.records import NO_TS
+
 NS_PER_HOUR = 3_600_000_000_000
 NS_PER_DAY = 24 * NS_PER_HOUR
-NO_TS = np.iinfo(np.int64).max          # "never" (sim.core.records.NO_TS)
 _FIXED = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$")
 _NY7 = {"NY+7", "NEWYORK+7", "NY_CLOSE"}
 
