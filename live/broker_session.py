@@ -7,6 +7,7 @@ after a crash first rebuilds the book from the previous session's journaled deal
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
 
@@ -16,13 +17,21 @@ from live import protocol as P
 from live.clock import next_midnight
 from live.reconcile import differences
 from sim.core.enums import OrderState, Retcode, TradingState
+from sim.core.state import RISK_BASIS
 
 log = logging.getLogger("ticklab.live")
+
+
+def state_layout(st: np.ndarray) -> str:
+    """A strategy state array's dtype and shape, as text (restored only into the same)."""
+    return f"{np.lib.format.dtype_to_descr(st.dtype)!r} {st.shape!r}"
 
 SNAPSHOT_DOUBTS = 3     # snapshots asked again when messages went missing before a difference
 
 DEAL_FIELDS = ("deal", "order", "position", "symbol", "deal_type", "entry", "reason", "volume",
                "price", "time_msc", "order_type", "profit", "commission", "swap")
+AFTER_DEAL = ("balance", "equity", "margin")     # the account after it (journaled too: a
+                                                 # replayed deal restores the core's view)
 
 
 class BrokerSession:
@@ -33,10 +42,13 @@ class BrokerSession:
         replayed as FILL events), so the reconciliation that follows sees the positions it
         left at the broker as ours.  Orders the replay provokes are history: refused at
         once (the old session already acted), never sent."""
-        from live.journal import previous_deals
+        from live.journal import previous_session
 
-        prev, rows = previous_deals(self.cfg.store, self.mode, self.session, self.login)
+        prev, rows = previous_session(self.cfg.store, self.mode, self.session, self.login)
         for r in rows:
+            if r["kind"] == "risk_basis":       # the newest is the one the session left
+                self.prev_basis = {k: r[k] for k in (*RISK_BASIS, "day_end")}
+                continue
             if r["kind"] == "renumber":         # MT4: the rest of a partial close's ticket
                 self.journal.add("renumber", r["ts"], r["cid"], resumed_from=prev,
                                  old=r["old"], new=r["new"])
@@ -46,13 +58,100 @@ class BrokerSession:
                     or r["symbol"] not in self.index:
                 continue
             self.journal.add("deal", r["ts"], r["cid"], resumed_from=prev,
-                             **{k: r[k] for k in DEAL_FIELDS})
+                             **{k: r[k] for k in DEAL_FIELDS + AFTER_DEAL if k in r})
             self.absorb(self.core.on_event(self.ea.replay_deal(r, ts)), ts)
         if rows:
             self.ea.safe_msc = self.ea.last_deal_msc
             self.journal.add("resume", ts, "", session=prev,
                              deals=sum(r["kind"] == "deal" for r in rows),
                              positions=int(self.core.record["book"]["active"].sum()))
+        if self.prev_basis is not None:         # carried at once: a session that dies
+            self.journal.add("risk_basis", ts, "", source="carried", session=prev,  # before
+                             **self.prev_basis)                     # its snapshot passes it on
+        if prev is not None:
+            self.restore_strategy_state(prev, ts)
+
+    def save_strategy_state(self, force: bool = False) -> None:
+        """Journal the strategy's state if it changed since the last row: with each command
+        (``force``, in the command's write-ahead transaction: a restart never forgets an
+        order its strategy decided), else at most once a second."""
+        now = time.monotonic()
+        if self.core is None or (not force and now - self.state_saved_at < 1.0):
+            return
+        self.state_saved_at = now
+        st = self.core.sstate
+        data = st.tobytes()
+        if data != self.state_saved:
+            self.state_saved = data
+            self.journal.add("strategy_state", self.last_ts, "", strategy=self.strategy_key,
+                             dtype=state_layout(st), state=base64.b64encode(data).decode())
+
+    def restore_strategy_state(self, prev: str, ts: int) -> None:
+        """The strategy resumes from session ``prev``'s newest state if the strategy, its
+        parameters, the symbols and the state's layout are the same; else it starts afresh
+        (journaled with the reason).  The restored state is journaled again at once, as
+        this session's (its successor resumes from it)."""
+        from live.journal import last_row
+
+        row = last_row(self.cfg.store, prev, "strategy_state")
+        st = self.core.sstate
+        why = ""
+        if row is None:
+            why = "the previous session journaled no strategy state"
+        elif row.get("strategy") != self.strategy_key:
+            why = "the strategy, its parameters or the symbols changed"
+        elif row.get("dtype") != state_layout(st):
+            why = "the strategy's state has another layout (code changed)"
+        else:
+            try:
+                saved = np.frombuffer(base64.b64decode(row.get("state", ""), validate=True),
+                                      dtype=st.dtype).reshape(st.shape)
+            except ValueError as exc:
+                why = f"the journaled state does not fit: {exc}"
+        if why:
+            self.journal.add("strategy_fresh", ts, "", session=prev, why=why)
+            log.warning("the strategy starts afresh: %s", why)
+            return
+        st[...] = saved
+        self.journal.add("strategy_restored", ts, "", session=prev, row=row["n"],
+                         saved_ts=row["ts"])
+        self.state_saved = b""
+        self.save_strategy_state(force=True)
+
+    def base_risk(self, a: P.AccountRow, ts: int) -> None:
+        """The broker's first account figures this session: what the loss rules measure
+        from.  A fresh account starts at its balance and equity now; a resumed one keeps
+        the previous session's start and peak equity and losing streak and, on the same
+        server day, its day's balance, equity and fill count (a restart never resets a
+        daily loss limit).  Until then the money bases are unknown (NaN) and those rules
+        wait: the configured ``account.balance`` is the backtest's, not the broker's."""
+        b = dict(day_balance=a.balance, day_equity=a.equity, start_equity=a.equity,
+                 peak_equity=a.equity, fills_day=0)
+        p = self.prev_basis
+        if p is not None:
+            b.update(start_equity=p["start_equity"], peak_equity=max(p["peak_equity"], a.equity),
+                     consecutive_losses=p["consecutive_losses"])
+            if p["day_end"] == self.next_day:
+                b.update(day_balance=p["day_balance"], day_equity=p["day_equity"],
+                         fills_day=p["fills_day"])
+        self.core.set_risk_basis(**b)
+        self.based = True
+        self.note_basis(ts, source="resumed" if p is not None else "broker")
+
+    def unbase(self) -> None:
+        """No broker figures yet (a new core): the daily loss and drawdown rules wait (a
+        server day that rolls over before them keeps them unknown: ``new_day_nb``)."""
+        self.core.set_risk_basis(day_balance=np.nan, day_equity=np.nan, start_equity=np.nan,
+                                 peak_equity=np.nan)
+
+    def note_basis(self, ts: int, **why) -> None:
+        """Journal the loss rules' bases when they changed (a restart resumes from them)."""
+        if not self.based:
+            return
+        b = {**self.core.risk_basis(), "day_end": self.next_day}
+        if b != self.basis_noted or why:
+            self.journal.add("risk_basis", ts, "", **why, **b)
+            self.basis_noted = b
 
     def absorb(self, orders: np.ndarray, ts: int) -> None:
         """Refuse at once what the core decides while replaying history (and what those
@@ -67,6 +166,7 @@ class BrokerSession:
         if not len(orders):
             return
         self.on_orders(orders, ts)
+        self.save_strategy_state(force=True)
         for ev in self.ea.submit(orders, ts):
             self.take(self.core.on_event(ev), ts)
 
@@ -84,7 +184,7 @@ class BrokerSession:
         elif isinstance(msg, P.Deal):
             booked = msg.deal in self.ea.deals         # resent after a reconnect: once only
             self.journal.add("deal_again" if booked else "deal", ts, msg.cid,
-                             **{k: getattr(msg, k) for k in DEAL_FIELDS})
+                             **{k: getattr(msg, k) for k in DEAL_FIELDS + AFTER_DEAL})
             ev = self.ea.on_deal(msg, ts)
         elif isinstance(msg, P.OrderUpdate):
             self.journal.add("order_update", ts, msg.cid, order=msg.order, state=msg.state,
@@ -97,8 +197,11 @@ class BrokerSession:
             if msg.cid and msg.cid == self.snap_cid():
                 self.reconcile(msg)
             ev = self.ea.on_snapshot(msg, ts) if self.core is not None else None
+            if ev is not None and not self.based:
+                self.base_risk(msg.account, ts)
         if ev is not None and self.core is not None:
             self.take(self.core.on_event(ev), ts)
+            self.note_basis(ts)
 
     def server_day(self) -> None:
         from sim.core.enums import TimerKind
@@ -109,8 +212,10 @@ class BrokerSession:
         ev = np.zeros(1, dtype=event_dt)
         timer_event_nb(ev[0], self.next_day, TimerKind.DAY, float(c["balance"]),
                        float(c["equity"]), float(c["margin"]))
-        self.take(self.core.on_event(ev), self.next_day)
-        self.next_day = next_midnight(self.next_day + 1, self.account.server_tz)
+        day = self.next_day
+        self.take(self.core.on_event(ev), day)
+        self.next_day = next_midnight(day + 1, self.account.server_tz)
+        self.note_basis(day)
 
     def snap_cid(self) -> str:
         return f"{self.session}-s{self.snap_n}"

@@ -157,7 +157,7 @@ class EAVenue:
             return None
         if code in SUCCESS:
             o = f.order[0]
-            if msg.order and o["action"] == Action.NEW:
+            if msg.order and self.deals_name_order(int(o["action"])):
                 self.by_order[msg.order] = cid
             if o["action"] in (Action.MODIFY, Action.CANCEL) or code == Retcode.PLACED:
                 del self.inflight[cid]            # its ORDER event (order_update) tells the rest
@@ -166,6 +166,14 @@ class EAVenue:
         self.unknown.discard(cid)
         self.rejected += 1
         return self.reject(f.order[0], ts, code)
+
+    def deals_name_order(self, action: int) -> bool:
+        """Do the deals of a command with ``action`` carry the order ticket its result
+        names, and no deal of anyone else's?  A place's do; on MT5 a close's and a Close
+        By's too (each a new order).  On MT4 a close names the position's own ticket,
+        which its SL or TP close names as well: matched by the comment only."""
+        return action == Action.NEW or (self.r.platform == "MT5" and
+                                        action in (Action.CLOSE, Action.CLOSE_BY))
 
     def renumber(self, old: int, new: int) -> None:
         """MT4: a partial close leaves the rest of position ``old`` under a new ticket
@@ -182,9 +190,10 @@ class EAVenue:
             return None                 # booked already, or a symbol this session ignores
         self.deals.add(msg.deal)
         self.last_deal_msc = max(self.last_deal_msc, msg.time_msc)
-        # 0: not ours (SL, TP, stop-out, manual); an opening deal may be ours by its order
-        # ticket (a closing one never: on MT4 it carries the opening order's ticket)
-        cid = self.core_cid(msg.cid, msg.order if msg.entry == DealEntry.IN else 0)
+        # 0: not ours (SL, TP, stop-out, manual); a deal may be ours by its order ticket
+        # (an opening one; on MT5 a closing one too: see deals_name_order)
+        mt5 = self.r.platform == "MT5"
+        cid = self.core_cid(msg.cid, msg.order if msg.entry == DealEntry.IN or mt5 else 0)
         f = self.inflight.get(cid)
         o = self.scratch[0]
         o["cid"] = cid

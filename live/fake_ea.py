@@ -38,6 +38,7 @@ class EAOptions:
     account: str = "netting"             # netting | hedging
     server_tz: str = "NY+7"
     balance: float = 10_000.0
+    currency: str = "USD"                # the account's
     max_lots: float = 10.0
     max_orders: int = 50
     login: int = 1_000_001
@@ -102,9 +103,13 @@ class FakeEA:
         s.connect(self.endpoint)
         self.sock, self.seq, self.peer_read = s, 0, 0
 
-    def send(self, msg: P.Msg) -> None:
+    def send(self, msg: P.Msg, faulty: bool = True) -> None:
+        """Send ``msg`` through the injected faults (``faulty``), or as it is, after any
+        frame the faults held back (the bye: a test's end is never lost)."""
         self.seq += 1
-        for frame in self.faults.outgoing(self.codec.encode(msg, self.seq)):
+        frame = self.codec.encode(msg, self.seq)
+        frames = self.faults.outgoing(frame) if faulty else self.faults.release() + [frame]
+        for frame in frames:
             try:
                 self.sock.send(frame, zmq.NOBLOCK)
             except zmq.Again:
@@ -117,7 +122,7 @@ class FakeEA:
         offset = int(utc_to_server(np.array([at]), o.server_tz)[0]) - at
         self.send(P.Hello(
             platform="MT5", build=4755, ea_version="fake-1", login=o.login, server="Fake-Demo",
-            company="ticklab", currency="USD", leverage=100, margin_mode=o.account,
+            company="ticklab", currency=o.currency, leverage=100, margin_mode=o.account,
             trade_mode=o.trade_mode, ea_mode=o.mode,
             limits=P.Limits(max_lots=o.max_lots, max_orders=o.max_orders, symbols=self.symbols),
             server_time_ms=(at + offset) // 1_000_000, gmt_offset_s=offset // 1_000_000_000,
@@ -251,7 +256,7 @@ class FakeEA:
             end = time.monotonic() + self.opts.linger_s     # answer what is in flight
             while self.sock.poll(int(max(self.opts.quiet_s, end - time.monotonic()) * 1000)):
                 self.drain(last)
-            self.send(P.Bye(reason=0))
+            self.send(P.Bye(reason=0), faulty=False)
             return n
         finally:
             time.sleep(0.2)                  # let the last frames leave (linger is 0)
@@ -319,13 +324,16 @@ def main(argv: list[str]) -> int:
                     help="the account the EA reports (production needs real)")
     ap.add_argument("--login", type=int, default=1_000_001)
     ap.add_argument("--server-tz", default="NY+7", help="the broker server's clock (account.server_tz)")
+    ap.add_argument("--balance", type=float, default=10_000.0, help="the account's balance")
+    ap.add_argument("--currency", default="USD", help="the account's currency")
     ap.add_argument("--faults", default="", help="comma list, e.g. drop=0.01,dup=0.01 "
                                                  "(live/faults.py lists them)")
     a = ap.parse_args(argv)
     table = load_ticks(a.ticks, symbol=a.symbol)
     ea = FakeEA(a.connect, [table], EAOptions(mode=a.mode, account=a.account,
                                               trade_mode=a.trade_mode, login=a.login,
-                                              server_tz=a.server_tz, speed=a.speed),
+                                              server_tz=a.server_tz, speed=a.speed,
+                                              balance=a.balance, currency=a.currency),
                 Faults.parse(a.faults))
     n = ea.run()
     print(f"fake-ea: sent {n} ticks of {a.symbol} to {a.connect} "

@@ -103,6 +103,11 @@ class Faults:
             out.append(frame)
         return out
 
+    def release(self) -> list[bytes]:
+        """The frame held back to be reordered, if any (now, in order)."""
+        held, self.held = self.held, None
+        return [held] if held is not None else []
+
     def due(self, ea, i: int) -> bool:
         """Run the scheduled faults due at tick ``i``; True if one ran."""
         for name, (at, secs) in self.at.items():

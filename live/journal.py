@@ -15,6 +15,11 @@ and the market time (``ts``, UTC ns) where there is one:
 | state      | a trading-state change; error, bad_frame, gap: faults seen on the link     |
 | adopt      | a pending order of ours at the broker booked into the core at reconciliation |
 | renumber   | MT4: a partial close left the rest of a position under a new ticket        |
+| risk_basis | what the loss rules measure from (the day's balance and equity, start and  |
+|            | peak equity, the day's fills, the losing streak), each time it changes     |
+| strategy_state | the strategy's state (base64 of its array), when it changed: with each |
+|            | command, in its transaction, else at most once a second; a restart resumes |
+|            | from the newest (``strategy_restored``, or ``strategy_fresh`` and why)     |
 | stop       | why the session ended and its counters                                   |
 
 Rows are grouped into one transaction per loop turn and always committed before a
@@ -127,22 +132,39 @@ def read_journal(path, session: str | None = None) -> list[dict]:
         db.close()
 
 
-def previous_deals(path, mode: str, session: str, login: int) -> tuple[str | None, list[dict]]:
-    """The newest other session of ``mode`` on the account ``login`` in the store and its
-    deals and MT4 renumberings (``deal`` and ``renumber`` rows, resumed ones included, each
-    with its ``kind``), in order: what a resumed session rebuilds its book from."""
+def last_row(path, session: str, kind: str) -> dict | None:
+    """The newest row of ``kind`` in ``session`` (body decoded, with ``n`` and ``ts``)."""
+    db = open_store(path)
+    try:
+        row = db.execute("SELECT n, ts, body FROM live_journal WHERE session = ? AND kind = ? "
+                         "ORDER BY n DESC LIMIT 1", [session, kind]).fetchone()
+        return {"n": row[0], "ts": row[1], **json.loads(row[2])} if row else None
+    finally:
+        db.close()
+
+
+def previous_session(path, mode: str, session: str, login: int) -> tuple[str | None, list[dict]]:
+    """The newest other session of ``mode`` on the account ``login`` in the store that left
+    something to resume from, and that, in order, each row with its ``kind``: its deals and MT4
+    renumberings (``deal``, ``renumber``, resumed ones included) and the loss rules' bases
+    (``risk_basis``)."""
     db = open_store(path)
     try:
         rows = db.execute("SELECT session, body FROM live_journal WHERE kind = 'config' "
                           "AND session != ? ORDER BY wall_ns DESC", [session]).fetchall()
         logins = {s: json.loads(b).get("login") for s, b in db.execute(
             "SELECT session, body FROM live_journal WHERE kind = 'hello'").fetchall()}
+        # a session refused at its hello (wrong currency, clock, ...) left nothing to
+        # resume from: the one before it is the previous session
+        left = {s for (s,) in db.execute(
+            "SELECT DISTINCT session FROM live_journal WHERE kind IN ('deal', 'renumber', "
+            "'risk_basis', 'strategy_state', 'resume')").fetchall()}
         prev = next((s for s, b in rows if json.loads(b).get("mode") == mode
-                     and logins.get(s) == login), None)
+                     and logins.get(s) == login and s in left), None)
         if prev is None:
             return None, []
         cur = db.execute("SELECT ts, cid, kind, body FROM live_journal WHERE session = ? AND "
-                         "kind IN ('deal', 'renumber') ORDER BY n", [prev])
+                         "kind IN ('deal', 'renumber', 'risk_basis') ORDER BY n", [prev])
         return prev, [{"ts": ts, "cid": c, "kind": k, **json.loads(b)}
                       for ts, c, k, b in cur.fetchall()]
     finally:

@@ -42,10 +42,15 @@ def check_arming(cfg: DictConfig) -> None:
 
 def check_account(cfg: DictConfig, hello: P.Hello) -> None:
     """The EA's account must suit the mode (demo account for demo, the confirmed login for
-    production) and the EA's own mode must be ours."""
+    production) and be in ``account.currency``, and the EA's own mode must be ours."""
     mode = str(cfg.mode)
     if mode == "shadow":
         return
+    currency = str(cfg.account.currency).upper()
+    if hello.currency.upper() != currency:
+        raise SessionError(f"the EA's account is in {hello.currency}, account.currency is "
+                           f"{currency}: set account.currency={hello.currency} (conversions, "
+                           f"margins and risk limits are in the account's currency)")
     if hello.ea_mode != mode:
         raise SessionError(f"the EA runs in {hello.ea_mode} mode, ticklab in {mode}: set the "
                            f"EA's input mode to {mode} (the EA enforces its own)")

@@ -136,6 +136,13 @@ class Runner(BrokerSession, Operator):
         self.snap_missing = 0                # the EA's missing-message count at that request
         self.snap_doubts = 0                 # differences doubted in a row (messages lost)
         self.gaps_seen = 0
+        self.based = False                   # the loss rules' bases are the broker's
+        self.basis_noted: dict | None = None     # the last risk_basis row journaled
+        self.prev_basis: dict | None = None      # the resumed session's last one
+        strategy = OmegaConf.to_yaml(cfg.strategy) + ",".join(self.names)
+        self.strategy_key = hashlib.sha256(strategy.encode()).hexdigest()[:16]
+        self.state_saved = b""               # the strategy state last journaled
+        self.state_saved_at = 0.0
 
     def warm(self) -> None:
         """Compile (or load from the cache) every kernel a session calls, on a throwaway
@@ -214,6 +221,9 @@ class Runner(BrokerSession, Operator):
                     self.request_snapshot()
         if self.feed is not None:
             self.replay_ticks()
+        if self.ea is not None:
+            self.save_strategy_state()
+            self.note_basis(self.last_ts)    # a cool-down re-armed on a tick ends a streak
         if self.control is not None:
             self.control.poll(self.on_control)
         now = time.monotonic()
@@ -327,11 +337,16 @@ class Runner(BrokerSession, Operator):
         self.peer, self.platform, self.login = peer, msg.platform, msg.login
         self.sym_seq = [0] * len(self.names)     # each connection streams afresh
         self.gaps_seen = 0
+        # demo/production: the core exists from the first hello (its reports and a resumed
+        # book must have somewhere to go), built before the ack (the EA streams once acked)
+        fresh = self.ea is not None and self.core is None
+        if fresh:
+            self.start(utc)
         self.link.send(peer, P.HelloAck(session_id=self.session, mode=self.mode,
                                         heartbeat_ms=self.hb_ms, symbols=self.names))
+        if fresh:
+            self.apply_held(utc)         # orders it makes go out after the ack
         if self.ea is not None:          # every (re)connect: reconcile before any new order
-            if self.core is None:        # the core exists from the first hello (its reports
-                self.start(utc)          # and a resumed book must have somewhere to go)
             self.reconciled = False
             self.reduce("reconciling with the EA")
             self.request_snapshot()
@@ -385,6 +400,7 @@ class Runner(BrokerSession, Operator):
         ts = self.clock.to_utc_ns(msg.time_msc)
         if self.core is None:
             self.start(ts)
+            self.apply_held(ts)
         if ts < self.last_ts:
             self.stats.stale += 1
             self.journal.add("late_tick", symbol=msg.symbol, ts=ts)
@@ -432,12 +448,16 @@ class Runner(BrokerSession, Operator):
             self.core, self.venue = self.feed.core, self.feed.venue
         else:
             self.core = build_core(self.cfg, self.specs, ts)
-            self.next_day = next_midnight(ts, self.account.server_tz)
+            self.unbase()                    # the broker's figures are the basis, not the
+            self.next_day = next_midnight(ts, self.account.server_tz)     # configured ones
             self.last_ts = ts
-        if self.held_state is not None:
-            self.set_state(self.held_state, ts, "held until the core existed")
         if self.ea is not None and self.cfg.live.resume:
             self.resume(ts)
+
+    def apply_held(self, ts: int) -> None:
+        """A trading state or a kill asked for before the core existed."""
+        if self.held_state is not None:
+            self.set_state(self.held_state, ts, "held until the core existed")
         if self.kill_scope is not None:
             self.trip(self.kill_scope, False)
 
@@ -491,6 +511,7 @@ class Runner(BrokerSession, Operator):
         end = time.monotonic() + float(self.cfg.live.exit_wait_s)
         while (self.ea.inflight or self.cfg.live.flatten_on_exit) and time.monotonic() < end:
             self.turn()
+        self.save_strategy_state(force=True)
         self.journal.commit()
 
     def result(self):

@@ -21,7 +21,7 @@ import numpy as np
 from sim.core.events import tick_event_nb
 from sim.core.records import OUTBOX, RISK_LOG, event_dt, order_dt, risk_event_dt
 from sim.core.risk import drain_risk_nb
-from sim.core.state import make_core
+from sim.core.state import RISK_BASIS, make_core
 from sim.core.step import command_nb, step_nb
 from sim.core.strategy_api import bind
 from sim.core.strategy_pointer import pointer_dt
@@ -144,6 +144,21 @@ class DecisionCore:
     def risk_events(self) -> np.ndarray:
         """Every risk decision so far (``risk_event_dt``): denials and state changes."""
         return self.rlog[: self.rlog_n[0]]
+
+    def risk_basis(self) -> dict:
+        """What the loss rules measure from now (``sim.core.state.RISK_BASIS``)."""
+        r = self.record["risk"]
+        return {k: r[k].item() for k in RISK_BASIS}
+
+    def set_risk_basis(self, **basis) -> None:
+        """Set some of ``RISK_BASIS`` (a live session: the broker's figures, or those of
+        the session it resumes).  A money basis of NaN is "not known yet": the daily loss
+        and drawdown rules wait for it (they never fire on an unknown basis)."""
+        r = self.record["risk"]
+        for k, v in basis.items():
+            if k not in RISK_BASIS:
+                raise KeyError(f"{k}: not a risk basis (expected one of {', '.join(RISK_BASIS)})")
+            r[k] = v
 
     def set_trading_state(self, state: int, ts: int) -> np.ndarray:
         """A command (the operator's): set ``TradingState`` at ``ts`` (ns UTC), logged as

@@ -113,10 +113,13 @@ def rearm_due_nb(c, ts):
 
 @kernel
 def new_day_nb(c, e):
-    """TIMER DAY: the day's basis and fill count restart; day-long states re-arm."""
+    """TIMER DAY: the day's basis and fill count restart; day-long states re-arm.  A basis
+    not known yet (NaN: a live core before the broker's first figures) stays unknown: the
+    core's view may be a resumed session's stale one."""
     r = c["risk"]
-    r["day_balance"] = c["balance"]
-    r["day_equity"] = c["equity"]
+    if r["start_equity"] == r["start_equity"]:
+        r["day_balance"] = c["balance"]
+        r["day_equity"] = c["equity"]
     r["fills_day"] = 0
     if r["rearm_day"]:
         set_state_nb(c, e["ts"], TradingState.ACTIVE, Retcode.RISK_REARM, 0.0, 0.0)
@@ -224,15 +227,15 @@ def record_sent_nb(c, ts, action, n):
 
 
 @kernel(inline=True)
-def orders_of_nb(it, c, buy):
-    """How many orders routing may make of ``it`` (a hedging TARGET closes tickets first)."""
+def orders_of_nb(it, c):
+    """How many orders routing may make of ``it`` at most: a hedging TARGET may close any
+    ticket of its symbol (either side's excess) and open one."""
     if it["action"] != Action.TARGET or c["mode"] != AccountMode.HEDGING:
         return 1
     n = 1
-    side = Side.BUY if buy else Side.SELL
     book = c["book"]
     for i in range(book.shape[0]):
-        if book[i]["active"] and book[i]["symbol"] == it["symbol"] and book[i]["side"] == -side:
+        if book[i]["active"] and book[i]["symbol"] == it["symbol"]:
             n += 1
     return n
 
@@ -357,7 +360,7 @@ def check_intent_nb(intent, c):
             return rc
     if lim["max_orders"] > 0 and act != Action.CANCEL:
         sent = throttle_count_nb(c["risk"], ts, lim["orders_window"], lim["max_orders"])
-        if sent + orders_of_nb(intent, c, buy) > lim["max_orders"]:
+        if sent + orders_of_nb(intent, c) > lim["max_orders"]:
             return deny_with_nb(c, Retcode.RISK_THROTTLE, float(sent), float(lim["max_orders"]))
     return Retcode.DONE
 

@@ -1,11 +1,12 @@
 """Routing stage (shared with live): intents -> venue orders.
 
 Normalises volumes to the symbol's lot step, turns a TARGET net position into
-market orders (one net order on netting accounts; closes of opposite tickets,
-oldest first, then an opening order on hedging accounts), passes Close By requests
-through (``ticket`` by ``by_ticket``) and stamps each order with a client id.  On a hedging
-account a TARGET that meets opposite opens still in flight does not open against them: it
-stands, and closes their tickets when they are reported.
+market orders (one net order on netting accounts; on hedging accounts closes, oldest
+ticket first, of whatever would leave tickets on the other side or more than the target,
+then an opening order), passes Close By requests through (``ticket`` by ``by_ticket``) and
+stamps each order with a client id.  On a hedging account a TARGET that meets opens still
+in flight counts them as the tickets they will become: it stands, and closes what it must
+of them when they are reported.
 A-book/B-book routing plugs in here later.
 """
 
@@ -90,13 +91,11 @@ def route_target_nb(intent, ts, c):
 def target_orders_nb(c, s, target, ts, may_open):
     """Orders toward the signed net ``target`` lots of symbol ``s``.
 
-    Netting: one net order.  Hedging: close opposite tickets (oldest first, what is not
-    already closing); the rest, up to the opposite opens still in flight, waits for them
-    to become tickets (the symbol's standing target, re-planned on each report:
-    ``standing_target_nb``); only what they cannot cover is opened (``may_open``).
+    Netting: one net order.  Hedging: ``hedging_target_nb``.
     """
+    if c["mode"] == AccountMode.HEDGING:
+        return hedging_target_nb(c, s, target, ts, may_open)
     sym = c["spec"][s]
-    book = c["book"]
     d = c["quote"][s]
     d["standing"] = False
     delta = target - (d["net"] + d["working"])
@@ -104,39 +103,100 @@ def target_orders_nb(c, s, target, ts, may_open):
     if vol < sym["vol_min"] - VOL_EPS:
         return 0
     side = Side.BUY if delta > 0 else Side.SELL
-    otype = OrderType.BUY if side == Side.BUY else OrderType.SELL
-    sig = d["ask"] if side == Side.BUY else d["bid"]
+    if emit_nb(c, ts, d["ask"] if side == Side.BUY else d["bid"], Action.NEW,
+               OrderType.BUY if side == Side.BUY else OrderType.SELL, s, vol, 0.0, 0.0, 0.0,
+               0, 0) == 0:
+        return 0
+    d["working"] += side * vol
+    return 1
+
+
+@kernel
+def hedging_target_nb(c, s, target, ts, may_open):
+    """A hedging TARGET: the book is to end with tickets on the target's side only,
+    ``|target|`` lots in all.  Each side's opens still in flight count as the tickets they
+    will become.  Each side's excess is closed first, oldest ticket first (what is not
+    already closing); an excess still in flight waits for it to become a ticket (the
+    symbol's standing target, re-planned on each report: ``standing_target_nb``); then a
+    shortfall on the target's side is opened (``may_open``).  So opens in flight on both
+    sides (a quick reversal and back) never end hedged."""
+    sym = c["spec"][s]
+    d = c["quote"][s]
+    d["standing"] = False
     n = 0
-    if c["mode"] == AccountMode.HEDGING:
-        while vol > VOL_EPS:
-            best = -1
-            for i in range(book.shape[0]):
-                p = book[i]
-                if p["active"] and p["symbol"] == s and p["side"] == -side \
-                        and p["volume"] - p["closing"] > VOL_EPS:
-                    if best < 0 or p["ticket"] < book[best]["ticket"]:
-                        best = i
-            if best < 0:
-                break
-            p = book[best]
-            part = min(vol, p["volume"] - p["closing"])
-            if emit_nb(c, ts, sig, Action.CLOSE, otype, s, part, 0.0, 0.0, 0.0, 0,
-                       p["ticket"]) == 0:
-                return n
-            p["closing"] += part
-            d["working"] += side * part
-            vol = round(vol - part, 8)
-            n += 1
-        waiting = min(vol, d["sell_opening"] if side == Side.BUY else d["buy_opening"])
-        if waiting > VOL_EPS:
+    for k in range(2):
+        side = Side.BUY if k == 0 else Side.SELL
+        want = max(target, 0.0) if side == Side.BUY else max(-target, 0.0)
+        held = free_lots_nb(c, s, side)
+        opening = d["buy_opening"] if side == Side.BUY else d["sell_opening"]
+        excess = norm_volume_nb(sym, round(held + opening - want, 8))
+        if excess < sym["vol_min"] - VOL_EPS:
+            continue
+        now = min(excess, held)
+        sent = close_oldest_nb(c, s, side, now, ts)
+        if sent < 0:                    # the outbox is full
+            return n - sent - 1
+        n += sent
+        if excess - now > VOL_EPS:
             d["standing"] = True
             d["target"] = target
-            vol = round(vol - waiting, 8)
-        if vol <= VOL_EPS or not may_open:
-            return n
-    if emit_nb(c, ts, sig, Action.NEW, otype, s, vol, 0.0, 0.0, 0.0, 0, 0) == 1:
+    if not may_open:
+        return n
+    side = Side.BUY if target > 0 else Side.SELL
+    held = free_lots_nb(c, s, side)
+    opening = d["buy_opening"] if side == Side.BUY else d["sell_opening"]
+    vol = norm_volume_nb(sym, round(abs(target) - held - opening, 8))
+    if vol < sym["vol_min"] - VOL_EPS:
+        return n
+    if emit_nb(c, ts, d["ask"] if side == Side.BUY else d["bid"], Action.NEW,
+               OrderType.BUY if side == Side.BUY else OrderType.SELL, s, vol, 0.0, 0.0, 0.0,
+               0, 0) == 1:
         d["working"] += side * vol
         opening_nb(c, d, side, vol)
+        n += 1
+    return n
+
+
+@kernel
+def free_lots_nb(c, s, side):
+    """Lots of symbol ``s`` held in tickets on ``side`` and not already being closed."""
+    book = c["book"]
+    lots = 0.0
+    for i in range(book.shape[0]):
+        p = book[i]
+        if p["active"] and p["symbol"] == s and p["side"] == side:
+            lots += p["volume"] - p["closing"]
+    return round(lots, 8)
+
+
+@kernel
+def close_oldest_nb(c, s, side, vol, ts):
+    """Close ``vol`` lots of the tickets on ``side``, oldest ticket first.  Returns the
+    closes sent, or ``-1 - sent`` when the outbox filled first."""
+    book = c["book"]
+    d = c["quote"][s]
+    close_side = -side
+    otype = OrderType.BUY if close_side == Side.BUY else OrderType.SELL
+    sig = d["ask"] if close_side == Side.BUY else d["bid"]
+    n = 0
+    while vol > VOL_EPS:
+        best = -1
+        for i in range(book.shape[0]):
+            p = book[i]
+            if p["active"] and p["symbol"] == s and p["side"] == side \
+                    and p["volume"] - p["closing"] > VOL_EPS:
+                if best < 0 or p["ticket"] < book[best]["ticket"]:
+                    best = i
+        if best < 0:
+            break
+        p = book[best]
+        part = min(vol, p["volume"] - p["closing"])
+        if emit_nb(c, ts, sig, Action.CLOSE, otype, s, part, 0.0, 0.0, 0.0, 0,
+                   p["ticket"]) == 0:
+            return -1 - n
+        p["closing"] += part
+        d["working"] += close_side * part
+        vol = round(vol - part, 8)
         n += 1
     return n
 

@@ -27,6 +27,11 @@ RISK_NUMBERS = {
     "max_fills_per_day": int, "daily_loss_pct": float, "max_drawdown_pct": float,
     "max_consecutive_losses": int, "cooldown_s": float, "max_loss_per_trade": float,
 }
+# what the loss rules measure from (the ``risk`` record's fields): the server day's balance
+# and equity, the start and peak equity (NaN: not known yet, those rules wait), the day's
+# fills and the losing streak; live sessions set them from the broker (docs/operations.md)
+RISK_BASIS = ("day_balance", "day_equity", "start_equity", "peak_equity", "fills_day",
+              "consecutive_losses")
 
 
 def parse_windows(name: str, windows) -> np.ndarray:

@@ -69,3 +69,40 @@ def run_session(cfg, table, opts: EAOptions | None = None, faults: str = "",
         control.close()
     assert not errors or why.startswith("error"), errors   # a refused EA times out: fine
     return runner, ea, why
+
+
+SERVER_DAY_2 = 1_549_317_600_000_000_000     # 2019-02-04 22:00 UTC: the sample's second
+                                             # server day (NY+7) starts
+
+
+def two_sessions(tmp_path, *overrides, n: int = 2_000, lost: float = 0.0,
+                 next_day: bool = False, balance: float = 10_000.0, second=()):
+    """A demo session on the sample's first ``n`` ticks, then a second one (a restart) on
+    the same broker account and store, from tick ``n`` (or from the next server day), after
+    ``lost`` left the account meanwhile; ``second``: more overrides for the second one.
+    Returns (store, first runner, second runner)."""
+    from live.fake_ea import EAOptions, FakeEA
+
+    store = tmp_path / "s.sqlite"
+    ticks = sample()
+    lo = n if not next_day else int((ticks.ts < SERVER_DAY_2).sum()) + 10
+    opts = EAOptions(speed=0, mode="demo", linger_s=2.0, balance=balance)
+
+    def ea_on(endpoint, a, b, broker=None):
+        ea = FakeEA(endpoint, [ticks], opts)
+        for name in ("ts", "sym", "bid", "ask", "server_ms"):
+            setattr(ea, name, getattr(ea, name)[a:b])
+        if broker is not None:
+            ea.broker = broker
+        return ea
+
+    first, ea1, why = run_session(live_config(store, "mode=demo", *overrides), None,
+                                  make_ea=lambda ep: ea_on(ep, 0, n))
+    assert why == "bye"
+    acct = ea1.broker.venue.state.account
+    acct["balance"] -= lost
+    acct["equity"] -= lost
+    later, _, why = run_session(live_config(store, "mode=demo", *overrides, *second), None,
+                                make_ea=lambda ep: ea_on(ep, lo, lo + n, ea1.broker))
+    assert why == "bye"
+    return store, first, later

@@ -12,6 +12,7 @@ from live import protocol as P
 from live.journal import read_journal
 from live.link import Link
 from live.runner import Runner
+from sim.core.enums import Action
 
 EMPTY = P.AccountRow(balance=10_000, equity=10_000, margin=0)
 
@@ -262,3 +263,54 @@ def test_a_deal_whose_comment_the_broker_rewrote_is_still_ours(ea):
     ea.pump(1.4)
     assert runner.trading_state() == 0
     assert "overdue" not in [r["kind"] for r in read_journal(ea.store, runner.session)]
+
+
+def test_a_close_whose_deal_comment_the_broker_rewrote_is_still_ours_on_mt5(ea):
+    # Arrange: a position of ours (its deal matched by its comment), then the kill
+    # switch's flatten: one close command
+    place = ea.start()
+    runner = ea.runner
+    side = 0 if place.order_type == 0 else 1
+    ea.send(P.Ack(cid=place.cid, ok=True))
+    ea.send(P.OrderResult(cid=place.cid, retcode=10009, order=5001, deal=7001, position=5001,
+                          price=1.1, volume=place.volume))
+    ea.send(P.Deal(symbol="EURUSD", deal=7001, order=5001, position=5001, deal_type=side,
+                   entry=0, reason=3, volume=place.volume, price=1.1, time_msc=1549245600000,
+                   order_type=place.order_type, cid=place.cid, balance=10_000,
+                   equity=10_000, margin=100))
+    ea.pump(0.2)
+    runner.kill("all", True)
+    ea.pump(0.2)
+    close = ea.last(P.Close)
+    assert close.position == 5001
+    # Act: MT5 closes it by a new order, 5002, which the result names; its deal comes
+    # without our cid (the broker rewrote the comment)
+    ea.send(P.Ack(cid=close.cid, ok=True))
+    ea.send(P.OrderResult(cid=close.cid, retcode=10009, order=5002, deal=7002, position=5001,
+                          price=1.1, volume=close.volume))
+    ea.pump(0.2)
+    ea.send(P.Deal(symbol="EURUSD", deal=7002, order=5002, position=5001, deal_type=1 - side,
+                   entry=1, reason=3, volume=close.volume, price=1.1,
+                   time_msc=1549245601000, order_type=1 - side, balance=10_000,
+                   equity=10_000, margin=0))
+    ea.pump(0.2)
+    # Assert: the close command is done (not left in flight to go overdue), the book flat
+    assert not runner.ea.inflight and not runner.ea.by_order
+    assert runner.core.record["quote"][0]["net"] == 0.0
+    assert not runner.core.record["book"]["active"].any()
+    ea.pump(1.4)
+    assert "overdue" not in [r["kind"] for r in read_journal(ea.store, runner.session)]
+
+
+def test_on_mt4_a_close_is_never_matched_by_the_order_ticket(ea):
+    # MT4 closes under the position's own ticket, which its SL close carries too: a
+    # closing deal with no cid is nobody's command, whatever its order ticket
+    venue = ea.runner.ea
+    ea.runner.platform = "MT4"
+    assert not venue.deals_name_order(Action.CLOSE)
+    assert not venue.deals_name_order(Action.CLOSE_BY)
+    assert venue.deals_name_order(Action.NEW)
+    ea.runner.platform = "MT5"
+    assert venue.deals_name_order(Action.CLOSE) and venue.deals_name_order(Action.CLOSE_BY)
+    assert not venue.deals_name_order(Action.MODIFY)
+    assert not venue.deals_name_order(Action.CANCEL)

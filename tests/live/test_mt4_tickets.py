@@ -111,7 +111,7 @@ def test_a_restart_rebuilds_the_book_under_the_new_ticket(tmp_path):
     # Arrange: an earlier demo session's journal: 5001 opened, 0.10 of it closed, its rest
     # renumbered 5002 (journal order: the result's renumber row before the closing deal)
     from live.journal import Journal as Real
-    from live.journal import previous_deals
+    from live.journal import previous_session
 
     store = tmp_path / "s.sqlite"
     j = Real(store, "old")
@@ -133,10 +133,11 @@ def test_a_restart_rebuilds_the_book_under_the_new_ticket(tmp_path):
     r = ea.r
     session = SimpleNamespace(cfg=SimpleNamespace(store=store), mode="demo", session="new",
                               login=7, ea=ea, journal=r.journal, index=r.index, core=r.core,
-                              absorb=lambda orders, ts: None)
+                              prev_basis=None, absorb=lambda orders, ts: None,
+                              restore_strategy_state=lambda prev, ts: None)
     BrokerSession.resume(session, 10)
     # Assert: the book as at the broker, and the renumbering journaled again for the next
-    assert previous_deals(store, "demo", "new", 7)[0] == "old"
+    assert previous_session(store, "demo", "new", 7)[0] == "old"
     assert book(ea) == [(5002, 5002, 1, 0.2)]
     assert differences(ea.r.core, ["EURUSD"], broker(5002, 0.2)) == []
     assert [k for k, _, _ in r.journal.rows] == ["deal", "renumber", "deal", "resume"]

@@ -233,6 +233,20 @@ def test_throttle_counts_every_order_a_hedging_target_makes():
     assert seen == [(0, OK)] * 5
 
 
+def test_throttle_counts_the_closes_a_hedging_target_makes_on_its_own_side_too():
+    # long 0.1 x 3 and short 0.3: TARGET 0.1 closes two longs and the short (3 orders; the
+    # net delta is a buy, yet two of them close buys).  Counted as every ticket of the
+    # symbol plus an open (5): with 4 sent, a cap of 6 refuses it (it used to count 2 and
+    # send 3: 7 orders in the window); a cap of 9 lets it through
+    rows = [sc.row(T0 + k * S, volume=0.1) for k in range(3)] + \
+        [sc.row(T0 + 3 * S, type=OrderType.SELL, volume=0.3), sc.target(T0 + 4 * S, 0.1)]
+    seen, core = traded(rows, hedging=True, ticks=6, max_orders=6, orders_window_s=10.0)
+    assert seen == [(0, OK)] * 4 + [(DENIED, Retcode.RISK_THROTTLE)]
+    assert denials(core) == [(Retcode.RISK_THROTTLE, 4.0, 6.0)]
+    seen, _ = traded(rows, hedging=True, ticks=6, max_orders=9, orders_window_s=10.0)
+    assert seen == [(0, OK)] * 7
+
+
 def test_a_state_change_row_names_no_symbol_and_no_order():
     core = core_for([], daily_loss_pct=5.0)
     core.on_event(account(T0, 9_000.0, 0.0))

@@ -208,3 +208,42 @@ def test_a_hedge_that_lowers_a_net_position_above_the_cap_is_allowed():
         venue.feed_tick(core, T0 + k * S, 0, 1.10000, 1.10002,
                         on_orders=lambda o, ts: seen.extend(int(x["retcode"]) for x in o))
     assert seen == [OK, Retcode.RISK_MAX_POSITION]
+
+
+def test_unknown_money_bases_never_fire_a_loss_rule_and_known_ones_do():
+    # a live core before the broker's first figures (NaN bases: sim.core.state.RISK_BASIS),
+    # then an account at a tenth of the configured 10 000
+    core = core_for([], daily_loss_pct=1.0, max_drawdown_pct=1.0, trailing=True)
+    nan = float("nan")
+    core.set_risk_basis(day_balance=nan, day_equity=nan, start_equity=nan, peak_equity=nan)
+    core.on_event(account(T0, 1_000.0, 0.0))
+    assert core.record["trading_state"] == TS.ACTIVE
+    # the broker's figures as the basis: 990 is 1 % under 1 000, the daily loss HALTS
+    core.set_risk_basis(day_balance=1_000.0, day_equity=1_000.0, start_equity=1_000.0,
+                        peak_equity=1_000.0, fills_day=3)
+    assert core.risk_basis() == {"day_balance": 1_000.0, "day_equity": 1_000.0,
+                                 "start_equity": 1_000.0, "peak_equity": 1_000.0,
+                                 "fills_day": 3, "consecutive_losses": 0}
+    core.on_event(account(T0 + S, 995.0, 0.0))
+    assert core.record["trading_state"] == TS.ACTIVE
+    core.on_event(account(T0 + 2 * S, 990.0, 0.0))
+    assert core.record["trading_state"] == TS.HALTED
+    assert int(core.risk_events[-1]["rule"]) == Retcode.RISK_DRAWDOWN     # checked first
+    with pytest.raises(KeyError, match="not a risk basis"):
+        core.set_risk_basis(balance=1.0)
+
+
+def test_a_server_day_before_the_brokers_figures_keeps_the_bases_unknown():
+    # a resumed live core whose view is stale (or 0/0) when a server midnight comes before
+    # the first snapshot: the new day must not take that view as its basis and HALT
+    core = core_for([], daily_loss_pct=2.0, max_drawdown_pct=5.0)
+    nan = float("nan")
+    core.set_risk_basis(day_balance=nan, day_equity=nan, start_equity=nan, peak_equity=nan,
+                        fills_day=4)
+    ev = account(T0, 0.0, 0.0, kind=EventKind.TIMER, timer=TimerKind.DAY)
+    ev[0]["balance"] = 0.0
+    core.on_event(ev)
+    basis = core.risk_basis()
+    assert core.record["trading_state"] == TS.ACTIVE
+    assert all(basis[k] != basis[k] for k in ("day_balance", "day_equity", "start_equity"))
+    assert basis["fills_day"] == 0                       # the day's count still restarts

@@ -8,7 +8,7 @@ volume.  Driven through the public ``DecisionCore`` and ``SimVenue``, as live dr
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import strategies.scripted as sc
@@ -218,9 +218,34 @@ def test_an_order_by_hand_drops_the_standing_target():
     assert sorted((side, lots) for _, side, lots in book) == [(-1, 0.1), (-1, 0.2), (1, 0.3)]
 
 
+def test_opens_in_flight_on_both_sides_end_flat_not_hedged():
+    # 0.3 s in flight: TARGET 0.1 buys, TARGET -0.1 sells 0.1 (the buy's 0.1 waits to be
+    # closed), then TARGET 0 with both opens still in flight: net already 0, but they would
+    # land as a hedge.  It stands, and closes each one as it is reported.  (It used to do
+    # nothing: long 0.1 and short 0.1 stayed open; hypothesis found it.)
+    orders, book = run([sc.target(T0 + 100 * MS, 0.1), sc.target(T0 + 200 * MS, -0.1),
+                        sc.target(T0 + 300 * MS, 0.0)],
+                       execution=ExecutionConfig(commission=False, swaps=False,
+                                                 stop_out=False,
+                                                 submit_latency=Dist("constant", 300.0)),
+                       ticks=30, step=100 * MS)
+    assert orders == [(NEW, BUY, 0.1, 0, 0), (NEW, SELL, 0.1, 0, 0), (CLOSE, SELL, 0.1, A, 0),
+                      (CLOSE, BUY, 0.1, B, 0)]
+    assert book == []
+
+
+def test_a_target_of_zero_closes_a_hedge_made_by_hand():
+    # long 0.3 and short 0.1 (by hand), TARGET 0: both tickets closed, oldest first by side
+    orders, book = run([sc.row(T0, volume=0.3), sc.row(T0 + S, type=OrderType.SELL, volume=0.1),
+                        sc.target(T0 + 2 * S, 0.0)])
+    assert orders[2:] == [(CLOSE, SELL, 0.3, A, 0), (CLOSE, BUY, 0.1, B, 0)]
+    assert book == []
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.integers(1, 6), st.integers(-4, 4)), min_size=1, max_size=8),
        st.integers(0, 6))
+@example(steps=[(1, 1), (1, -1), (1, 0)], latency=3)
 def test_hedging_targets_end_at_the_last_target_with_nothing_hedged(steps, latency):
     # any TARGETs (lots in 0.1s) at any times, orders in flight 0 to 0.6 s: once every
     # report is in, the book is the last TARGET, in tickets on its side only
