@@ -238,21 +238,29 @@ def test_a_pending_order_ticklab_never_placed_still_halts(tmp_path):
         second.close()
 
 
-def test_a_deal_whose_comment_the_broker_rewrote_is_still_ours(ea):
-    # Arrange: the first market order, filled at the broker; the order result names the
-    # order ticket, the deal comes with no cid (the broker replaced "tl:<cid>")
+def filled_first_order(ea, cid=None):
+    """The strategy's first market order, accepted, its result naming order 5001 and its
+    deal 7001 (position 5001) reported with ``cid`` (None: the command's own; "": none, as
+    when the broker rewrote the comment).  Returns (the place command, its deal side)."""
     place = ea.start()
-    runner = ea.runner
     side = 0 if place.order_type == 0 else 1
     ea.send(P.Ack(cid=place.cid, ok=True))
     ea.send(P.OrderResult(cid=place.cid, retcode=10009, order=5001, deal=7001, position=5001,
                           price=1.1, volume=place.volume))
     ea.pump(0.2)
-    # Act
     ea.send(P.Deal(symbol="EURUSD", deal=7001, order=5001, position=5001, deal_type=side,
                    entry=0, reason=3, volume=place.volume, price=1.1, time_msc=1549245600000,
-                   order_type=place.order_type, balance=10_000, equity=10_000, margin=100))
+                   order_type=place.order_type, cid=place.cid if cid is None else cid,
+                   balance=10_000, equity=10_000, margin=100))
     ea.pump(0.2)
+    return place, side
+
+
+def test_a_deal_whose_comment_the_broker_rewrote_is_still_ours(ea):
+    # Arrange, act: the first market order, filled at the broker; the order result names
+    # the order ticket, the deal comes with no cid (the broker replaced "tl:<cid>")
+    place, side = filled_first_order(ea, cid="")
+    runner = ea.runner
     # Assert: the core books its own order's fill: nothing left in flight, the position held
     # once (not once in flight and once more as a stranger's deal), no overdue command
     q = runner.core.record["quote"][0]
@@ -268,17 +276,8 @@ def test_a_deal_whose_comment_the_broker_rewrote_is_still_ours(ea):
 def test_a_close_whose_deal_comment_the_broker_rewrote_is_still_ours_on_mt5(ea):
     # Arrange: a position of ours (its deal matched by its comment), then the kill
     # switch's flatten: one close command
-    place = ea.start()
+    place, side = filled_first_order(ea)
     runner = ea.runner
-    side = 0 if place.order_type == 0 else 1
-    ea.send(P.Ack(cid=place.cid, ok=True))
-    ea.send(P.OrderResult(cid=place.cid, retcode=10009, order=5001, deal=7001, position=5001,
-                          price=1.1, volume=place.volume))
-    ea.send(P.Deal(symbol="EURUSD", deal=7001, order=5001, position=5001, deal_type=side,
-                   entry=0, reason=3, volume=place.volume, price=1.1, time_msc=1549245600000,
-                   order_type=place.order_type, cid=place.cid, balance=10_000,
-                   equity=10_000, margin=100))
-    ea.pump(0.2)
     runner.kill("all", True)
     ea.pump(0.2)
     close = ea.last(P.Close)
