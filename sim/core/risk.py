@@ -349,7 +349,8 @@ def check_intent_nb(intent, c):
     q = c["quote"][intent["symbol"]]
     cur = q["net"] + q["working"]
     if act == Action.TARGET:
-        reduces = abs(intent["volume"]) < abs(cur) and intent["volume"] * cur >= 0.0
+        # at most the net now, on its side: routing only closes (a hedge's legs included)
+        reduces = abs(intent["volume"]) <= abs(cur) and intent["volume"] * cur >= 0.0
     elif act == Action.NEW and c["mode"] == AccountMode.NETTING and \
             (intent["type"] == OrderType.BUY or intent["type"] == OrderType.SELL):
         after = cur + (vol if buy else -vol)        # a market order against the net position

@@ -247,3 +247,25 @@ def test_a_server_day_before_the_brokers_figures_keeps_the_bases_unknown():
     assert core.record["trading_state"] == TS.ACTIVE
     assert all(basis[k] != basis[k] for k in ("day_balance", "day_equity", "start_equity"))
     assert basis["fills_day"] == 0                       # the day's count still restarts
+
+
+def test_with_the_kill_switch_on_a_target_of_zero_still_closes_a_hedge():
+    # hedging, long 0.1 and short 0.1 (net 0), then the kill switch: TARGET 0 adds no
+    # exposure (it only closes both legs), so it passes; a TARGET equal to the net is no
+    # new exposure either.  (It was denied: 0 is not less than 0.)
+    rows = [sc.row(T0, volume=0.1), sc.row(T0 + S, type=OrderType.SELL, volume=0.1),
+            sc.target(T0 + 3 * S, 0.0), sc.target(T0 + 4 * S, 0.0)]
+    p = sc.Params(rows=tuple(rows))
+    venue = SimVenue.create([load_symbol("EURUSD")], IDEAL, AccountConfig(mode="hedging"),
+                            T0, T0 + 6 * S)
+    core = DecisionCore(sc, sc.make_params(p), venue.syms, AccountMode.HEDGING, 10_000.0,
+                        make_limits(), data=sc.make_data(p))
+    for k in range(6):
+        if k == 2:
+            core.record["limits"]["kill"] = True
+        venue.feed_tick(core, T0 + k * S, 0, 1.1, 1.10002)
+    o = venue.state.journals()["orders"]
+    assert [(int(x["action"]), int(x["retcode"])) for x in o] == \
+        [(Action.NEW, 0), (Action.NEW, 0), (Action.CLOSE, 0), (Action.CLOSE, 0)]
+    assert not core.record["book"]["active"].any()
+    assert core.risk_events.size == 0                     # and no denial journaled
