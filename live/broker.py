@@ -34,6 +34,7 @@ class FakeBroker:
         self.offset_ns = 0                      # server clock minus UTC at the last quote
         self.now = t_first
         self.history: list[P.Deal] = []         # every deal, for snapshot_req's resend
+        self.placed: dict[int, P.OrderUpdate] = {}   # our cid -> its pending order's update
 
     def warm(self, specs, opts, ts: int, bid: float, ask: float) -> None:
         """Load the venue's kernels on a throwaway account (a real EA does not stop to
@@ -70,25 +71,41 @@ class FakeBroker:
                     swap=float(e["swap"]), balance=float(e["balance"]),
                     equity=float(e["equity"]), margin=float(e["margin"])))
                 self.history.append(msgspec.structs.replace(out[-1]))
+                self.placed.pop(int(e["cid"]), None)
                 if cid:
                     out.append(P.OrderResult(cid=cid, retcode=Retcode.DONE, order=int(e["cid"]),
                                              deal=self.next_deal,
                                              position=int(e["position_id"]),
                                              price=float(e["price"]),
                                              volume=float(e["volume"])))
+            elif kind == EventKind.REJECT and int(e["cid"]) in self.placed:
+                # a pending order gone unfilled (expired; refused when it triggered): MT5
+                # moves it to history, and the EA says so as an order update (Mt5.mqh)
+                gone = self.placed.pop(int(e["cid"]))
+                out.append(msgspec.structs.replace(
+                    gone, time_msc=t_ms,
+                    state="expired" if e["retcode"] == Retcode.EXPIRED else "rejected"))
             elif kind == EventKind.REJECT and cid:
                 out.append(P.OrderResult(cid=cid, retcode=int(e["retcode"]),
                                          order=int(e["cid"]), position=int(e["position_id"])))
             elif kind == EventKind.ORDER:
                 state = "placed" if e["state"] == OrderState.PLACED else "canceled"
-                expiry = int(e["expiry"])
                 out.append(P.OrderUpdate(
                     symbol=self.names[int(e["symbol"])], order=int(e["ticket"]),
                     order_type=int(e["type"]), state=state, volume=float(e["volume"]),
                     price=float(e["price"]), time_msc=t_ms, cid=cid, sl=float(e["sl"]),
                     tp=float(e["tp"]),
-                    expiry_ms=(expiry + self.offset_ns) // NS_PER_MS if 0 < expiry < 2**62 else 0))
+                    expiry_ms=self.server_ms(int(e["expiry"]))))
+                if state == "placed":
+                    self.placed[int(e["cid"])] = out[-1]
+                else:
+                    self.placed.pop(int(e["cid"]), None)
         return out
+
+    def server_ms(self, expiry: int) -> int:
+        """A pending order's expiry (ns UTC; 0 or the far future: none) on the server's
+        clock in ms, as the EA reports it (0: none)."""
+        return (expiry + self.offset_ns) // NS_PER_MS if 0 < expiry < 2**62 else 0
 
     def comment(self, cid: int) -> str:
         """An order's comment as the EA writes it: ``tl:<the command's cid>``."""
@@ -201,7 +218,8 @@ class FakeBroker:
         pend = [P.OrderRow(ticket=int(o["ticket"]), symbol=self.names[int(o["symbol"])],
                            order_type=int(o["type"]), volume=float(o["volume"]),
                            price=float(o["price"]), sl=float(o["sl"]), tp=float(o["tp"]),
-                           magic=self.magic, comment=self.comment(int(o["cid"])))
+                           expiry_ms=self.server_ms(int(o["expiry"])), magic=self.magic,
+                           comment=self.comment(int(o["cid"])))
                 for o in o_all[o_all["state"] == OrderState.PLACED]]
         return P.Snapshot(account=P.AccountRow(balance=float(a["balance"]),
                                                equity=float(a["equity"]),

@@ -29,6 +29,9 @@ NS_PER_MS = 1_000_000
 UPDATE_STATE = {"placed": OrderState.PLACED, "canceled": OrderState.CANCELED,
                 "expired": OrderState.EXPIRED, "filled": OrderState.FILLED,
                 "rejected": OrderState.REJECTED}
+# a pending order that left the broker unfilled, as the simulated venue reports it: a
+# REJECT event (an expiry; a refusal when it triggered) rather than an ORDER event
+GONE_UNFILLED = {"expired": Retcode.EXPIRED, "rejected": Retcode.REJECT}
 
 
 @dataclass
@@ -230,6 +233,9 @@ class EAVenue:
         if msg.state in ("filled",) or msg.symbol not in self.r.index:
             return None                              # its deal carries the fill
         self.inflight.pop(cid, None)
+        if msg.state in GONE_UNFILLED:      # the core sees it as the backtest's venue
+            return self.reject(self.pending_row(cid, msg, msg.order), ts,    # reports it
+                               GONE_UNFILLED[msg.state])
         return self.order_event(cid, msg, msg.order, UPDATE_STATE[msg.state], ts)
 
     def adopt(self, row: P.OrderRow, wire: str, ts: int) -> np.ndarray:
@@ -246,14 +252,18 @@ class EAVenue:
     def order_event(self, cid: int, msg, ticket: int, state: int, ts: int) -> np.ndarray:
         """The core's ORDER event for pending order ``msg`` (an ``order_update`` or a
         snapshot's order row), broker ticket ``ticket``, now in ``state``."""
+        order_event_nb(self.ev[0], ts, self.pending_row(cid, msg, ticket),
+                       OrderState.PLACED if state == OrderState.PLACED else OrderState.CANCELED)
+        return self.ev.copy()
+
+    def pending_row(self, cid: int, msg, ticket: int) -> np.ndarray:
+        """Pending order ``msg`` as the core's ``order_dt`` row (the scratch one)."""
         o = self.scratch[0]
-        o["cid"], o["type"], o["ticket"] = cid, msg.order_type, ticket
+        o["cid"], o["type"], o["ticket"], o["pos_ticket"] = cid, msg.order_type, ticket, 0
         o["symbol"], o["volume"], o["price"] = self.r.index[msg.symbol], msg.volume, msg.price
         o["sl"], o["tp"] = msg.sl, msg.tp
         o["expiry"] = self.r.clock.to_utc_ns(msg.expiry_ms) if msg.expiry_ms else 0
-        order_event_nb(self.ev[0], ts, o, OrderState.PLACED if state == OrderState.PLACED
-                       else OrderState.CANCELED)
-        return self.ev.copy()
+        return o
 
     def on_snapshot(self, msg: P.Snapshot, ts: int) -> np.ndarray:
         a = msg.account
