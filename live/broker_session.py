@@ -42,13 +42,13 @@ class BrokerSession:
         replayed as FILL events), so the reconciliation that follows sees the positions it
         left at the broker as ours.  Orders the replay provokes are history: refused at
         once (the old session already acted), never sent."""
-        from live.journal import previous_session
+        from live.journal import last_row, previous_session
 
         prev, rows = previous_session(self.cfg.store, self.mode, self.session, self.login)
+        basis = last_row(self.cfg.store, prev, "risk_basis") if prev is not None else None
+        if basis is not None:                   # the bases the session left
+            self.prev_basis = {k: basis[k] for k in (*RISK_BASIS, "day_end")}
         for r in rows:
-            if r["kind"] == "risk_basis":       # the newest is the one the session left
-                self.prev_basis = {k: r[k] for k in (*RISK_BASIS, "day_end")}
-                continue
             if r["kind"] == "renumber":         # MT4: the rest of a partial close's ticket
                 self.journal.add("renumber", r["ts"], r["cid"], resumed_from=prev,
                                  old=r["old"], new=r["new"])
@@ -60,7 +60,7 @@ class BrokerSession:
             self.journal.add("deal", r["ts"], r["cid"], resumed_from=prev,
                              **{k: r[k] for k in DEAL_FIELDS + AFTER_DEAL if k in r})
             self.absorb(self.core.on_event(self.ea.replay_deal(r, ts)), ts)
-        if rows:
+        if rows or basis is not None:
             self.ea.safe_msc = self.ea.last_deal_msc
             self.journal.add("resume", ts, "", session=prev,
                              deals=sum(r["kind"] == "deal" for r in rows),
@@ -144,10 +144,16 @@ class BrokerSession:
         self.core.set_risk_basis(day_balance=np.nan, day_equity=np.nan, start_equity=np.nan,
                                  peak_equity=np.nan)
 
-    def note_basis(self, ts: int, **why) -> None:
-        """Journal the loss rules' bases when they changed (a restart resumes from them)."""
+    def note_basis(self, ts: int, every_s: float = 0.0, **why) -> None:
+        """Journal the loss rules' bases when they changed (a restart resumes from them);
+        with ``every_s``, look at most that often (off the hot path)."""
         if not self.based:
             return
+        if every_s:
+            now = time.monotonic()
+            if now - self.basis_looked_at < every_s:
+                return
+            self.basis_looked_at = now
         b = {**self.core.risk_basis(), "day_end": self.next_day}
         if b != self.basis_noted or why:
             self.journal.add("risk_basis", ts, "", **why, **b)

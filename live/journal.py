@@ -146,8 +146,7 @@ def last_row(path, session: str, kind: str) -> dict | None:
 def previous_session(path, mode: str, session: str, login: int) -> tuple[str | None, list[dict]]:
     """The newest other session of ``mode`` on the account ``login`` in the store that left
     something to resume from, and that, in order, each row with its ``kind``: its deals and MT4
-    renumberings (``deal``, ``renumber``, resumed ones included) and the loss rules' bases
-    (``risk_basis``)."""
+    renumberings (``deal``, ``renumber``, resumed ones included)."""
     db = open_store(path)
     try:
         rows = db.execute("SELECT session, body FROM live_journal WHERE kind = 'config' "
@@ -164,7 +163,7 @@ def previous_session(path, mode: str, session: str, login: int) -> tuple[str | N
         if prev is None:
             return None, []
         cur = db.execute("SELECT ts, cid, kind, body FROM live_journal WHERE session = ? AND "
-                         "kind IN ('deal', 'renumber', 'risk_basis') ORDER BY n", [prev])
+                         "kind IN ('deal', 'renumber') ORDER BY n", [prev])
         return prev, [{"ts": ts, "cid": c, "kind": k, **json.loads(b)}
                       for ts, c, k, b in cur.fetchall()]
     finally:

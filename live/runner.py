@@ -138,6 +138,7 @@ class Runner(BrokerSession, Operator):
         self.gaps_seen = 0
         self.based = False                   # the loss rules' bases are the broker's
         self.basis_noted: dict | None = None     # the last risk_basis row journaled
+        self.basis_looked_at = 0.0               # monotonic s: turn() looks once a second
         self.prev_basis: dict | None = None      # the resumed session's last one
         strategy = OmegaConf.to_yaml(cfg.strategy) + ",".join(self.names)
         self.strategy_key = hashlib.sha256(strategy.encode()).hexdigest()[:16]
@@ -222,8 +223,8 @@ class Runner(BrokerSession, Operator):
         if self.feed is not None:
             self.replay_ticks()
         if self.ea is not None:
-            self.save_strategy_state()
-            self.note_basis(self.last_ts)    # a cool-down re-armed on a tick ends a streak
+            self.save_strategy_state()       # both at most once a second
+            self.note_basis(self.last_ts, every_s=1.0)  # a cool-down over ends a streak
         if self.control is not None:
             self.control.poll(self.on_control)
         now = time.monotonic()

@@ -102,13 +102,7 @@ def target_orders_nb(c, s, target, ts, may_open):
     vol = norm_volume_nb(sym, abs(delta))
     if vol < sym["vol_min"] - VOL_EPS:
         return 0
-    side = Side.BUY if delta > 0 else Side.SELL
-    if emit_nb(c, ts, d["ask"] if side == Side.BUY else d["bid"], Action.NEW,
-               OrderType.BUY if side == Side.BUY else OrderType.SELL, s, vol, 0.0, 0.0, 0.0,
-               0, 0) == 0:
-        return 0
-    d["working"] += side * vol
-    return 1
+    return open_market_nb(c, s, Side.BUY if delta > 0 else Side.SELL, vol, ts)
 
 
 @kernel
@@ -148,13 +142,21 @@ def hedging_target_nb(c, s, target, ts, may_open):
     vol = norm_volume_nb(sym, round(abs(target) - held - opening, 8))
     if vol < sym["vol_min"] - VOL_EPS:
         return n
+    return n + open_market_nb(c, s, side, vol, ts)
+
+
+@kernel
+def open_market_nb(c, s, side, vol, ts):
+    """A market order of ``vol`` lots on ``side`` of symbol ``s``, in flight (its volume
+    working; hedging: a ticket to be).  Returns 1, or 0 when the outbox is full."""
+    d = c["quote"][s]
     if emit_nb(c, ts, d["ask"] if side == Side.BUY else d["bid"], Action.NEW,
                OrderType.BUY if side == Side.BUY else OrderType.SELL, s, vol, 0.0, 0.0, 0.0,
-               0, 0) == 1:
-        d["working"] += side * vol
-        opening_nb(c, d, side, vol)
-        n += 1
-    return n
+               0, 0) == 0:
+        return 0
+    d["working"] += side * vol
+    opening_nb(c, d, side, vol)
+    return 1
 
 
 @kernel
