@@ -117,11 +117,11 @@ class ScrapingEA(PacedEA):
         super().__init__(*args, **kw)
         self.port, self.hist = port, {}
 
-    def send(self, msg) -> None:
+    def send(self, msg, faulty: bool = True) -> None:
         if isinstance(msg, P.Bye):
             for name in ("ticklab_tick_to_decision_seconds", "ticklab_decision_to_ack_seconds"):
                 self.hist[name] = histogram(self.port, name)
-        super().send(msg)
+        super().send(msg, faulty)
 
 
 def latency(ticks, rate: float, orders: int):

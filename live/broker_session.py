@@ -8,6 +8,7 @@ after a crash first rebuilds the book from the previous session's journaled deal
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import time
 
@@ -24,7 +25,12 @@ log = logging.getLogger("ticklab.live")
 
 def state_layout(st: np.ndarray) -> str:
     """A strategy state array's dtype and shape, as text (restored only into the same)."""
-    return f"{np.lib.format.dtype_to_descr(st.dtype)!r} {st.shape!r}"
+    return _layout(st.dtype, st.shape)
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(dtype: np.dtype, shape: tuple) -> str:
+    return f"{np.lib.format.dtype_to_descr(dtype)!r} {shape!r}"     # (tens of µs: once)
 
 SNAPSHOT_DOUBTS = 3     # snapshots asked again when messages went missing before a difference
 

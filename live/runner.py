@@ -230,10 +230,11 @@ class Runner(BrokerSession, Operator):
         now = time.monotonic()
         if self.peer is not None and now >= self.next_hb:
             self.next_hb = now + self.hb_ms / 1000
+            self.journal.commit()            # what the heartbeat says was read is journaled
             self.link.send(self.peer, P.Heartbeat(last_seq_in=self.peer.seq_in,
                                                   state=self.trading_state()))
             self.check_ea(now)
-        self.journal.commit()
+        self.journal.settle(0.1)
 
     def check_ea(self, now: float) -> None:
         """EA silent for ``live.ea_timeout_beats`` heartbeats, or a command with no outcome

@@ -7,7 +7,6 @@ import time
 from collections import Counter
 
 import pytest
-
 from live_session import live_config, run_session, sample
 
 from live import protocol as P
