@@ -32,6 +32,7 @@ def golden():
     return [run_backtest(compose([])) for _ in range(2)]
 
 
+@pytest.mark.whole_run
 def test_golden_sample_run_exact_and_deterministic(golden):
     a, b = golden
     # exact figures on real ticks
@@ -51,6 +52,7 @@ def test_golden_books_balance_from_its_own_journal(golden):
     assert r.account[0]["balance"] == pytest.approx(10_000.0 + booked, abs=1e-6)
 
 
+@pytest.mark.whole_run
 def test_cli_backtest_stores_run_and_writes_report(tmp_path, capsys):
     # Arrange
     db = tmp_path / "runs.sqlite"
@@ -66,6 +68,7 @@ def test_cli_backtest_stores_run_and_writes_report(tmp_path, capsys):
     assert n_trades > 100
 
 
+@pytest.mark.whole_run
 def test_api_and_cli_give_same_metrics(tmp_path):
     # Arrange: the same overrides through both doors
     overrides = ["execution=ideal", "strategy.fast=30", "strategy.slow=120"]
@@ -108,6 +111,7 @@ def test_cli_cfg_job_prints_config_without_running(tmp_path, capsys):
     assert "ema_cross" in out and "realistic" in out
 
 
+@pytest.mark.whole_run
 def test_cli_path_never_imports_vectorbt(tmp_path):
     code = ("import sys; from sim.cli import main; "
             f"main(['backtest', 'store={tmp_path / 'v.sqlite'}', 'report=false', 'execution=ideal']); "

@@ -66,6 +66,7 @@ def ema_sim(streams, specs, lots, balance, mode="netting", execution=FULL):
     return make
 
 
+@pytest.mark.whole_run
 @pytest.mark.parametrize("mode", ["netting", "hedging"])
 def test_real_sample_identical(mode):
     t = load_ticks(SAMPLE / "EURUSD")
@@ -88,6 +89,7 @@ def test_margin_call_and_stop_out_at_the_edges_identical():
     assert low.min() < 1_100.0 < a.equity["max_equity"][low < 1_100.0].max()
 
 
+@pytest.mark.whole_run
 def test_other_symbols_and_a_converted_one_identical():
     # ticks of other symbols leave the band untouched; USDJPY (profit in JPY) never bands
     streams = [walk(20_000, 1), walk(20_000, 2, start=1.27000), walk(20_000, 5, start=150.000)]

@@ -118,6 +118,7 @@ register(params_dt, on_event_nb)
 '''
 
 
+@pytest.mark.whole_run
 def test_user_strategy_edit_of_a_helper_is_seen_by_a_fresh_process(tmp_path):
     # Arrange: my_pkg/scalper.py imports its order size from my_pkg/helper.py
     pkg = tmp_path / "my_pkg"

@@ -234,6 +234,7 @@ def test_breakout_params_refused(kw, message):
         bo.Params(**kw)
 
 
+@pytest.mark.whole_run
 def test_breakout_yaml_defaults_trade_on_the_sample():
     res = sim.backtest(overrides=["strategy=breakout"])
     assert res.metrics["n_trades"] >= 3

@@ -178,6 +178,7 @@ def test_mean_reversion_params_refused(kw, message):
         mr.Params(**kw)
 
 
+@pytest.mark.whole_run
 def test_mean_reversion_yaml_defaults_trade_on_the_sample():
     res = sim.backtest(overrides=["strategy=mean_reversion"])
     assert res.metrics["n_trades"] >= 5
