@@ -154,6 +154,11 @@ class FakeBroker:
             s = int(o["symbol"][0])
             self.venue.submit(o, self.now, s)
             out += self.reports(self.now)
+        if isinstance(msg, P.Modify | P.Cancel) and not any(
+                isinstance(m, P.OrderResult) and m.cid == msg.cid for m in out):
+            # done (no refusal came back): MT5's OrderSend answers it (Mt5.mqh)
+            out.append(P.OrderResult(cid=msg.cid, retcode=Retcode.DONE,
+                                     order=msg.order if isinstance(msg, P.Cancel) else msg.ticket))
         return out
 
     def orders_for(self, msg) -> list | None:

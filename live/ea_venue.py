@@ -30,8 +30,8 @@ UPDATE_STATE = {"placed": OrderState.PLACED, "canceled": OrderState.CANCELED,
                 "expired": OrderState.EXPIRED, "filled": OrderState.FILLED,
                 "rejected": OrderState.REJECTED}
 # a pending order that left the broker unfilled, as the simulated venue reports it: a
-# REJECT event (an expiry; a refusal when it triggered) rather than an ORDER event
-GONE_UNFILLED = {"expired": Retcode.EXPIRED, "rejected": Retcode.REJECT}
+# REJECT event (an expiry; a refusal when it triggered, MT5's 10041) rather than an ORDER event
+GONE_UNFILLED = {"expired": Retcode.EXPIRED, "rejected": Retcode.REJECT_CANCEL}
 
 
 @dataclass
@@ -232,11 +232,21 @@ class EAVenue:
                                                      # deal may still be on the way: kept)
         if msg.state in ("filled",) or msg.symbol not in self.r.index:
             return None                              # its deal carries the fill
-        self.inflight.pop(cid, None)
-        if msg.state in GONE_UNFILLED:      # the core sees it as the backtest's venue
-            return self.reject(self.pending_row(cid, msg, msg.order), ts,    # reports it
+        sent = self.inflight.pop(cid, None) is not None
+        self.unknown.discard(cid)
+        if msg.state in GONE_UNFILLED:
+            # the core sees it as the backtest's venue reports it (a REJECT), once: not when
+            # its command's result already refused it, nor for an order it never knew
+            if not (sent or self.pending_in_core(cid)):
+                return None
+            return self.reject(self.pending_row(cid, msg, msg.order), ts,
                                GONE_UNFILLED[msg.state])
         return self.order_event(cid, msg, msg.order, UPDATE_STATE[msg.state], ts)
+
+    def pending_in_core(self, cid: int) -> bool:
+        """Is ``cid`` a pending order in the core's mirror?"""
+        c = self.r.core.record
+        return cid != 0 and bool((c["pending"]["cid"][: int(c["n_pending"])] == cid).any())
 
     def adopt(self, row: P.OrderRow, wire: str, ts: int) -> np.ndarray:
         """A pending order of ours at the broker the core does not know (its order update

@@ -16,16 +16,19 @@ and the market time (``ts``, UTC ns) where there is one:
 | adopt      | a pending order of ours at the broker booked into the core at reconciliation |
 | renumber   | MT4: a partial close left the rest of a position under a new ticket        |
 | risk_basis | what the loss rules measure from (the day's balance and equity, start and  |
-|            | peak equity, the day's fills, the losing streak), each time it changes     |
+|            | peak equity, the day's fills, the losing streak) when it changes: at once  |
+|            | after a report or a server day, within a second after a tick's change      |
 | strategy_state | the strategy's state (base64 of its array), when it changed: with each |
 |            | command, in its transaction, else at most once a second; a restart resumes |
 |            | from the newest (``strategy_restored``, or ``strategy_fresh`` and why)     |
 | stop       | why the session ended and its counters                                   |
 
-Rows are grouped into one transaction per loop turn and always committed before a
-command leaves (write-ahead): a ``kill -9`` never loses a command that reached the EA.
-It can lose the uncommitted turn's other rows (tick digests, acks, deals, states); a
-restart asks the EA for the deals since the last reconciliation, so none stays lost.
+Rows are grouped into one transaction per loop turn (a turn with only ticks: at most
+every 0.1 s, ``Journal.settle``), committed before each heartbeat to the EA and always
+before a command leaves (write-ahead): a ``kill -9`` never loses a command that reached
+the EA.  It can lose the uncommitted turn's other rows (acks, deals, states) and about the
+last 0.1 s of tick digests; a restart asks the EA for the deals since the last
+reconciliation, so none stays lost.
 At the end of a session the run's results go to the store's usual tables (``runs`` with
 ``mode``, ``orders``, ``fills``, ``trades``, ...) under one run id, so ``ticklab runs
 compare`` can set a shadow session beside a backtest.

@@ -45,6 +45,7 @@ def test_golden_sample_run_exact_and_deterministic(golden):
     assert a.metrics == b.metrics
 
 
+@pytest.mark.whole_run
 def test_golden_books_balance_from_its_own_journal(golden):
     r = golden[0].result
     fills = r.deals[r.deals["retcode"] == 10009]
@@ -147,6 +148,7 @@ def test_a_notebook_run_is_stored_like_a_cli_run(tmp_path, monkeypatch):
     assert sim.backtest(t.between(None, int(t.ts[2_000])), store=tmp_path / "x.sqlite").run_id == 1
 
 
+@pytest.mark.whole_run
 def test_multirun_ends_with_one_table_of_its_runs_best_first(tmp_path):
     from sim.multirun import swept_keys
 
