@@ -74,6 +74,13 @@ class BrokerSession:
         if self.prev_basis is not None:         # carried at once: a session that dies
             self.journal.add("risk_basis", ts, "", source="carried", session=prev,  # before
                              **self.prev_basis)                     # its snapshot passes it on
+            # the counts go on from where that session left them (the replay above counted
+            # its deals again): a deal made while ticklab was down (an SL, a close by hand),
+            # resent before the first snapshot, counts on top, as it would have live
+            p = self.prev_basis
+            self.core.set_risk_basis(consecutive_losses=p["consecutive_losses"],
+                                     fills_day=p["fills_day"] if p["day_end"] == self.next_day
+                                     else 0)
         if prev is not None:
             self.restore_strategy_state(prev, ts)
 
@@ -127,19 +134,20 @@ class BrokerSession:
     def base_risk(self, a: P.AccountRow, ts: int) -> None:
         """The broker's first account figures this session: what the loss rules measure
         from.  A fresh account starts at its balance and equity now; a resumed one keeps
-        the previous session's start and peak equity and losing streak and, on the same
-        server day, its day's balance, equity and fill count (a restart never resets a
-        daily loss limit).  Until then the money bases are unknown (NaN) and those rules
-        wait: the configured ``account.balance`` is the backtest's, not the broker's."""
+        the previous session's start and peak equity and, on the same server day, its
+        day's balance and equity (a restart never resets a daily loss limit); its losing
+        streak and the day's fill count were carried on at ``resume``, with the deals
+        resent since.  Until then the money bases are unknown (NaN) and those rules wait:
+        the configured ``account.balance`` is the backtest's, not the broker's."""
         b = dict(day_balance=a.balance, day_equity=a.equity, start_equity=a.equity,
-                 peak_equity=a.equity, fills_day=0)
+                 peak_equity=a.equity)
         p = self.prev_basis
-        if p is not None:
-            b.update(start_equity=p["start_equity"], peak_equity=max(p["peak_equity"], a.equity),
-                     consecutive_losses=p["consecutive_losses"])
+        if p is None:
+            b["fills_day"] = 0
+        else:
+            b.update(start_equity=p["start_equity"], peak_equity=max(p["peak_equity"], a.equity))
             if p["day_end"] == self.next_day:
-                b.update(day_balance=p["day_balance"], day_equity=p["day_equity"],
-                         fills_day=p["fills_day"])
+                b.update(day_balance=p["day_balance"], day_equity=p["day_equity"])
         self.core.set_risk_basis(**b)
         self.based = True
         self.note_basis(ts, source="resumed" if p is not None else "broker")

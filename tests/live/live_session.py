@@ -76,10 +76,11 @@ SERVER_DAY_2 = 1_549_317_600_000_000_000     # 2019-02-04 22:00 UTC: the sample'
 
 
 def two_sessions(tmp_path, *overrides, n: int = 2_000, lost: float = 0.0,
-                 next_day: bool = False, balance: float = 10_000.0, second=()):
+                 next_day: bool = False, balance: float = 10_000.0, second=(), between=None):
     """A demo session on the sample's first ``n`` ticks, then a second one (a restart) on
     the same broker account and store, from tick ``n`` (or from the next server day), after
-    ``lost`` left the account meanwhile; ``second``: more overrides for the second one.
+    ``lost`` left the account meanwhile and ``between(broker)`` ran (what happened at the
+    broker while ticklab was down); ``second``: more overrides for the second one.
     Returns (store, first runner, second runner)."""
     from live.fake_ea import EAOptions, FakeEA
 
@@ -102,6 +103,8 @@ def two_sessions(tmp_path, *overrides, n: int = 2_000, lost: float = 0.0,
     acct = ea1.broker.venue.state.account
     acct["balance"] -= lost
     acct["equity"] -= lost
+    if between is not None:
+        between(ea1.broker)
     later, _, why = run_session(live_config(store, "mode=demo", *overrides, *second), None,
                                 make_ea=lambda ep: ea_on(ep, lo, lo + n, ea1.broker))
     assert why == "bye"

@@ -4,6 +4,7 @@ from the backtest's ``account.balance``, and a restart keeps what they measure f
 
 from live_session import live_config, run_session, sample, two_sessions
 
+from live import protocol as P
 from live.fake_ea import EAOptions
 from live.journal import read_journal
 from sim.core.enums import Retcode, TradingState
@@ -57,6 +58,38 @@ def test_a_restart_on_the_same_day_keeps_the_day_basis(tmp_path):
     assert rows[1]["start_equity"] == left["start_equity"] == 10_000.0
     assert rows[1]["fills_day"] == left["fills_day"] > 0
     assert halts(second) == [Retcode.RISK_DAILY_LOSS]
+
+
+def close_all_by_hand(broker):
+    """While ticklab is down, the trader closes every position at the broker."""
+    for k, p in enumerate(broker.snapshot(0, 0, "").positions):
+        broker.execute(P.Close(cid=f"hand-{k}", position=p.ticket, volume=p.volume,
+                               deadline_ms=0), 0, broker.now, 0)
+
+
+def test_deals_made_while_ticklab_was_down_count_in_the_day_and_the_streak(tmp_path):
+    # Arrange: the first session (3,000 ticks: a streak of 9 losing closes) leaves a
+    # position open at a loss; the trader closes it by hand before the restart: the EA
+    # resends that deal before the second session's snapshot
+    closed = []
+
+    def between(broker):
+        before = len(broker.history)
+        close_all_by_hand(broker)
+        closed.extend(broker.history[before:])
+
+    store, first, second = two_sessions(tmp_path, n=3_000, between=between)
+    left = risk_rows(store, first.session)[-1]
+    rows = risk_rows(store, second.session)
+    # Assert: the resumed basis counts them on top of what the first session left
+    assert closed
+    resumed = next(r for r in rows if r["source"] == "resumed")
+    assert resumed["fills_day"] == left["fills_day"] + len(closed)
+    streak = left["consecutive_losses"]
+    for d in closed:
+        net = d.profit + d.commission + d.swap
+        streak = streak + 1 if net < 0 else 0 if net > 0 else streak
+    assert resumed["consecutive_losses"] == streak > left["consecutive_losses"] > 0
 
 
 def test_a_large_account_halts_at_its_own_daily_loss(tmp_path):
