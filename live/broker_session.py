@@ -54,6 +54,34 @@ class BrokerSession:
         basis = last_row(self.cfg.store, prev, "risk_basis") if prev is not None else None
         if basis is not None:                   # the bases the session left
             self.prev_basis = {k: basis[k] for k in (*RISK_BASIS, "day_end")}
+        limits = self.core.record["limits"]
+        bypass = bool(limits["bypass"])
+        limits["bypass"] = True                 # history: no loss rule fires on it again
+        try:
+            self.replay(prev, rows, ts)
+        finally:
+            limits["bypass"] = bypass
+        if rows or basis is not None:
+            self.ea.safe_msc = self.ea.last_deal_msc
+            self.journal.add("resume", ts, "", session=prev,
+                             deals=sum(r["kind"] == "deal" for r in rows),
+                             positions=int(self.core.record["book"]["active"].sum()))
+        if self.prev_basis is not None:         # carried at once: a session that dies
+            self.journal.add("risk_basis", ts, "", source="carried", session=prev,  # before
+                             **self.prev_basis)                     # its snapshot passes it on
+            # the counts go on from where that session left them (the replay above is its
+            # history, counted there): a deal made while ticklab was down (an SL, a close
+            # by hand), resent before the first snapshot, counts on top, as it would live
+            p = self.prev_basis
+            self.core.set_risk_basis(consecutive_losses=p["consecutive_losses"],
+                                     fills_day=p["fills_day"] if p["day_end"] == self.next_day
+                                     else 0)
+        if prev is not None:
+            self.restore_strategy_state(prev, ts)
+
+    def replay(self, prev: str, rows: list[dict], ts: int) -> None:
+        """Session ``prev``'s journaled deals (FILL events) and MT4 renumberings, into the
+        core and the venue, each deal once."""
         for r in rows:
             if r["kind"] == "renumber":         # MT4: the rest of a partial close's ticket
                 self.journal.add("renumber", r["ts"], r["cid"], resumed_from=prev,
@@ -66,23 +94,6 @@ class BrokerSession:
             self.journal.add("deal", r["ts"], r["cid"], resumed_from=prev,
                              **{k: r[k] for k in DEAL_FIELDS + AFTER_DEAL if k in r})
             self.absorb(self.core.on_event(self.ea.replay_deal(r, ts)), ts)
-        if rows or basis is not None:
-            self.ea.safe_msc = self.ea.last_deal_msc
-            self.journal.add("resume", ts, "", session=prev,
-                             deals=sum(r["kind"] == "deal" for r in rows),
-                             positions=int(self.core.record["book"]["active"].sum()))
-        if self.prev_basis is not None:         # carried at once: a session that dies
-            self.journal.add("risk_basis", ts, "", source="carried", session=prev,  # before
-                             **self.prev_basis)                     # its snapshot passes it on
-            # the counts go on from where that session left them (the replay above counted
-            # its deals again): a deal made while ticklab was down (an SL, a close by hand),
-            # resent before the first snapshot, counts on top, as it would have live
-            p = self.prev_basis
-            self.core.set_risk_basis(consecutive_losses=p["consecutive_losses"],
-                                     fills_day=p["fills_day"] if p["day_end"] == self.next_day
-                                     else 0)
-        if prev is not None:
-            self.restore_strategy_state(prev, ts)
 
     def save_strategy_state(self, force: bool = False) -> None:
         """Journal the strategy's state if it changed since the last row: with each command
@@ -295,7 +306,11 @@ class BrokerSession:
         self.ea.unknown.clear()
         if self.link_reducing and self.trading_state() == TradingState.REDUCING:
             self.link_reducing = False   # lifts only its own REDUCING, never risk's or a HALT
-            self.set_state(TradingState.ACTIVE, self.last_ts, "reconciled")
+            if int(self.core.record["risk"]["cause"]) == Retcode.RISK_COMMAND:
+                # a reconnect is no cool-down: the losing streak stays counted
+                streak = self.core.risk_basis()["consecutive_losses"]
+                self.set_state(TradingState.ACTIVE, self.last_ts, "reconciled")
+                self.core.set_risk_basis(consecutive_losses=streak)
 
     def adopt(self, snap: P.Snapshot) -> None:
         """Pending orders at the broker that the core does not know but ticklab placed

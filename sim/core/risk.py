@@ -76,24 +76,19 @@ def log_risk_nb(c, ts, rule, s, cid, value, limit, state_to):
 
 @kernel
 def set_state_nb(c, ts, state, cause, value, limit):
-    """Move the trading state (logged); entering HALTED schedules the halt's orders.
-    Leaving the losing streak's REDUCING (its cool-down over, or a command) starts the
-    count again; any other way back to ACTIVE (an operator's or the link's REDUCING, a
-    halt re-armed) keeps it: only a win or the streak's own cool-down forgives losses."""
+    """Move the trading state (logged); entering HALTED schedules the halt's orders."""
     if c["trading_state"] == state:
         return
     log_risk_nb(c, ts, cause, -1, 0, value, limit, state)
     c["trading_state"] = state
     r = c["risk"]
-    left = r["cause"]
     r["cause"] = cause
     if state == TradingState.HALTED:
         r["halt_todo"] = True
     if state == TradingState.ACTIVE:
         r["rearm_ts"] = 0
         r["rearm_day"] = False
-        if left == Retcode.RISK_LOSS_STREAK:
-            r["consecutive_losses"] = 0
+        r["consecutive_losses"] = 0
 
 
 @kernel

@@ -285,21 +285,6 @@ def test_losing_streak_counts_commission_and_swap_and_starts_over_after_the_cool
     assert core.record["trading_state"] == TradingState.REDUCING
 
 
-def test_a_reducing_that_is_not_the_streaks_keeps_the_count():
-    # two losses; an operator's (or the link's) REDUCING and back: not a cool-down, so the
-    # third loss still reduces; then the streak's own cool-down does start it over
-    core = core_for([], max_consecutive_losses=3, cooldown_s=60.0)
-    core.on_event(closing(T0, -1.0))
-    core.on_event(closing(T0 + S, -1.0))
-    core.set_trading_state(TradingState.REDUCING, T0 + 2 * S)
-    core.set_trading_state(TradingState.ACTIVE, T0 + 3 * S)
-    assert core.risk_basis()["consecutive_losses"] == 2
-    core.on_event(closing(T0 + 4 * S, -1.0))
-    assert core.record["trading_state"] == TradingState.REDUCING
-    core.set_trading_state(TradingState.ACTIVE, T0 + 5 * S)   # an operator ends the cool-down
-    assert core.risk_basis()["consecutive_losses"] == 0
-
-
 def test_a_small_win_breaks_a_losing_streak():
     core = core_for([], max_consecutive_losses=3)
     for k, profit in enumerate([-1.0, -1.0, 0.5, -1.0, -1.0]):
