@@ -134,7 +134,8 @@ def test_a_restart_rebuilds_the_book_under_the_new_ticket(tmp_path):
     session = SimpleNamespace(cfg=SimpleNamespace(store=store), mode="demo", session="new",
                               login=7, ea=ea, journal=r.journal, index=r.index, core=r.core,
                               prev_basis=None, absorb=lambda orders, ts: None,
-                              restore_strategy_state=lambda prev, ts: None)
+                              restore_strategy_state=lambda prev, ts: None,
+                              replay=lambda *a: BrokerSession.replay(session, *a))
     BrokerSession.resume(session, 10)
     # Assert: the book as at the broker, and the renumbering journaled again for the next
     assert previous_session(store, "demo", "new", 7)[0] == "old"
