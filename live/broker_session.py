@@ -320,8 +320,7 @@ class BrokerSession:
         cancels and expiries reach it.  Anything else at the broker stays a difference."""
         if self.core is None:
             return
-        rec = self.core.record
-        known = {int(o["ticket"]) for o in rec["pending"][: int(rec["n_pending"])]}
+        known = {int(o["ticket"]) for o in self.core.pending}
         for row in snap.orders:
             wire = row.comment[3:] if row.comment.startswith("tl:") else ""
             if row.ticket in known or row.symbol not in self.index or not wire:

@@ -245,8 +245,7 @@ class EAVenue:
 
     def pending_in_core(self, cid: int) -> bool:
         """Is ``cid`` a pending order in the core's mirror?"""
-        c = self.r.core.record
-        return cid != 0 and bool((c["pending"]["cid"][: int(c["n_pending"])] == cid).any())
+        return cid != 0 and bool((self.r.core.pending["cid"] == cid).any())
 
     def adopt(self, row: P.OrderRow, wire: str, ts: int) -> np.ndarray:
         """A pending order of ours at the broker the core does not know (its order update

@@ -35,8 +35,7 @@ def differences(core, names: list[str], snap) -> list[str]:
                        f"{b[0]} {b[1]:+d} {b[2]:g} lots")
     pend = {}
     if core is not None:
-        rec = core.record
-        for o in rec["pending"][: int(rec["n_pending"])]:
+        for o in core.pending:
             if o["state"] == OrderState.PLACED:
                 pend[int(o["ticket"])] = (names[int(o["symbol"])], int(o["type"]),
                                           float(o["volume"]))

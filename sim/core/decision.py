@@ -141,6 +141,12 @@ class DecisionCore:
             self.rlog = grown
 
     @property
+    def pending(self) -> np.ndarray:
+        """The core's mirror of its pending orders at the venue (``order_dt``, a view)."""
+        rec = self.record
+        return rec["pending"][: int(rec["n_pending"])]
+
+    @property
     def risk_events(self) -> np.ndarray:
         """Every risk decision so far (``risk_event_dt``): denials and state changes."""
         return self.rlog[: self.rlog_n[0]]
