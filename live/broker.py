@@ -17,6 +17,7 @@ from sim.config import AccountConfig, ExecutionConfig
 from sim.core.enums import Action, EventKind, OrderState, OrderType, Retcode, Side
 from sim.core.records import order_dt
 from sim.venue.sim_venue import SimVenue
+from sim.venue.state import DEALS
 
 NS_PER_MS = 1_000_000
 
@@ -30,7 +31,7 @@ class FakeBroker:
         self.magic = opts.magic
         self.wire: dict[int, str] = {}          # our cid -> the command's cid
         self.next_cid = 1
-        self.next_deal = 1
+        self.deal_row = 0                       # the venue's next deal row to report
         self.offset_ns = 0                      # server clock minus UTC at the last quote
         self.now = t_first
         self.history: list[P.Deal] = []         # every deal, for snapshot_req's resend
@@ -60,10 +61,10 @@ class FakeBroker:
             kind, cid = int(e["kind"]), self.wire.get(int(e["cid"]), "")
             t_ms = (int(e["ts"]) + self.offset_ns) // NS_PER_MS
             if kind == EventKind.FILL:
-                self.next_deal += 1
+                deal, order = self.booked()
                 out.append(P.Deal(
-                    symbol=self.names[int(e["symbol"])], deal=self.next_deal,
-                    order=int(e["cid"]), position=int(e["position_id"]),
+                    symbol=self.names[int(e["symbol"])], deal=deal,
+                    order=order, position=int(e["position_id"]),
                     deal_type=0 if e["side"] == Side.BUY else 1, entry=int(e["entry"]),
                     reason=int(e["deal_reason"]), volume=float(e["volume"]),
                     price=float(e["price"]), time_msc=t_ms, order_type=int(e["type"]), cid=cid,
@@ -73,8 +74,8 @@ class FakeBroker:
                 self.history.append(msgspec.structs.replace(out[-1]))
                 self.placed.pop(int(e["cid"]), None)
                 if cid:
-                    out.append(P.OrderResult(cid=cid, retcode=Retcode.DONE, order=int(e["cid"]),
-                                             deal=self.next_deal,
+                    out.append(P.OrderResult(cid=cid, retcode=Retcode.DONE, order=order,
+                                             deal=deal,
                                              position=int(e["position_id"]),
                                              price=float(e["price"]),
                                              volume=float(e["volume"])))
@@ -87,7 +88,7 @@ class FakeBroker:
                     state="expired" if e["retcode"] == Retcode.EXPIRED else "rejected"))
             elif kind == EventKind.REJECT and cid:
                 out.append(P.OrderResult(cid=cid, retcode=int(e["retcode"]),
-                                         order=int(e["cid"]), position=int(e["position_id"])))
+                                         order=0, position=int(e["position_id"])))
             elif kind == EventKind.ORDER:
                 state = "placed" if e["state"] == OrderState.PLACED else "canceled"
                 out.append(P.OrderUpdate(
@@ -101,6 +102,17 @@ class FakeBroker:
                 else:
                     self.placed.pop(int(e["cid"]), None)
         return out
+
+    def booked(self) -> tuple[int, int]:
+        """The deal and order tickets of the next deal the venue booked (its FILL reports
+        come in the order its deals were made): a triggered pending order's deal names the
+        pending order's ticket, as on MT5."""
+        deals = self.venue.state.V[DEALS]
+        while deals[self.deal_row]["retcode"] != Retcode.DONE:
+            self.deal_row += 1
+        d = deals[self.deal_row]
+        self.deal_row += 1
+        return int(d["deal"]), int(d["order"])
 
     def server_ms(self, expiry: int) -> int:
         """A pending order's expiry (ns UTC; 0 or the far future: none) on the server's

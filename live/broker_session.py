@@ -57,10 +57,12 @@ class BrokerSession:
         limits = self.core.record["limits"]
         bypass = bool(limits["bypass"])
         limits["bypass"] = True                 # history: no loss rule fires on it again
+        self.ea.record.history = True           # nor is it this session's run
         try:
             self.replay(prev, rows, ts)
         finally:
             limits["bypass"] = bypass
+            self.ea.record.history = False
         if rows or basis is not None:
             self.ea.safe_msc = self.ea.last_deal_msc
             self.journal.add("resume", ts, "", session=prev,
@@ -197,6 +199,7 @@ class BrokerSession:
         if not len(orders):
             return
         self.on_orders(orders, ts)
+        self.ea.record.decided(orders, ts)
         self.save_strategy_state(force=True)
         for ev in self.ea.submit(orders, ts):
             self.take(self.core.on_event(ev), ts)

@@ -64,6 +64,7 @@ class EAVenue:
                                             # when the broker rewrote the comment
         self.renumbered: dict[int, int] = {}    # MT4: a partly closed position's ticket ->
                                                 # the ticket its rest carries now
+        self.record = None                  # the session's BrokerRecord, once the core exists
 
     # -- out --------------------------------------------------------------------------
     def wire_cid(self, cid: int) -> str:
@@ -127,10 +128,12 @@ class EAVenue:
 
     # -- in ---------------------------------------------------------------------------
     def reject(self, o, ts: int, retcode: int) -> np.ndarray:
-        buy = is_buy_type_nb(int(o["type"]))
-        report_event_nb(self.ev[0], ts, EventKind.REJECT, o, int(o["symbol"]),
-                        Side.BUY if buy else Side.SELL, DealEntry.IN, 0, float(o["volume"]),
-                        float(o["price"]), retcode, int(o["pos_ticket"]), 0.0, 0.0, 0.0)
+        side = Side.BUY if is_buy_type_nb(int(o["type"])) else Side.SELL
+        report_event_nb(self.ev[0], ts, EventKind.REJECT, o, int(o["symbol"]), side,
+                        DealEntry.IN, 0, float(o["volume"]), float(o["price"]), retcode,
+                        int(o["pos_ticket"]), 0.0, 0.0, 0.0)
+        if self.record is not None:
+            self.record.rejected(o, ts, side, retcode)
         return self.ev.copy()
 
     def on_ack(self, msg: P.Ack, ts: int) -> np.ndarray | None:
@@ -164,6 +167,8 @@ class EAVenue:
                 self.by_order[msg.order] = cid
             if o["action"] in (Action.MODIFY, Action.CANCEL) or code == Retcode.PLACED:
                 del self.inflight[cid]            # its ORDER event (order_update) tells the rest
+                self.note(cid, OrderState.PLACED if code == Retcode.PLACED else
+                          OrderState.FILLED, msg.order)       # (a modify, a cancel: done)
             return None                            # market deals: their ``deal`` messages
         del self.inflight[cid]
         self.unknown.discard(cid)
@@ -187,6 +192,13 @@ class EAVenue:
             if p["active"] and p["ident"] == old:
                 p["ticket"] = p["ident"] = new
         self.renumbered[old] = new
+        if self.record is not None:
+            self.record.renumber(old, new)
+
+    def note(self, cid: int, state: int, ticket: int = 0) -> None:
+        """Order ``cid`` is now in ``state`` (at the broker's ``ticket``): the run's record."""
+        if self.record is not None and cid:
+            self.record.state(cid, state, ticket)
 
     def on_deal(self, msg: P.Deal, ts: int) -> np.ndarray | None:
         if msg.deal in self.deals or msg.symbol not in self.r.index:
@@ -201,21 +213,27 @@ class EAVenue:
         o = self.scratch[0]
         o["cid"] = cid
         o["type"] = int(f.order[0]["type"]) if f is not None else msg.order_type
+        done = f is None
         if f is not None:
             f.filled += msg.volume
             if f.filled >= float(f.order[0]["volume"]) - 1e-9:
                 del self.inflight[cid]
                 self.unknown.discard(cid)
                 self.by_order.pop(msg.order, None)
+                done = True
         as_of = self.r.clock.to_utc_ns(msg.time_msc)
+        s, position = self.r.index[msg.symbol], self.renumbered.get(msg.position, msg.position)
         e = self.ev[0]
-        report_event_nb(e, max(ts, as_of), EventKind.FILL, o, self.r.index[msg.symbol],
+        report_event_nb(e, max(ts, as_of), EventKind.FILL, o, s,
                         Side.BUY if msg.deal_type == 0 else Side.SELL, msg.entry, msg.reason,
-                        msg.volume, msg.price, Retcode.DONE,
-                        self.renumbered.get(msg.position, msg.position), msg.profit,
+                        msg.volume, msg.price, Retcode.DONE, position, msg.profit,
                         msg.commission, msg.swap)
         e["balance"], e["equity"], e["margin"], e["as_of"] = (msg.balance, msg.equity,
                                                               msg.margin, as_of)
+        if self.record is not None:
+            self.record.deal(msg, f.order[0] if f is not None else o, as_of, s, position)
+            if done:                   # all of it filled (a pending order: when it triggered)
+                self.note(cid, OrderState.FILLED, msg.order)
         return self.ev.copy()
 
     def replay_deal(self, row: dict, ts: int) -> np.ndarray:
@@ -241,6 +259,7 @@ class EAVenue:
                 return None
             return self.reject(self.pending_row(cid, msg, msg.order), ts,
                                GONE_UNFILLED[msg.state])
+        self.note(cid, UPDATE_STATE[msg.state], msg.order)
         return self.order_event(cid, msg, msg.order, UPDATE_STATE[msg.state], ts)
 
     def pending_in_core(self, cid: int) -> bool:
@@ -277,6 +296,8 @@ class EAVenue:
     def on_snapshot(self, msg: P.Snapshot, ts: int) -> np.ndarray:
         a = msg.account
         account_event_nb(self.ev[0], ts, a.balance, a.equity, a.margin)
+        if self.record is not None:
+            self.record.account(ts, a.balance, a.equity, a.margin)
         return self.ev.copy()
 
     def overdue(self, now: float, grace_s: float = 1.0) -> list[int]:

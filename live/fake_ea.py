@@ -45,6 +45,9 @@ class EAOptions:
     magic: int = 7_310
     speed: float = 0.0                   # 0: as fast as the socket takes them
     heartbeat_s: float = 1.0
+    snapshot_s: float = 30.0             # demo/production: a snapshot (the account's balance,
+                                         # equity, margin) every this many seconds of market
+                                         # time, as the EA's InpSnapshotSec (0: never)
     hello_timeout_s: float = 300.0           # ticklab may be compiling its kernels first
     quiet_s: float = 0.5                 # after the last tick: answer until this quiet, then bye
     linger_s: float = 0.0                # ... but for at least this long (time for ticklab to
@@ -82,6 +85,7 @@ class FakeEA:
         self.sent = collections.Counter()
         self.drops = 0
         self.cmd_recv = 0
+        self.last_snap_ms = 0                # server ms of the last periodic snapshot
         self.last_seq_in = 0
         self.peer_read = 0             # our last seq that ticklab has read (its heartbeats)
         self.t0 = time.monotonic()
@@ -118,6 +122,7 @@ class FakeEA:
 
     def hello(self, i: int) -> None:
         o = self.opts
+        self.last_snap_ms = 0                # greeted again: a snapshot at once, as the EA
         at = int(self.ts[min(i, len(self.ts) - 1)]) if len(self.ts) else time.time_ns()
         offset = int(utc_to_server(np.array([at]), o.server_tz)[0]) - at
         self.send(P.Hello(
@@ -234,6 +239,14 @@ class FakeEA:
                 return "LIMIT_ORDERS"
         return None
 
+    def snapshot_due(self, i: int) -> None:
+        """The periodic snapshot (unasked, no cid): what tells ticklab's loss rules the
+        account's equity, open P&L included, between deals."""
+        now = int(self.server_ms[i])
+        if self.opts.snapshot_s > 0 and now - self.last_snap_ms >= self.opts.snapshot_s * 1000:
+            self.last_snap_ms = now
+            self.send(self.snapshot(i))
+
     def snapshot(self, i: int, cid: str = "") -> P.Snapshot:
         return self.broker.snapshot(int(self.server_ms[min(i, len(self.ts) - 1)]), self.last_seq_in,
                                     cid)
@@ -287,6 +300,7 @@ class FakeEA:
                 for out in self.broker.quote(i, int(self.ts[i]), s, self.bid[i], self.ask[i],
                                              int(self.server_ms[i])):
                     self.send(out)
+                self.snapshot_due(i)
             self.sym_seq[s] += 1
             self.send(self.faults.tick(P.Tick(
                 symbol=self.symbols[s], time_msc=int(self.server_ms[i]), bid=float(self.bid[i]),
@@ -326,6 +340,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--server-tz", default="NY+7", help="the broker server's clock (account.server_tz)")
     ap.add_argument("--balance", type=float, default=10_000.0, help="the account's balance")
     ap.add_argument("--currency", default="USD", help="the account's currency")
+    ap.add_argument("--snapshot-s", type=float, default=30.0,
+                    help="demo/production: a snapshot every this many seconds of market time "
+                         "(the EA's InpSnapshotSec; 0 never)")
     ap.add_argument("--faults", default="", help="comma list, e.g. drop=0.01,dup=0.01 "
                                                  "(live/faults.py lists them)")
     a = ap.parse_args(argv)
@@ -333,7 +350,8 @@ def main(argv: list[str]) -> int:
     ea = FakeEA(a.connect, [table], EAOptions(mode=a.mode, account=a.account,
                                               trade_mode=a.trade_mode, login=a.login,
                                               server_tz=a.server_tz, speed=a.speed,
-                                              balance=a.balance, currency=a.currency),
+                                              balance=a.balance, currency=a.currency,
+                                              snapshot_s=a.snapshot_s),
                 Faults.parse(a.faults))
     n = ea.run()
     print(f"fake-ea: sent {n} ticks of {a.symbol} to {a.connect} "

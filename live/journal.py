@@ -30,8 +30,9 @@ the EA.  It can lose the uncommitted turn's other rows (acks, deals, states) and
 last 0.1 s of tick digests; a restart asks the EA for the deals since the last
 reconciliation, so none stays lost.
 At the end of a session the run's results go to the store's usual tables (``runs`` with
-``mode``, ``orders``, ``fills``, ``trades``, ...) under one run id, so ``ticklab runs
-compare`` can set a shadow session beside a backtest.
+``mode``, ``orders``, ``fills``, ``trades``, ...) under one run id (shadow: the simulated
+venue's records; demo, production: the broker's, ``live.broker_record``), so ``ticklab runs
+compare`` can set a session beside a backtest.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from live import protocol as P
+from live.broker_record import BrokerRecord
 from live.broker_session import BrokerSession
 from live.clock import ServerClock, next_midnight
 from live.control import Operator
@@ -30,7 +31,7 @@ from live.journal import Journal
 from live.link import Link, Peer
 from live.modes import SessionError, check_account, check_arming
 from live.shadow import ShadowFeed
-from sim.config import ExecutionConfig, from_mapping
+from sim.config import ExecutionConfig, from_mapping, money_digits
 from sim.core.enums import OrderState, Retcode, TradingState
 from sim.core.risk import is_risk_retcode_nb
 from sim.core_config import account_config, build_core
@@ -171,6 +172,7 @@ class Runner(BrokerSession, Operator):
         order_event_nb(ev[0], ts, o[0], OrderState.CANCELED)
         core.on_event(ev)
         core.set_trading_state(TradingState.REDUCING, ts)
+        BrokerRecord.warm(self.names, ts)
 
     # -- the loop ---------------------------------------------------------------------
     def run(self, max_seconds: float | None = None, every=None) -> str:
@@ -450,6 +452,7 @@ class Runner(BrokerSession, Operator):
             self.core, self.venue = self.feed.core, self.feed.venue
         else:
             self.core = build_core(self.cfg, self.specs, ts)
+            self.ea.record = BrokerRecord(self.names, money_digits(self.account.currency))
             self.unbase()                    # the broker's figures are the basis, not the
             self.next_day = next_midnight(ts, self.account.server_tz)     # configured ones
             self.last_ts = ts
@@ -517,9 +520,12 @@ class Runner(BrokerSession, Operator):
         self.journal.commit()
 
     def result(self):
-        """Shadow: the session's records, as a backtest's (``sim.results.RunResult``)."""
+        """The session's records, as a backtest's (``sim.results.RunResult``): shadow's
+        simulated venue's; demo's and production's from the broker's reports."""
         from sim.results import run_result
 
+        if self.ea is not None:
+            return self.ea.record.result(self.core, self.stats.ticks)
         return run_result(self.venue.state, self.core, self.stats.ticks)
 
     def finish(self, why: str) -> int | None:
@@ -534,10 +540,14 @@ class Runner(BrokerSession, Operator):
                          bad_frames=dict(self.link.counters.bad),
                          state=TradingState._fields[self.trading_state()])
         self.journal.close()
-        if self.core is None or self.ea is not None:
-            return None      # demo / production: the journal is the record (docs/operations.md)
+        if self.core is None:
+            return None
         result = self.result()
-        metrics = compute_metrics(result, self.account.balance, self.account.server_tz)
+        # demo, production: the broker's balance when the session first heard of it
+        balance = self.account.balance
+        if self.ea is not None and np.isfinite(self.ea.record.initial_balance):
+            balance = self.ea.record.initial_balance
+        metrics = compute_metrics(result, balance, self.account.server_tz)
         return save_run(self.cfg.store, result, metrics, OmegaConf.to_yaml(self.cfg),
-                        f"live:{self.session}", code_version(), self.account.balance,
+                        f"live:{self.session}", code_version(), balance,
                         mode=self.mode, session=self.session)

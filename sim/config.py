@@ -35,6 +35,11 @@ NS_PER_MS = 1_000_000
 ZERO_DECIMAL_CCY = {"JPY", "HUF", "KRW"}
 
 
+def money_digits(currency: str) -> int:
+    """Decimals money in ``currency`` is booked to (0 for JPY, HUF, KRW; else 2)."""
+    return 0 if currency.upper() in ZERO_DECIMAL_CCY else 2
+
+
 @dataclass(frozen=True)
 class Dist:
     """A latency: ``constant`` (a ms), ``uniform`` (a..b ms) or ``exponential`` (a + Exp(b) ms)."""
@@ -258,7 +263,7 @@ def symbol_records(specs: list[SymbolSpec], acct: AccountConfig) -> np.ndarray:
         r["swap_days"][:] = sp.swap_days
         r["margin_hedged"] = sp.margin_hedged
         r["margin_hedged_use_leg"] = bool(sp.margin_hedged_use_leg)
-        r["profit_digits"] = 0 if sp.currency_profit.upper() in ZERO_DECIMAL_CCY else 2
+        r["profit_digits"] = money_digits(sp.currency_profit)
         m, k, rate = _conversion(sp.currency_profit, acct, names, "profit", sp.name)
         r["profit_conv_mode"], r["profit_conv_sym"], r["profit_conv_rate"] = m, k, rate
         # 2.2: "by deal" is an option of Forex symbols; every other calc mode converts

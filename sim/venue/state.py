@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import (
-    ZERO_DECIMAL_CCY,
     AccountConfig,
     ExecutionConfig,
     account_mode,
     exec_record,
+    money_digits,
     symbol_records,
 )
 from sim.core.enums import OrderState
@@ -63,7 +63,7 @@ class VenueState:
         a["leverage"] = account.leverage
         a["so_call"] = account.margin_call
         a["so_level"] = account.stop_out
-        a["acc_digits"] = 0 if account.currency.upper() in ZERO_DECIMAL_CCY else 2
+        a["acc_digits"] = money_digits(account.currency)
         a["mode"] = account_mode(account)
         a["next_ticket"] = 1001
         a["next_deal"] = 1

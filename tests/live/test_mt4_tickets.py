@@ -11,6 +11,7 @@ import pytest
 import strategies.scripted as sc
 from live import protocol as P
 from live.clock import ServerClock
+from live.broker_record import BrokerRecord
 from live.ea_venue import EAVenue, InFlight
 from live.reconcile import differences
 from sim.config import AccountConfig, ExecutionConfig
@@ -43,7 +44,9 @@ def venue():
     clock.to_utc_ns(MSC)
     runner = SimpleNamespace(core=core, journal=Journal(), platform="MT4", session="s",
                              index={"EURUSD": 0}, names=["EURUSD"], clock=clock, metrics=None)
-    return EAVenue(runner, ttl_ms=1_000)
+    ea = EAVenue(runner, ttl_ms=1_000)
+    ea.record = BrokerRecord(["EURUSD"], 2)          # as Runner.start gives it
+    return ea
 
 
 def deal(ticket, entry, side, volume, cid="", position=None):
@@ -142,6 +145,10 @@ def test_a_restart_rebuilds_the_book_under_the_new_ticket(tmp_path):
     assert book(ea) == [(5002, 5002, 1, 0.2)]
     assert differences(ea.r.core, ["EURUSD"], broker(5002, 0.2)) == []
     assert [k for k, _, _ in r.journal.rows] == ["deal", "renumber", "deal", "resume"]
+    # the run's record: history, not this session's deals; the rest open under 5002 for
+    # the pairing of a close to come
+    assert not ea.record.trades and not ea.record.acct[0]["n_deals"]
+    assert list(ea.record.open) == [5002] and ea.record.open[5002]["volume"] == pytest.approx(0.2)
 
 
 def test_a_stop_loss_on_a_filled_pending_order_is_not_booked_to_its_command():
