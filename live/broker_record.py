@@ -30,8 +30,8 @@ import numpy as np
 from sim.core.enums import DealEntry, OrderState, Retcode, Side
 from sim.core.records import order_dt
 from sim.venue.accounting import record_deal_nb
-from sim.venue.orders import journal_denial_nb
 from sim.venue.money import round_money_nb
+from sim.venue.orders import journal_denial_nb
 from sim.venue.records import account_dt, deal_dt, equity_dt, trade_dt
 
 VOL_EPS = 1e-9

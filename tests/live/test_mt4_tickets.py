@@ -10,8 +10,8 @@ import pytest
 
 import strategies.scripted as sc
 from live import protocol as P
-from live.clock import ServerClock
 from live.broker_record import BrokerRecord
+from live.clock import ServerClock
 from live.ea_venue import EAVenue, InFlight
 from live.reconcile import differences
 from sim.config import AccountConfig, ExecutionConfig
