@@ -67,14 +67,18 @@ class BrokerRecord:
             self.at[int(o["cid"])] = n
             self.acct[0]["n_olog"] = n + 1
 
-    def state(self, cid: int, state: int, ticket: int = 0) -> None:
-        """Order ``cid`` (this session's) is now in ``state`` (at the broker's ``ticket``)."""
+    def state(self, cid: int, state: int, ticket: int = 0, at: int = 0) -> None:
+        """Order ``cid`` (this session's) is now in ``state`` (at the broker's ``ticket``;
+        ``at``: the broker's time of it, UTC ns, the order's ``arrive_ts`` if the first)."""
         n = self.at.get(cid)
         if n is None or self.history:
             return
-        self.olog[n]["state"] = state
+        row = self.olog[n]
+        row["state"] = state
         if ticket:
-            self.olog[n]["ticket"] = ticket
+            row["ticket"] = ticket
+        if at and not row["arrive_ts"]:
+            row["arrive_ts"] = at
 
     def rejected(self, o, ts: int, side: int, retcode: int) -> None:
         """Order ``o`` refused (by the EA, the broker, or gone unfilled) with ``retcode``."""
@@ -103,6 +107,9 @@ class BrokerRecord:
                            msg.volume, msg.price, msg.profit, msg.commission, msg.swap,
                            position, 0.0, 0.0)
         self.deals[k]["deal"], self.deals[k]["order"] = msg.deal, msg.order
+        n = self.at.get(int(o["cid"]))
+        if n is not None and not self.olog[n]["arrive_ts"]:     # a market order's execution
+            self.olog[n]["arrive_ts"] = ts
         if np.isnan(self.initial_balance):          # the balance before this first deal
             self.initial_balance = msg.balance - msg.profit - msg.commission - msg.swap
         self.account(ts, msg.balance, msg.equity, msg.margin)

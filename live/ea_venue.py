@@ -195,10 +195,11 @@ class EAVenue:
         if self.record is not None:
             self.record.renumber(old, new)
 
-    def note(self, cid: int, state: int, ticket: int = 0) -> None:
-        """Order ``cid`` is now in ``state`` (at the broker's ``ticket``): the run's record."""
+    def note(self, cid: int, state: int, ticket: int = 0, at: int = 0) -> None:
+        """Order ``cid`` is now in ``state`` (at the broker's ``ticket``, at UTC ns ``at``
+        by the broker's clock): the run's record."""
         if self.record is not None and cid:
-            self.record.state(cid, state, ticket)
+            self.record.state(cid, state, ticket, at)
 
     def on_deal(self, msg: P.Deal, ts: int) -> np.ndarray | None:
         if msg.deal in self.deals or msg.symbol not in self.r.index:
@@ -259,7 +260,7 @@ class EAVenue:
                 return None
             return self.reject(self.pending_row(cid, msg, msg.order), ts,
                                GONE_UNFILLED[msg.state])
-        self.note(cid, UPDATE_STATE[msg.state], msg.order)
+        self.note(cid, UPDATE_STATE[msg.state], msg.order, self.r.clock.to_utc_ns(msg.time_msc))
         return self.order_event(cid, msg, msg.order, UPDATE_STATE[msg.state], ts)
 
     def pending_in_core(self, cid: int) -> bool:

@@ -51,6 +51,12 @@ def test_a_demo_session_is_a_run_of_the_brokers_deals_and_trades(tmp_path, accou
     # rejection row as in a backtest
     sent = result.orders[result.orders["retcode"] == 0]
     assert (sent["state"] == OrderState.FILLED).all()
+    # arrived at the broker when it executed them (the broker's clock), after the signal
+    first = {}
+    for d in fills[::-1]:
+        first[int(d["cid"])] = int(d["ts"])
+    assert [first[int(c)] for c in sent["cid"]] == list(sent["arrive_ts"])
+    assert (sent["arrive_ts"] >= sent["signal_ts"]).all()
     assert set(sent["ticket"]) == set(theirs["deals"]["order"])
     denied = result.orders[result.orders["retcode"] != 0]
     assert (denied["state"] == OrderState.REJECTED).all()
