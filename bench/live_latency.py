@@ -9,6 +9,8 @@ process plays the EA (``FakeEA``: the protocol, an MT5-like demo account) over Z
     receives against the send time of the tick just sent.  ema_cross 2/5 (an order every
     few ticks) makes enough orders for p99.9.  Every order is executed and answered, so
     the session trades as in demo.  Prints p50 / p95 / p99 / p99.9 and the count.
+    The same again with ``live.idle=spin`` (the adapter polls without sleeping), with its
+    ratio to the sleeping run.
 (b) sustained ticks/s with zero loss (``mode=shadow``): the EA sends the whole bundled
     sample (266 k ticks), encoded beforehand, as fast as the socket takes them
     (``BlastEA``); the figure is the adapter's own (first to last tick replayed, from its
@@ -124,11 +126,12 @@ class ScrapingEA(PacedEA):
         super().send(msg, faulty)
 
 
-def latency(ticks, rate: float, orders: int):
+def latency(ticks, rate: float, orders: int, idle: str = "sleep"):
     endpoint, port = f"tcp://127.0.0.1:{free_port()}", free_port()
     with tempfile.TemporaryDirectory() as tmp:
         live = start_live(Path(tmp) / "s.sqlite", endpoint, "mode=demo", "strategy.fast=2",
-                          "strategy.slow=5", "risk=off", f"live.metrics_port={port}")
+                          "strategy.slow=5", "risk=off", f"live.metrics_port={port}",
+                          f"live.idle={idle}")
         try:
             ea = ScrapingEA(endpoint, [ticks], EAOptions(mode="demo", hello_timeout_s=120),
                             rate=rate, orders=orders, port=port)
@@ -242,6 +245,11 @@ def main() -> None:
         if h and h[-1][1]:
             print(f"    inside the adapter, {name} ({int(h[-1][1]):,}): p50 "
                   f"{quantile(h, 0.5)}, p99 {quantile(h, 0.99)}, p99.9 {quantile(h, 0.999)}")
+    spin, n, _ = latency(ticks, a.rate, a.orders, idle="spin")
+    q = np.percentile(spin, [50, 95, 99, 99.9]) if len(spin) else [float("nan")] * 4
+    print(f"(a) again with live.idle=spin (a core kept busy polling), {len(spin):,} orders:")
+    print(f"    p50 {q[0]:.3f} ms   p95 {q[1]:.3f} ms   p99 {q[2]:.3f} ms   p99.9 {q[3]:.3f} ms;"
+          f" spin/sleep at p50 {q[0] / p[0]:.2f}, at p99 {q[2] / p[2]:.2f}")
 
     stop = sustained(ticks)
     rate = stop["ticks"] / stop["ticks_span_s"] if stop["ticks_span_s"] else float("nan")

@@ -118,10 +118,19 @@ class Link:
         self.poller = zmq.Poller()
         self.poller.register(s, zmq.POLLIN)
 
-    def recv(self, timeout_ms: int, budget: int = 10_000) -> list[tuple[Peer, P.Msg]]:
-        """Wait up to ``timeout_ms`` for traffic, then drain up to ``budget`` frames."""
+    def recv(self, timeout_ms: int, budget: int = 10_000,
+             spin: bool = False) -> list[tuple[Peer, P.Msg]]:
+        """Wait up to ``timeout_ms`` for traffic, then drain up to ``budget`` frames.
+        ``spin``: wait without blocking (a core kept busy: no wake-up from sleep and warm
+        caches when a tick comes; ``live.idle=spin``)."""
         out = []
-        if not self.poller.poll(timeout_ms):
+        if spin:
+            end = time.monotonic() + timeout_ms / 1000
+            events = self.sock.getsockopt
+            while not events(_EVENTS) & _POLLIN:
+                if time.monotonic() >= end:
+                    return out
+        elif not self.poller.poll(timeout_ms):
             return out
         now = time.monotonic()
         self.batch_t = time.perf_counter()      # when this batch was read (latency metrics)

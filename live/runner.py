@@ -94,6 +94,11 @@ class Runner(BrokerSession, Operator):
         self.cfg = cfg
         self.mode = str(cfg.mode)
         check_arming(cfg)
+        idle = str(cfg.live.get("idle", "sleep"))
+        if idle not in ("sleep", "spin"):
+            raise SessionError(f"live.idle={idle}: expected sleep (wait for the EA in the "
+                               f"kernel) or spin (poll without sleeping: a core kept busy)")
+        self.spin = idle == "spin"
         self.link = link
         self.control = control
         self.metrics = None                  # live.metrics.Metrics, set by attach_metrics
@@ -201,7 +206,7 @@ class Runner(BrokerSession, Operator):
         return ShadowFeed(venue, core, len(self.specs))
 
     def turn(self) -> None:
-        batch = self.link.recv(timeout_ms=min(self.hb_ms, 50))
+        batch = self.link.recv(timeout_ms=min(self.hb_ms, 50), spin=self.spin)
         # the WAL checkpoint: when idle, off the hot path; on a feed that never idles, at
         # least every 30 s (a few ms once), so the WAL cannot grow without bound
         self.journal.maintain(5.0 if not batch else 30.0)

@@ -19,8 +19,9 @@ def bench():
 def test_the_live_latency_benchmark_runs_and_measures():
     b = bench()
     ticks = sample(3_000)
-    ms, n, hist = b.latency(ticks, rate=2_000.0, orders=40)
-    assert len(ms) >= 20 and (ms > 0).all() and 0 < n <= len(ticks.ts)
+    for idle in ("sleep", "spin"):
+        ms, n, hist = b.latency(ticks, rate=2_000.0, orders=40, idle=idle)
+        assert len(ms) >= 20 and (ms > 0).all() and 0 < n <= len(ticks.ts)
     for name in ("ticklab_tick_to_decision_seconds", "ticklab_decision_to_ack_seconds"):
         assert hist[name] and hist[name][-1][1] > 0            # the adapter's own histograms
     stop = b.sustained(ticks)

@@ -30,13 +30,27 @@ def test_production_must_be_armed(tmp_path, overrides, says):
         check_arming(live_config(tmp_path / "s.sqlite", *overrides))
 
 
-def test_the_cli_refuses_unarmed_production_in_one_line(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "sim.cli", "live", "mode=production",
-                          f"store={tmp_path / 's.sqlite'}"], cwd=ROOT, capture_output=True,
+@pytest.mark.parametrize("override, says", [
+    ("mode=production", "refuses to start unarmed"),
+    ("live.idle=nap", "live.idle=nap: expected sleep"),
+])
+def test_the_cli_refuses_a_bad_config_in_one_line(tmp_path, override, says):
+    out = subprocess.run([sys.executable, "-m", "sim.cli", "live", override,
+                          f"store={tmp_path / 's.sqlite'}", "live.bind=tcp://127.0.0.1:0",
+                          "live.control=tcp://127.0.0.1:0"], cwd=ROOT, capture_output=True,
                          text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert out.returncode == 2
     lines = [x for x in (out.stdout + out.stderr).splitlines() if x.strip()]
-    assert len(lines) == 1 and "refuses to start unarmed" in lines[0], lines
+    assert len(lines) == 1 and says in lines[0], lines
+
+
+def test_a_spinning_session_trades_as_a_sleeping_one(tmp_path):
+    # live.idle=spin: the loop polls without sleeping (bench/live_latency.py times it)
+    cfg = live_config(tmp_path / "s.sqlite", "mode=demo", "live.idle=spin")
+    runner, ea, why = run_session(cfg, sample(5_000), EAOptions(speed=0, mode="demo"))
+    assert why == "bye" and runner.spin and runner.stats.ticks == 5_000
+    assert int(runner.core.record["n_fills"]) == int(ea.broker.venue.state.account["n_deals"])
+    assert runner.ea.sent > 10 and not runner.ea.inflight
 
 
 def test_armed_production_trades_the_confirmed_account_only(tmp_path):
