@@ -5,22 +5,29 @@ as a run (``runs.mode`` = demo / production) beside the backtests and shadow ses
 the same window (docs/operations.md).
 
 - **orders**: every order the core sent or denied, as it stands at the end: in flight,
-  placed, filled, canceled, expired or rejected, with the broker's order ticket.
+  placed, filled, canceled, expired or rejected, with the broker's order ticket, and when
+  the broker executed or placed it (``arrive_ts``, the broker's clock).
 - **deals**: every deal the broker made on the account this session (ours, an SL or TP, a
-  stop-out, a trader's by hand), with its ticket, order, position, price, profit, commission
-  and swap as the broker booked them, and the balance after it; and a row for each order
-  refused (denied by risk, refused by the EA, rejected by the broker, expired), as the
-  simulated venue journals a refusal.
-- **trades**: one per closing deal (full or partial), paired with its position's opening by
-  the broker's position id: open time and price (the volume-weighted price of a netting
-  position's additions), the closing deal's profit and swap, and the commissions of both
-  ends (the opening's pro rata, as the simulated venue books them).  Deals of an earlier
-  session (the resume's history) open positions for the pairing and are not this session's.
-- **equity**: the broker's balance, equity and margin after each deal and at each snapshot,
-  and the core's (the broker's last figures re-priced at each tick) once a second between.
+  stop-out, a trader's by hand, one made while ticklab was down and resent), with its
+  ticket, order, position, price, profit, commission and swap as the broker booked them,
+  the balance after it as the EA reported it, and the signal that led to it (ours); and a
+  row for each order refused (denied by risk, refused by the EA, rejected by the broker,
+  expired), as the simulated venue journals a refusal.  In the broker's order of time.
+- **trades**: one per closing deal (full or partial), paired at the end with its
+  position's opening by the broker's position id (MT4: the ticket the position carries
+  last), the deals taken in the broker's order of time, whatever order they arrived in:
+  open time and price (the volume-weighted price of a netting position's additions), the
+  closing deal's profit and swap, and the commissions of both ends as the simulated venue
+  books them (the symbol's ``commission_entry``).  Deals of an earlier session (the
+  resume's history) open positions for the pairing and are not this session's.  A close
+  whose opening no deal shows is a trade with its opening unknown: NaN price, held 0 s.
+- **equity**: the broker's balance, equity and margin after each deal and at each snapshot
+  (the EA's periodic one: ``InpSnapshotSec``).
 - **positions**: the core's book at the end.
+- **initial balance**: the broker's first snapshot's, less what this session's deals made
+  before it (a deal made while ticklab was down, resent, is this session's P&L).
 
-Nothing here is on the order path: a few rows appended per report, one per second.
+On the order path it costs an order row copy per order; a deal appends a row.
 """
 
 from __future__ import annotations
@@ -38,18 +45,19 @@ VOL_EPS = 1e-9
 
 
 class BrokerRecord:
-    def __init__(self, names: list[str], acc_digits: int):
+    def __init__(self, names: list[str], acc_digits: int, commission_entry: list[str]):
         self.names = names
+        self.entry_rule = commission_entry          # per symbol: all | in | out
         self.acct = np.zeros(1, dtype=account_dt)
         self.acct[0]["acc_digits"] = acc_digits
         self.deals = np.zeros(256, dtype=deal_dt)
         self.olog = np.zeros(256, dtype=order_dt)
         self.at: dict[int, int] = {}            # core cid -> its row in ``olog``
-        self.trades: list[tuple] = []
+        self.fills: list[tuple] = []            # every deal, history too: the pairing's input
+        self.renamed: dict[int, int] = {}       # MT4: a partly closed position's old ticket
         self.equity: list[tuple] = []
-        self.open: dict[int, dict] = {}         # position id -> what pairs its closes
+        self.first_snapshot: tuple[int, float] | None = None    # (UTC ns, balance)
         self.history = False                    # replaying an earlier session's deals
-        self.initial_balance = np.nan           # the broker's, at its first figures
 
     # -- orders -------------------------------------------------------------------------
     def decided(self, orders: np.ndarray, ts: int) -> None:
@@ -85,95 +93,119 @@ class BrokerRecord:
         if self.history:
             return
         self._room()
-        record_deal_nb(self.deals, self.acct[0], ts, o, int(o["symbol"]), side, DealEntry.IN,
-                       0, retcode, float(o["volume"]), float(o["price"]), 0.0, 0.0, 0.0, 0,
-                       0.0, 0.0)
+        n = self.at.get(int(o["cid"]))          # this session's: its signal as decided
+        record_deal_nb(self.deals, self.acct[0], ts, self.olog[n] if n is not None else o,
+                       int(o["symbol"]), side, DealEntry.IN, 0, retcode, float(o["volume"]),
+                       float(o["price"]), 0.0, 0.0, 0.0, 0, 0.0, 0.0)
         state = OrderState.EXPIRED if retcode == Retcode.EXPIRED else OrderState.REJECTED
         self.state(int(o["cid"]), state)
 
-    # -- deals and trades ---------------------------------------------------------------
+    # -- deals --------------------------------------------------------------------------
     def deal(self, msg, o, ts: int, s: int, position: int) -> None:
         """A deal the broker reported (``msg``: ``live.protocol.Deal``), booked to the
         core's order ``o`` (cid 0: not ours), of ``position``, made at ``ts`` (UTC ns: the
         broker's time of the deal)."""
         side = Side.BUY if msg.deal_type == 0 else Side.SELL
-        self._pair(msg, ts, s, side, position)
+        self.fills.append((ts, msg.deal, s, side, msg.entry, msg.volume, msg.price, msg.profit,
+                           msg.commission, msg.swap, msg.reason, position, self.history,
+                           msg.balance))
         if self.history:
             return
         self._room()
         a = self.acct[0]
         a["balance"] = msg.balance
-        k = record_deal_nb(self.deals, a, ts, o, s, side, msg.entry, msg.reason, Retcode.DONE,
-                           msg.volume, msg.price, msg.profit, msg.commission, msg.swap,
-                           position, 0.0, 0.0)
-        self.deals[k]["deal"], self.deals[k]["order"] = msg.deal, msg.order
         n = self.at.get(int(o["cid"]))
-        if n is not None and not self.olog[n]["arrive_ts"]:     # a market order's execution
+        k = record_deal_nb(self.deals, a, ts, self.olog[n] if n is not None else o, s, side,
+                           msg.entry, msg.reason, Retcode.DONE, msg.volume, msg.price,
+                           msg.profit, msg.commission, msg.swap, position, 0.0, 0.0)
+        self.deals[k]["deal"], self.deals[k]["order"] = msg.deal, msg.order
+        if n is not None and not self.olog[n]["arrive_ts"]:   # a market order's execution
             self.olog[n]["arrive_ts"] = ts
-        if np.isnan(self.initial_balance):          # the balance before this first deal
-            self.initial_balance = msg.balance - msg.profit - msg.commission - msg.swap
         self.account(ts, msg.balance, msg.equity, msg.margin)
-
-    def _pair(self, msg, ts: int, s: int, side: int, pid: int) -> None:
-        d = int(self.acct[0]["acc_digits"])
-        pos = self.open.get(pid)
-        if msg.entry == DealEntry.IN:
-            if pos is None:
-                self.open[pid] = dict(symbol=s, side=side, volume=msg.volume, price=msg.price,
-                                      ts=ts, commission=msg.commission)
-            else:                               # netting: added to, at the average price
-                total = pos["volume"] + msg.volume
-                pos["price"] = (pos["price"] * pos["volume"] + msg.price * msg.volume) / total
-                pos["volume"] = total
-                pos["commission"] += msg.commission
-            return
-        if pos is None:     # opened before anything this store kept: its opening unknown
-            pos = dict(symbol=s, side=Side.SELL if side == Side.BUY else Side.BUY,
-                       volume=msg.volume, price=np.nan, ts=0, commission=0.0)
-        closed = min(msg.volume, pos["volume"])
-        share = round_money_nb(pos["commission"] * closed / pos["volume"], d)
-        exit_part = round_money_nb(msg.commission * closed / msg.volume, d)
-        if not self.history:
-            self.trades.append((pos["symbol"], pos["side"], closed, pid, pos["ts"],
-                                pos["price"], ts, msg.price, msg.profit, share + exit_part,
-                                msg.swap, msg.reason))
-        pos["volume"] -= closed
-        pos["commission"] -= share
-        rest = msg.volume - closed
-        if pos["volume"] <= VOL_EPS:
-            del self.open[pid]
-            if rest > VOL_EPS:                  # netting: reversed (INOUT), same id
-                self.open[pid] = dict(symbol=s, side=side, volume=rest, price=msg.price,
-                                      ts=ts, commission=msg.commission - exit_part)
 
     def renumber(self, old: int, new: int) -> None:
         """MT4: the rest of a partly closed position goes on under a new ticket."""
-        if old in self.open:
-            self.open[new] = self.open.pop(old)
+        self.renamed[old] = new
+
+    def trades(self) -> np.ndarray:
+        """The closing deals of this session paired with their openings (module doc)."""
+        d = int(self.acct[0]["acc_digits"])
+        out, open_ = [], {}
+        for (ts, _, s, side, entry, volume, price, profit, comm, swap, reason, pid,
+             history, _) in sorted(self.fills, key=lambda f: (f[0], f[1])):
+            while pid in self.renamed:
+                pid = self.renamed[pid]
+            pos = open_.get(pid)
+            if entry == DealEntry.IN:
+                if pos is None:
+                    open_[pid] = dict(symbol=s, side=side, volume=volume, price=price, ts=ts,
+                                      commission=comm)
+                else:                           # netting: added to, at the average price
+                    total = pos["volume"] + volume
+                    pos["price"] = (pos["price"] * pos["volume"] + price * volume) / total
+                    pos["volume"] = total
+                    pos["commission"] += comm
+                continue
+            if pos is None:                     # its opening unknown (see the module doc)
+                pos = open_[pid] = dict(symbol=s, side=Side.SELL if side == Side.BUY
+                                        else Side.BUY, volume=volume, price=np.nan, ts=ts,
+                                        commission=0.0)
+            closed = min(volume, pos["volume"])
+            share = round_money_nb(pos["commission"] * closed / pos["volume"], d)
+            rule = self.entry_rule[s]           # the venue's split (sim/venue/execution.py)
+            part = comm if rule == "out" else 0.0 if rule == "in" else \
+                round_money_nb(comm * closed / volume, d)
+            if not history:
+                out.append((pos["symbol"], pos["side"], closed, pid, pos["ts"], pos["price"],
+                            ts, price, profit, share + part, swap, reason))
+            pos["volume"] -= closed
+            pos["commission"] -= share
+            if pos["volume"] <= VOL_EPS:
+                del open_[pid]
+                if volume - closed > VOL_EPS:   # netting: reversed (INOUT), same id
+                    open_[pid] = dict(symbol=s, side=side, volume=volume - closed,
+                                      price=price, ts=ts, commission=comm - part)
+        return np.array(out, dtype=trade_dt)
 
     # -- the account --------------------------------------------------------------------
-    def account(self, ts: int, balance: float, equity: float, margin: float) -> None:
-        """An equity curve point (the broker's figures, or the core's between reports)."""
+    def account(self, ts: int, balance: float, equity: float, margin: float,
+                snapshot: bool = False) -> None:
+        """An equity curve point (the broker's figures after a deal, or a snapshot's)."""
         if self.history or not np.isfinite(equity):
             return
-        if self.equity and self.equity[-1][0] > ts:
-            ts = self.equity[-1][0]
-        if np.isnan(self.initial_balance):
-            self.initial_balance = balance
         self.equity.append((ts, balance, equity, equity, equity, margin))
-        a = self.acct[0]
-        a["balance"], a["equity"], a["margin"] = balance, equity, margin
+        if snapshot and self.first_snapshot is None:
+            self.first_snapshot = (ts, balance)
+
+    def initial_balance(self) -> float:
+        """The broker's balance when the session began (NaN: it never reported)."""
+        own = [f for f in self.fills if not f[12]]
+        if self.first_snapshot is not None:
+            at, balance = self.first_snapshot
+            return balance - sum(f[7] + f[8] + f[9] for f in own if f[0] <= at)
+        if own:
+            f = min(own, key=lambda f: (f[0], f[1]))
+            return f[13] - f[7] - f[8] - f[9]       # the balance before the first deal
+        return np.nan
 
     def result(self, core, n_ticks: int):
-        """The session's records as a ``sim.results.RunResult``."""
+        """The session's records as a ``sim.results.RunResult``; None if the broker never
+        reported the account (no snapshot, no deal): nothing to measure."""
         from sim.results import RunResult
 
-        a = self.acct.copy()
-        a[0]["n_trades"], a[0]["n_eq"] = len(self.trades), len(self.equity)
+        if not self.equity:
+            return None
+        a = self.acct.copy()[0:1]
+        deals = self.deals[: a[0]["n_deals"]]
+        deals = deals[np.lexsort((deals["deal"], deals["ts"]))]
+        trades = self.trades()
+        equity = np.array(sorted(self.equity, key=lambda e: e[0]), dtype=equity_dt)
+        a[0]["balance"], a[0]["equity"], a[0]["margin"] = (equity[-1]["balance"],
+                                                           equity[-1]["equity"],
+                                                           equity[-1]["margin"])
+        a[0]["n_trades"], a[0]["n_eq"] = len(trades), len(equity)
         book = core.record["book"]
-        return RunResult(names=self.names, deals=self.deals[: a[0]["n_deals"]].copy(),
-                         trades=np.array(self.trades, dtype=trade_dt),
-                         equity=np.array(self.equity, dtype=equity_dt),
+        return RunResult(names=self.names, deals=deals, trades=trades, equity=equity,
                          orders=self.olog[: a[0]["n_olog"]].copy(),
                          positions=book[book["active"]].copy(), account=a,
                          decision=core.state.copy(), sstate=core.sstate.copy(),
@@ -185,7 +217,7 @@ class BrokerRecord:
         throwaway record (``Runner.warm``: never at a session's first deal)."""
         from live import protocol as P
 
-        rec = cls(names, 2)
+        rec = cls(names, 2, ["all"] * len(names))
         o = np.zeros(2, dtype=order_dt)
         o[0]["state"] = OrderState.REJECTED
         rec.decided(o, ts)
@@ -194,6 +226,7 @@ class BrokerRecord:
             rec.deal(P.Deal(symbol=names[0], deal=1, order=1, position=1, deal_type=0,
                             entry=entry, reason=0, volume=1.0, price=1.0, time_msc=0),
                      o[1], ts, 0, 1)
+        rec.trades()
 
     def _room(self) -> None:
         """Room for one more row in each journal (doubled when full)."""

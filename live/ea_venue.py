@@ -276,6 +276,10 @@ class EAVenue:
         if cid == 0:
             cid = -(len(self.adopted) + 1)
             self.adopted[wire] = cid
+        else:                   # this session's place, its update lost: working, so its
+            self.inflight.pop(cid, None)         # outcome is known (never ``no_outcome``)
+            self.unknown.discard(cid)
+            self.note(cid, OrderState.PLACED, row.ticket)
         return self.order_event(cid, row, row.ticket, OrderState.PLACED, ts)
 
     def order_event(self, cid: int, msg, ticket: int, state: int, ts: int) -> np.ndarray:
@@ -298,7 +302,8 @@ class EAVenue:
         a = msg.account
         account_event_nb(self.ev[0], ts, a.balance, a.equity, a.margin)
         if self.record is not None:
-            self.record.account(ts, a.balance, a.equity, a.margin)
+            at = self.r.clock.to_utc_ns(msg.time_msc) if msg.time_msc else ts
+            self.record.account(at, a.balance, a.equity, a.margin, snapshot=True)
         return self.ev.copy()
 
     def overdue(self, now: float, grace_s: float = 1.0) -> list[int]:

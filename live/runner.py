@@ -457,7 +457,8 @@ class Runner(BrokerSession, Operator):
             self.core, self.venue = self.feed.core, self.feed.venue
         else:
             self.core = build_core(self.cfg, self.specs, ts)
-            self.ea.record = BrokerRecord(self.names, money_digits(self.account.currency))
+            self.ea.record = BrokerRecord(self.names, money_digits(self.account.currency),
+                                          [s.commission_entry for s in self.specs])
             self.unbase()                    # the broker's figures are the basis, not the
             self.next_day = next_midnight(ts, self.account.server_tz)     # configured ones
             self.last_ts = ts
@@ -526,7 +527,8 @@ class Runner(BrokerSession, Operator):
 
     def result(self):
         """The session's records, as a backtest's (``sim.results.RunResult``): shadow's
-        simulated venue's; demo's and production's from the broker's reports."""
+        simulated venue's; demo's and production's from the broker's reports (None if the
+        broker never reported the account)."""
         from sim.results import run_result
 
         if self.ea is not None:
@@ -548,10 +550,11 @@ class Runner(BrokerSession, Operator):
         if self.core is None:
             return None
         result = self.result()
-        # demo, production: the broker's balance when the session first heard of it
-        balance = self.account.balance
-        if self.ea is not None and np.isfinite(self.ea.record.initial_balance):
-            balance = self.ea.record.initial_balance
+        if result is None:
+            log.warning("no run stored: the broker never reported the account")
+            return None
+        # demo, production: the broker's balance when the session began
+        balance = self.account.balance if self.ea is None else self.ea.record.initial_balance()
         metrics = compute_metrics(result, balance, self.account.server_tz)
         return save_run(self.cfg.store, result, metrics, OmegaConf.to_yaml(self.cfg),
                         f"live:{self.session}", code_version(), balance,

@@ -2,13 +2,23 @@
 its deals and trades are checked against the fake EA's own account (the simulated venue's
 accounting, which books them independently), across a restart too."""
 
+import dataclasses
+import random
+
 import numpy as np
 import pytest
 from live_session import live_config, run_session, sample, two_sessions
 
+from live import protocol as P
+from live.broker import FakeBroker
+from live.broker_record import BrokerRecord
 from live.fake_ea import EAOptions
 from live.journal import read_journal
-from sim.core.enums import DealEntry, OrderState, Retcode
+from live.link import Link
+from live.runner import Runner
+from sim.core.enums import DealEntry, OrderState, OrderType, Retcode
+from sim.core.records import order_dt
+from sim.data.symbols import load_symbol
 from sim.store import load_run
 
 TRADE_FIELDS = ("symbol", "side", "volume", "position_id", "open_ts", "open_price", "close_ts",
@@ -18,8 +28,9 @@ DEAL_FIELDS = ("deal", "order", "position_id", "symbol", "type", "entry", "reaso
 
 
 def brokers(ea):
-    """The fake EA's account's own journals (its simulated venue's)."""
-    return ea.broker.venue.state.journals()
+    """The fake EA's account's own journals (its simulated venue's), its deals the fills."""
+    j = ea.broker.venue.state.journals()
+    return {**j, "deals": j["deals"][j["deals"]["retcode"] == Retcode.DONE]}
 
 
 def assert_same(ours, theirs, fields):
@@ -33,8 +44,9 @@ def test_a_demo_session_is_a_run_of_the_brokers_deals_and_trades(tmp_path, accou
     store = tmp_path / "s.sqlite"
     cfg = live_config(store, "mode=demo",
                       f"account={'hedging' if account == 'hedging' else 'default'}")
-    runner, ea, why = run_session(cfg, sample(12_000),
-                                  EAOptions(speed=0, mode="demo", account=account, linger_s=2.0))
+    runner, ea, why = run_session(cfg, sample(12_000),   # an account of its own size
+                                  EAOptions(speed=0, mode="demo", account=account, linger_s=2.0,
+                                            balance=25_000.0))
     assert why == "bye"
     run_id = runner.finish(why)
     result, theirs = runner.result(), brokers(ea)
@@ -67,11 +79,12 @@ def test_a_demo_session_is_a_run_of_the_brokers_deals_and_trades(tmp_path, accou
     assert run["run"]["mode"] == "demo" and run["run"]["session"] == runner.session
     assert len(run["trades"]) == len(theirs["trades"]) and len(run["fills"]) == len(fills)
     final = float(theirs["account"][0]["balance"])
-    assert run["run"]["initial_balance"] == 10_000.0
+    assert run["run"]["initial_balance"] == 25_000.0        # the broker's, not account.balance
     pnl = theirs["trades"]
     assert run["metrics"]["gross_pnl"] == pytest.approx(float(pnl["profit"].sum()))
-    assert final - 10_000.0 == pytest.approx(float(fills["profit"].sum() + fills["commission"].sum()
+    assert final - 25_000.0 == pytest.approx(float(fills["profit"].sum() + fills["commission"].sum()
                                                    + fills["swap"].sum()))
+    assert (fills["signal_ts"] > 0).all() and (fills["signal_ts"] <= fills["ts"]).all()
 
 
 def test_the_fake_ea_reports_the_account_every_30_s_of_market_time(tmp_path):
@@ -112,3 +125,83 @@ def test_a_trade_closed_after_a_restart_pairs_with_its_opening_before_it(tmp_pat
     # both runs' trades together are the broker's (one account across the restart)
     rows = read_journal(store, second.session)
     assert any(r["kind"] == "resume" for r in rows)
+
+
+T0 = 1_549_238_400_000_000_000
+
+
+def place(otype, volume):
+    return lambda b: P.Place(cid=f"c{otype}{volume}", symbol="EURUSD", order_type=otype,
+                             volume=volume, deadline_ms=0)
+
+
+def close_by(b):
+    p = b.positions[b.positions["active"]]
+    return P.CloseBy(cid="cb", position=int(p["ident"][0]), by_position=int(p["ident"][1]),
+                     deadline_ms=0)
+
+
+def close_part(b):
+    p = b.positions[b.positions["active"]]
+    return P.Close(cid="cp", position=int(p["ident"][0]), volume=0.1, deadline_ms=0)
+
+
+NETTING = [place(OrderType.BUY, 0.1), place(OrderType.SELL, 0.3), place(OrderType.BUY, 0.2),
+           place(OrderType.BUY, 0.3), place(OrderType.SELL, 0.1)]
+HEDGING = [place(OrderType.BUY, 0.3), place(OrderType.SELL, 0.1), close_by,
+           place(OrderType.SELL, 0.2), close_part]
+
+
+def broker_deals(entry, account, script):
+    """A fake broker (the simulated venue) on EURUSD with ``commission_entry`` ``entry``,
+    executing ``script``, one command a second: its deal messages and its own trades."""
+    spec = dataclasses.replace(load_symbol("EURUSD"), commission_entry=entry)
+    b = FakeBroker([spec], EAOptions(mode="demo", account=account), T0, T0 + 10**12)
+    msgs, ts, bid = [], T0, 1.1000
+    for k, step in enumerate(script):
+        ts, bid = ts + 10**9, bid + 0.0005
+        msgs += b.quote(k, ts, 0, bid, bid + 0.0001, ts // 10**6)
+        msgs += b.execute(step(b), k, ts, ts // 10**6)
+    return [m for m in msgs if isinstance(m, P.Deal)], b.venue.state.journals()["trades"]
+
+
+@pytest.mark.parametrize("entry", ["all", "in", "out"])
+@pytest.mark.parametrize("account, script", [("netting", NETTING), ("hedging", HEDGING)])
+def test_trades_pair_as_the_venue_books_them_in_any_order_of_arrival(entry, account, script):
+    # Arrange: the broker's deals (netting reversals, partial closes, a Close By), and the
+    # venue's own trades, with the symbol's commission on entry, exit or both
+    deals, theirs = broker_deals(entry, account, script)
+    assert len(theirs) >= 3
+    for seed in range(4):                        # as sent, then shuffled (lost and resent)
+        order = deals[:] if seed == 0 else random.Random(seed).sample(deals, len(deals))
+        rec = BrokerRecord(["EURUSD"], 2, [entry])
+        o = np.zeros(1, dtype=order_dt)[0]
+        # Act
+        for m in order:
+            rec.deal(m, o, m.time_msc * 1_000_000, 0, m.position)
+        # Assert: the venue's trades, field by field
+        assert_same(rec.trades(), theirs, TRADE_FIELDS)
+
+
+def test_a_close_whose_opening_never_came_is_a_trade_with_its_opening_unknown():
+    deals, _ = broker_deals("all", "hedging", HEDGING[:2])
+    rec = BrokerRecord(["EURUSD"], 2, ["all"])
+    o = np.zeros(1, dtype=order_dt)[0]
+    buy = deals[0]
+    close = P.msgspec.structs.replace(buy, deal=99, entry=DealEntry.OUT, deal_type=1, volume=0.1,
+                                profit=-1.5, time_msc=buy.time_msc + 5_000)
+    rec.deal(close, o, close.time_msc * 1_000_000, 0, 4242)     # nothing opened 4242 here
+    rec.deal(buy, o, buy.time_msc * 1_000_000, 0, buy.position)
+    t = rec.trades()
+    assert len(t) == 1 and t[0]["position_id"] == 4242 and t[0]["profit"] == -1.5
+    assert np.isnan(t[0]["open_price"]) and t[0]["open_ts"] == t[0]["close_ts"]   # held 0 s
+
+
+def test_a_session_the_broker_never_reported_to_is_not_stored(tmp_path):
+    link = Link("tcp://127.0.0.1:0")
+    try:
+        runner = Runner(live_config(tmp_path / "s.sqlite", "mode=demo"), link)
+        runner.start(T0)                   # the core exists (as at the hello), no figures
+        assert runner.result() is None and runner.finish("bye") is None
+    finally:
+        link.close()

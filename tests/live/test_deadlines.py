@@ -12,7 +12,7 @@ from live import protocol as P
 from live.journal import read_journal
 from live.link import Link
 from live.runner import Runner
-from sim.core.enums import Action
+from sim.core.enums import Action, OrderState
 
 EMPTY = P.AccountRow(balance=10_000, equity=10_000, margin=0)
 
@@ -313,3 +313,38 @@ def test_on_mt4_a_close_is_never_matched_by_the_order_ticket(ea):
     assert venue.deals_name_order(Action.CLOSE) and venue.deals_name_order(Action.CLOSE_BY)
     assert not venue.deals_name_order(Action.MODIFY)
     assert not venue.deals_name_order(Action.CANCEL)
+
+
+def test_an_order_of_this_session_found_working_is_adopted_and_never_refused(tmp_path):
+    # Arrange: breakout puts a buy stop and a sell stop on the wire; no answer comes (their
+    # results and updates lost), the deadline passes: REDUCING, a snapshot asked
+    e = Scripted(live_config(tmp_path / "s.sqlite", "mode=demo", "strategy=breakout",
+                             "live.command_ttl_ms=200", "live.heartbeat_ms=100",
+                             "live.ea_timeout_beats=1000"))
+    e.store = tmp_path / "s.sqlite"
+    try:
+        e.start()
+        runner = e.runner
+        e.pump(1.6)
+        places = [m for m in e.heard if isinstance(m, P.Place)]
+        first = places[0]
+        assert [p.order_type for p in places] == [4, 5] and runner.trading_state() == 1
+        # Act: the broker shows the buy stop working (commented with its cid), not the sell
+        row = P.OrderRow(ticket=77, symbol="EURUSD", order_type=first.order_type,
+                         volume=first.volume, price=first.price, comment=f"tl:{first.cid}")
+        e.send(P.Snapshot(account=EMPTY, orders=[row], cid=e.last(P.SnapshotReq).cid))
+        e.pump(0.3)
+        # Assert: the buy stop is the core's working order under its own cid, never refused;
+        # the sell stop, nowhere at the broker, has no outcome (a REJECT for the core)
+        rec, ea = runner.core.record, runner.ea
+        assert runner.trading_state() == 0
+        assert [(int(o["cid"]), int(o["ticket"])) for o in runner.core.pending] == \
+            [(ea.core_cid(first.cid), 77)]
+        rows = read_journal(e.store, runner.session)
+        assert [r["cid"] for r in rows if r["kind"] == "no_outcome"] == [places[1].cid]
+        assert int(rec["n_rejected"]) == 1
+        olog = ea.record.olog
+        assert [(int(olog[ea.record.at[ea.core_cid(p.cid)]]["state"])) for p in places] == \
+            [OrderState.PLACED, OrderState.REJECTED]
+    finally:
+        e.close()

@@ -45,7 +45,7 @@ def venue():
     runner = SimpleNamespace(core=core, journal=Journal(), platform="MT4", session="s",
                              index={"EURUSD": 0}, names=["EURUSD"], clock=clock, metrics=None)
     ea = EAVenue(runner, ttl_ms=1_000)
-    ea.record = BrokerRecord(["EURUSD"], 2)          # as Runner.start gives it
+    ea.record = BrokerRecord(["EURUSD"], 2, ["all"])    # as Runner.start gives it
     return ea
 
 
@@ -147,8 +147,15 @@ def test_a_restart_rebuilds_the_book_under_the_new_ticket(tmp_path):
     assert [k for k, _, _ in r.journal.rows] == ["deal", "renumber", "deal", "resume"]
     # the run's record: history, not this session's deals; the rest open under 5002 for
     # the pairing of a close to come
-    assert not ea.record.trades and not ea.record.acct[0]["n_deals"]
-    assert list(ea.record.open) == [5002] and ea.record.open[5002]["volume"] == pytest.approx(0.2)
+    assert not len(ea.record.trades()) and not ea.record.acct[0]["n_deals"]
+    # ... and when this session closes the rest, its trade opened with 5001's deal
+    rest = P.msgspec.structs.replace(deal(5002, 1, -1, 0.2, position=5002), price=1.2,
+                                     time_msc=MSC + 60_000)
+    ea.on_deal(rest, 20)
+    t = ea.record.trades()
+    assert len(t) == 1 and t[0]["position_id"] == 5002 and t[0]["volume"] == pytest.approx(0.2)
+    assert (t[0]["open_price"], t[0]["close_price"]) == (1.1, 1.2)
+    assert t[0]["close_ts"] - t[0]["open_ts"] == 60 * 10**9
 
 
 def test_a_stop_loss_on_a_filled_pending_order_is_not_booked_to_its_command():
