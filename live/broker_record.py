@@ -162,8 +162,8 @@ class BrokerRecord:
             pos["commission"] -= share
             if pos["volume"] <= VOL_EPS:
                 del open_[pid]
-                if volume - closed > VOL_EPS:   # netting: reversed (INOUT), same id
-                    open_[pid] = dict(symbol=s, side=side, volume=volume - closed,
+                if entry == DealEntry.INOUT and volume - closed > VOL_EPS:  # netting: reversed,
+                    open_[pid] = dict(symbol=s, side=side, volume=volume - closed,  # same id
                                       price=price, ts=ts, commission=comm - part)
         return np.array(out, dtype=trade_dt)
 
@@ -174,15 +174,22 @@ class BrokerRecord:
         if self.history or not np.isfinite(equity):
             return
         self.equity.append((ts, balance, equity, equity, equity, margin))
+        a = self.acct[0]                        # (a refusal's row carries the balance now)
+        a["balance"], a["equity"], a["margin"] = balance, equity, margin
         if snapshot and self.first_snapshot is None:
-            self.first_snapshot = (ts, balance)
+            self.first_snapshot = (ts, balance, len(self.fills))
 
     def initial_balance(self) -> float:
-        """The broker's balance when the session began (NaN: it never reported)."""
-        own = [f for f in self.fills if not f[12]]
+        """The broker's balance when the session began (NaN: it never reported): the first
+        snapshot's, less this session's deals in it: those that reached ticklab before it,
+        and those made before its second (the EA's snapshot time is whole seconds, a deal's
+        milliseconds; a deal resent after a reconnect can come after the snapshot)."""
         if self.first_snapshot is not None:
-            at, balance = self.first_snapshot
-            return balance - sum(f[7] + f[8] + f[9] for f in own if f[0] <= at)
+            at, balance, k = self.first_snapshot
+            second = at - at % 1_000_000_000
+            return balance - sum(f[7] + f[8] + f[9] for i, f in enumerate(self.fills)
+                                 if not f[12] and (i < k or f[0] < second))
+        own = [f for f in self.fills if not f[12]]
         if own:
             f = min(own, key=lambda f: (f[0], f[1]))
             return f[13] - f[7] - f[8] - f[9]       # the balance before the first deal

@@ -16,7 +16,7 @@ from live.fake_ea import EAOptions
 from live.journal import read_journal
 from live.link import Link
 from live.runner import Runner
-from sim.core.enums import DealEntry, OrderState, OrderType, Retcode
+from sim.core.enums import Action, DealEntry, OrderState, OrderType, Retcode
 from sim.core.records import order_dt
 from sim.data.symbols import load_symbol
 from sim.store import load_run
@@ -205,3 +205,57 @@ def test_a_session_the_broker_never_reported_to_is_not_stored(tmp_path):
         assert runner.result() is None and runner.finish("bye") is None
     finally:
         link.close()
+
+
+def deal_msg(deal, entry, volume, time_ms, profit=0.0, commission=0.0, balance=10_000.0,
+             position=500, deal_type=0):
+    return P.Deal(symbol="EURUSD", deal=deal, order=deal, position=position, deal_type=deal_type,
+                  entry=entry, reason=0, volume=volume, price=1.1, time_msc=time_ms,
+                  profit=profit, commission=commission, balance=balance, equity=balance)
+
+
+def test_the_initial_balance_is_the_first_snapshots_before_this_sessions_deals():
+    rec = BrokerRecord(["EURUSD"], 2, ["all"])
+    o = np.zeros(1, dtype=order_dt)[0]
+    # a deal in the snapshot's second, reported before it (the EA's snapshot time is whole
+    # seconds); one made while ticklab was down, resent after it; one made after it
+    rec.deal(deal_msg(1, 0, 0.1, 5_000_500, commission=-7.0, balance=9_993.0), o,
+             5_000_500 * 10**6, 0, 500)
+    rec.account(5_000_000 * 10**6, 9_990.0, 9_990.0, 0.0, snapshot=True)
+    rec.deal(deal_msg(2, 1, 0.1, 4_000_000, profit=-3.0, balance=9_990.0, position=400,
+                      deal_type=1), o, 4_000_000 * 10**6, 0, 400)
+    rec.deal(deal_msg(3, 1, 0.1, 5_001_200, profit=5.0, balance=9_995.0, deal_type=1), o,
+             5_001_200 * 10**6, 0, 500)
+    assert rec.initial_balance() == 10_000.0
+    # a refusal's row carries the balance known then
+    rec.rejected(o, 5_002_000 * 10**6, 0, Retcode.REJECT)
+    assert rec.deals[int(rec.acct[0]["n_deals"]) - 1]["balance"] == 9_995.0
+
+
+def test_a_close_larger_than_the_known_opening_opens_nothing():
+    rec = BrokerRecord(["EURUSD"], 2, ["all"])
+    o = np.zeros(1, dtype=order_dt)[0]
+    rec.deal(deal_msg(1, DealEntry.IN, 0.1, 1_000), o, 10**9, 0, 500)
+    rec.deal(deal_msg(2, DealEntry.OUT, 0.3, 2_000, deal_type=1), o, 2 * 10**9, 0, 500)
+    rec.deal(deal_msg(3, DealEntry.IN, 0.2, 3_000), o, 3 * 10**9, 0, 500)
+    rec.deal(deal_msg(4, DealEntry.OUT, 0.2, 4_000, deal_type=1), o, 4 * 10**9, 0, 500)
+    t = rec.trades()
+    assert list(np.round(t["volume"], 8)) == [0.1, 0.2]
+    assert list(t["open_ts"]) == [10**9, 3 * 10**9]           # no phantom reversed position
+
+
+def test_the_fill_of_a_triggered_stop_order_carries_its_signal(tmp_path):
+    store = tmp_path / "s.sqlite"
+    runner, ea, why = run_session(live_config(store, "mode=demo", "strategy=breakout"),
+                                  sample(60_000), EAOptions(speed=0, mode="demo", linger_s=2.0))
+    assert why == "bye"
+    result, theirs = runner.result(), brokers(ea)
+    fills = result.deals[result.deals["retcode"] == Retcode.DONE]
+    o = result.orders
+    stops = o[(o["action"] == Action.NEW) & np.isin(o["type"], [OrderType.BUY_STOP,
+                                                                OrderType.SELL_STOP])]
+    triggered = stops[stops["state"] == OrderState.FILLED]
+    assert len(triggered) and set(triggered["ticket"]) <= set(fills["order"])
+    ours = fills[fills["cid"] > 0]
+    assert len(ours) and (ours["signal_ts"] > 0).all() and (ours["signal_ts"] <= ours["ts"]).all()
+    assert_same(result.trades, theirs["trades"], TRADE_FIELDS)
