@@ -78,6 +78,7 @@ class BrokerSession:
             self.core.set_risk_basis(consecutive_losses=p["consecutive_losses"],
                                      fills_day=p["fills_day"] if p["day_end"] == self.next_day
                                      else 0)
+            self.basis_noted = self.carried_basis()       # (a new day's 0 fills: no row)
         if prev is not None:
             self.restore_strategy_state(prev, ts)
 
@@ -173,18 +174,34 @@ class BrokerSession:
 
     def note_basis(self, ts: int, every_s: float = 0.0, **why) -> None:
         """Journal the loss rules' bases when they changed (a restart resumes from them);
-        with ``every_s``, look at most that often (off the hot path)."""
-        if not self.based:
+        with ``every_s``, look at most that often (off the hot path).  Before the broker's
+        first figures a resumed session carries the previous one's money bases, its counts
+        moving with the deals resent meanwhile: a session that dies before its snapshot
+        passes them on too."""
+        if not self.based and self.prev_basis is None:
             return
         if every_s:
             now = time.monotonic()
             if now - self.basis_looked_at < every_s:
                 return
             self.basis_looked_at = now
-        b = {**self.core.risk_basis(), "day_end": self.next_day}
+        if self.based:
+            b = {**self.core.risk_basis(), "day_end": self.next_day}
+        else:
+            b = self.carried_basis()
+            if b == self.basis_noted:
+                return
+            why = why or {"source": "carried"}
         if b != self.basis_noted or why:
             self.journal.add("risk_basis", ts, "", **why, **b)
             self.basis_noted = b
+
+    def carried_basis(self) -> dict:
+        """Before the broker's first figures: the previous session's bases, with the
+        counts as the deals resent since moved them."""
+        now = self.core.risk_basis()
+        return {**self.prev_basis, "fills_day": now["fills_day"],
+                "consecutive_losses": now["consecutive_losses"]}
 
     def absorb(self, orders: np.ndarray, ts: int) -> None:
         """Refuse at once what the core decides while replaying history (and what those

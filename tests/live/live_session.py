@@ -76,11 +76,13 @@ SERVER_DAY_2 = 1_549_317_600_000_000_000     # 2019-02-04 22:00 UTC: the sample'
 
 
 def two_sessions(tmp_path, *overrides, n: int = 2_000, lost: float = 0.0,
-                 next_day: bool = False, balance: float = 10_000.0, second=(), between=None):
+                 next_day: bool = False, balance: float = 10_000.0, second=(), between=None,
+                 second_ea=None):
     """A demo session on the sample's first ``n`` ticks, then a second one (a restart) on
     the same broker account and store, from tick ``n`` (or from the next server day), after
     ``lost`` left the account meanwhile and ``between(broker)`` ran (what happened at the
-    broker while ticklab was down); ``second``: more overrides for the second one.
+    broker while ticklab was down); ``second``: more overrides for the second one, and
+    ``second_ea`` its EA's class (a ``FakeEA``).
     Returns (store, first runner, second runner)."""
     from live.fake_ea import EAOptions, FakeEA
 
@@ -89,8 +91,8 @@ def two_sessions(tmp_path, *overrides, n: int = 2_000, lost: float = 0.0,
     lo = n if not next_day else int((ticks.ts < SERVER_DAY_2).sum()) + 10
     opts = EAOptions(speed=0, mode="demo", linger_s=2.0, balance=balance)
 
-    def ea_on(endpoint, a, b, broker=None):
-        ea = FakeEA(endpoint, [ticks], opts)
+    def ea_on(endpoint, a, b, broker=None, cls=FakeEA):
+        ea = cls(endpoint, [ticks], opts)
         for name in ("ts", "sym", "bid", "ask", "server_ms"):
             setattr(ea, name, getattr(ea, name)[a:b])
         if broker is not None:
@@ -106,6 +108,7 @@ def two_sessions(tmp_path, *overrides, n: int = 2_000, lost: float = 0.0,
     if between is not None:
         between(ea1.broker)
     later, _, why = run_session(live_config(store, "mode=demo", *overrides, *second), None,
-                                make_ea=lambda ep: ea_on(ep, lo, lo + n, ea1.broker))
+                                make_ea=lambda ep: ea_on(ep, lo, lo + n, ea1.broker,
+                                                         second_ea or FakeEA))
     assert why == "bye"
     return store, first, later

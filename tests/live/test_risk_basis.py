@@ -5,7 +5,7 @@ from the backtest's ``account.balance``, and a restart keeps what they measure f
 from live_session import live_config, run_session, sample, two_sessions
 
 from live import protocol as P
-from live.fake_ea import EAOptions
+from live.fake_ea import EAOptions, FakeEA
 from live.journal import read_journal
 from sim.core.enums import Retcode, TradingState
 
@@ -95,6 +95,43 @@ def test_deals_made_while_ticklab_was_down_count_in_the_day_and_the_streak(tmp_p
         net = d.profit + d.commission + d.swap
         streak = streak + 1 if net < 0 else 0 if net > 0 else streak
     assert resumed["consecutive_losses"] == streak > left["consecutive_losses"] > 0
+
+
+class Unreported(FakeEA):
+    """An EA whose snapshots never reach ticklab: a session ends before its first."""
+
+    def send(self, msg, faulty=True):
+        if not isinstance(msg, P.Snapshot):
+            super().send(msg, faulty)
+
+
+def test_a_session_ending_before_its_first_snapshot_passes_on_the_resent_deals_counts(tmp_path):
+    # Arrange: as above, the trader closes the position by hand between the sessions; the
+    # second session books the resent deal but never hears a snapshot
+    closed = []
+
+    def between(broker):
+        before = len(broker.history)
+        close_all_by_hand(broker)
+        closed.extend(broker.history[before:])
+
+    store, first, second = two_sessions(tmp_path, n=3_000, between=between,
+                                        second_ea=Unreported)
+    # Assert: never based on the broker's figures, yet its last basis (what a restart
+    # resumes from) counts the resent deal; the money bases are the carried ones
+    left = risk_rows(store, first.session)[-1]
+    rows = risk_rows(store, second.session)
+    assert closed and not second.based
+    assert {r["source"] for r in rows} == {"carried"}
+    last = rows[-1]
+    assert last["fills_day"] == left["fills_day"] + len(closed)
+    streak = left["consecutive_losses"]
+    for d in closed:
+        net = d.profit + d.commission + d.swap
+        streak = streak + 1 if net < 0 else 0 if net > 0 else streak
+    assert last["consecutive_losses"] == streak
+    assert (last["start_equity"], last["peak_equity"], last["day_balance"]) == \
+        (left["start_equity"], left["peak_equity"], left["day_balance"])
 
 
 def test_a_large_account_halts_at_its_own_daily_loss(tmp_path):
