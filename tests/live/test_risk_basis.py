@@ -60,11 +60,24 @@ def test_a_restart_on_the_same_day_keeps_the_day_basis(tmp_path):
     assert halts(second) == [Retcode.RISK_DAILY_LOSS]
 
 
-def close_all_by_hand(broker):
-    """While ticklab is down, the trader closes every position at the broker."""
-    for k, p in enumerate(broker.snapshot(0, 0, "").positions):
-        broker.execute(P.Close(cid=f"hand-{k}", position=p.ticket, volume=p.volume,
-                               deadline_ms=0), 0, broker.now, 0)
+def closing_by_hand(closed: list):
+    """``two_sessions``' ``between``: while ticklab is down, the trader closes every
+    position at the broker; its deals are put in ``closed``."""
+    def between(broker):
+        before = len(broker.history)
+        for k, p in enumerate(broker.snapshot(0, 0, "").positions):
+            broker.execute(P.Close(cid=f"hand-{k}", position=p.ticket, volume=p.volume,
+                                   deadline_ms=0), 0, broker.now, 0)
+        closed.extend(broker.history[before:])
+    return between
+
+
+def streak_after(streak: int, deals) -> int:
+    """A losing streak after ``deals`` (a loss adds one, a win ends it)."""
+    for d in deals:
+        net = d.profit + d.commission + d.swap
+        streak = streak + 1 if net < 0 else 0 if net > 0 else streak
+    return streak
 
 
 def test_deals_made_while_ticklab_was_down_count_in_the_day_and_the_streak(tmp_path):
@@ -72,13 +85,7 @@ def test_deals_made_while_ticklab_was_down_count_in_the_day_and_the_streak(tmp_p
     # position open at a loss; the trader closes it by hand before the restart: the EA
     # resends that deal before the second session's snapshot
     closed = []
-
-    def between(broker):
-        before = len(broker.history)
-        close_all_by_hand(broker)
-        closed.extend(broker.history[before:])
-
-    store, first, second = two_sessions(tmp_path, n=3_000, between=between)
+    store, first, second = two_sessions(tmp_path, n=3_000, between=closing_by_hand(closed))
     left = risk_rows(store, first.session)[-1]
     rows = risk_rows(store, second.session)
     # Assert: the basis once they are booked counts them on top of what the first session
@@ -90,10 +97,7 @@ def test_deals_made_while_ticklab_was_down_count_in_the_day_and_the_streak(tmp_p
     resumed = next(r for r in rows if r["n"] > booked)
     assert any(r.get("source") == "resumed" for r in rows)
     assert resumed["fills_day"] == left["fills_day"] + len(closed)
-    streak = left["consecutive_losses"]
-    for d in closed:
-        net = d.profit + d.commission + d.swap
-        streak = streak + 1 if net < 0 else 0 if net > 0 else streak
+    streak = streak_after(left["consecutive_losses"], closed)
     assert resumed["consecutive_losses"] == streak > left["consecutive_losses"] > 0
 
 
@@ -109,13 +113,7 @@ def test_a_session_ending_before_its_first_snapshot_passes_on_the_resent_deals_c
     # Arrange: as above, the trader closes the position by hand between the sessions; the
     # second session books the resent deal but never hears a snapshot
     closed = []
-
-    def between(broker):
-        before = len(broker.history)
-        close_all_by_hand(broker)
-        closed.extend(broker.history[before:])
-
-    store, first, second = two_sessions(tmp_path, n=3_000, between=between,
+    store, first, second = two_sessions(tmp_path, n=3_000, between=closing_by_hand(closed),
                                         second_ea=Unreported)
     # Assert: never based on the broker's figures, yet its last basis (what a restart
     # resumes from) counts the resent deal; the money bases are the carried ones
@@ -125,11 +123,7 @@ def test_a_session_ending_before_its_first_snapshot_passes_on_the_resent_deals_c
     assert {r["source"] for r in rows} == {"carried"}
     last = rows[-1]
     assert last["fills_day"] == left["fills_day"] + len(closed)
-    streak = left["consecutive_losses"]
-    for d in closed:
-        net = d.profit + d.commission + d.swap
-        streak = streak + 1 if net < 0 else 0 if net > 0 else streak
-    assert last["consecutive_losses"] == streak
+    assert last["consecutive_losses"] == streak_after(left["consecutive_losses"], closed)
     assert (last["start_equity"], last["peak_equity"], last["day_balance"]) == \
         (left["start_equity"], left["peak_equity"], left["day_balance"])
 
