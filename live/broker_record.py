@@ -32,6 +32,8 @@ On the order path it costs an order row copy per order; a deal appends a row.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from sim.core.enums import DealEntry, OrderState, Retcode, Side
@@ -44,6 +46,29 @@ from sim.venue.records import account_dt, deal_dt, equity_dt, trade_dt
 VOL_EPS = 1e-9
 
 
+class Fill(NamedTuple):
+    """One deal as the broker reported it: the pairing's and the initial balance's input."""
+
+    ts: int                 # the broker's time of it, UTC ns
+    deal: int
+    symbol: int
+    side: int
+    entry: int
+    volume: float
+    price: float
+    profit: float
+    commission: float
+    swap: float
+    reason: int
+    position: int
+    history: bool           # an earlier session's (the resume's replay)
+    balance: float          # after it
+
+    @property
+    def net(self) -> float:
+        return self.profit + self.commission + self.swap
+
+
 class BrokerRecord:
     def __init__(self, names: list[str], acc_digits: int, commission_entry: list[str]):
         self.names = names
@@ -53,7 +78,7 @@ class BrokerRecord:
         self.deals = np.zeros(256, dtype=deal_dt)
         self.olog = np.zeros(256, dtype=order_dt)
         self.at: dict[int, int] = {}            # core cid -> its row in ``olog``
-        self.fills: list[tuple] = []            # every deal, history too: the pairing's input
+        self.fills: list[Fill] = []             # every deal, history too
         self.renamed: dict[int, int] = {}       # MT4: a partly closed position's old ticket
         self.equity: list[tuple] = []
         self.first_snapshot: tuple[int, float] | None = None    # (UTC ns, balance)
@@ -106,9 +131,9 @@ class BrokerRecord:
         core's order ``o`` (cid 0: not ours), of ``position``, made at ``ts`` (UTC ns: the
         broker's time of the deal)."""
         side = Side.BUY if msg.deal_type == 0 else Side.SELL
-        self.fills.append((ts, msg.deal, s, side, msg.entry, msg.volume, msg.price, msg.profit,
-                           msg.commission, msg.swap, msg.reason, position, self.history,
-                           msg.balance))
+        self.fills.append(Fill(ts, msg.deal, s, side, msg.entry, msg.volume, msg.price,
+                               msg.profit, msg.commission, msg.swap, msg.reason, position,
+                               self.history, msg.balance))
         if self.history:
             return
         self._room()
@@ -132,7 +157,7 @@ class BrokerRecord:
         d = int(self.acct[0]["acc_digits"])
         out, open_ = [], {}
         for (ts, _, s, side, entry, volume, price, profit, comm, swap, reason, pid,
-             history, _) in sorted(self.fills, key=lambda f: (f[0], f[1])):
+             history, _) in sorted(self.fills, key=lambda f: (f.ts, f.deal)):
             while pid in self.renamed:
                 pid = self.renamed[pid]
             pos = open_.get(pid)
@@ -187,12 +212,12 @@ class BrokerRecord:
         if self.first_snapshot is not None:
             at, balance, k = self.first_snapshot
             second = at - at % 1_000_000_000
-            return balance - sum(f[7] + f[8] + f[9] for i, f in enumerate(self.fills)
-                                 if not f[12] and (i < k or f[0] < second))
-        own = [f for f in self.fills if not f[12]]
+            return balance - sum(f.net for i, f in enumerate(self.fills)
+                                 if not f.history and (i < k or f.ts < second))
+        own = [f for f in self.fills if not f.history]
         if own:
-            f = min(own, key=lambda f: (f[0], f[1]))
-            return f[13] - f[7] - f[8] - f[9]       # the balance before the first deal
+            f = min(own, key=lambda f: (f.ts, f.deal))
+            return f.balance - f.net                # the balance before the first deal
         return np.nan
 
     def result(self, core, n_ticks: int):
@@ -202,7 +227,7 @@ class BrokerRecord:
 
         if not self.equity:
             return None
-        a = self.acct.copy()[0:1]
+        a = self.acct.copy()
         deals = self.deals[: a[0]["n_deals"]]
         deals = deals[np.lexsort((deals["deal"], deals["ts"]))]
         trades = self.trades()

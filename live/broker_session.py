@@ -68,9 +68,7 @@ class BrokerSession:
             self.journal.add("resume", ts, "", session=prev,
                              deals=sum(r["kind"] == "deal" for r in rows),
                              positions=int(self.core.record["book"]["active"].sum()))
-        if self.prev_basis is not None:         # carried at once: a session that dies
-            self.journal.add("risk_basis", ts, "", source="carried", session=prev,  # before
-                             **self.prev_basis)                     # its snapshot passes it on
+        if self.prev_basis is not None:
             # the counts go on from where that session left them (the replay above is its
             # history, counted there): a deal made while ticklab was down (an SL, a close
             # by hand), resent before the first snapshot, counts on top, as it would live
@@ -78,7 +76,9 @@ class BrokerSession:
             self.core.set_risk_basis(consecutive_losses=p["consecutive_losses"],
                                      fills_day=p["fills_day"] if p["day_end"] == self.next_day
                                      else 0)
-            self.basis_noted = self.carried_basis()       # (a new day's 0 fills: no row)
+            self.note_basis(ts, source="carried", session=prev)   # at once: a session that
+                                                                  # dies before its snapshot
+                                                                  # passes it on
         if prev is not None:
             self.restore_strategy_state(prev, ts)
 
